@@ -1,0 +1,2 @@
+// PLACEHOLDER — replaced by the CLI work.
+return 0;
