@@ -416,7 +416,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             {
                 try
                 {
-                    status = RunMainOnThisThread(programName, args);
+                    status = RunMainOnCurrentThread(programName, args);
                 }
                 catch (Exception e)
                 {
@@ -435,8 +435,14 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         return status;
     }
 
-    private int RunMainOnThisThread(string programName, IReadOnlyList<string> args)
+    /// <summary>Like <see cref="RunMain"/> but on the calling thread (which should have a large stack).</summary>
+    public int RunMainOnCurrentThread(string programName, IReadOnlyList<string> args)
     {
+        if (!_functions.ContainsKey("main"))
+        {
+            throw new JitLinkException("undefined symbol 'main'");
+        }
+
         var strings = new List<nint>();
         nint argv = Marshal.AllocHGlobal((args.Count + 2) * 8);
         try

@@ -50,7 +50,13 @@ internal static unsafe partial class JitNative
         return list.ToArray();
     }
 
-    /// <summary>Looks a symbol up in the host C library (libc.so.6, then libm.so.6) with dlsym; 0 if absent.</summary>
+    [LibraryImport("libc", EntryPoint = "dlsym", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint Dlsym(nint handle, string name);
+
+    /// <summary>
+    /// Looks a symbol up with dlsym: in the host C library (libc.so.6, then libm.so.6), then in the process's global
+    /// scope (RTLD_DEFAULT: e.g. a library given with LD_PRELOAD); 0 if absent.
+    /// </summary>
     public static nint LookupLibcSymbol(string name)
     {
         foreach (nint h in s_libraries)
@@ -61,7 +67,7 @@ internal static unsafe partial class JitNative
             }
         }
 
-        return 0;
+        return Dlsym(0, name);
     }
 
     /// <summary>Maps <paramref name="size"/> bytes of zeroed read-write anonymous memory.</summary>
