@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Runtime;
 using System.Text;
 using Iced.Intel;
 using Lantern.C.Ir;
@@ -192,7 +193,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
 
         foreach ((nint address, nuint size) in readOnly)
         {
-            JitNative.Mprotect(address, size, JitNative.ProtRead);
+            Native.Mprotect(address, size, Native.ProtRead);
         }
     }
 
@@ -498,7 +499,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     {
         foreach ((nint address, nuint size) in _mappings)
         {
-            JitNative.Munmap(address, size);
+            Native.Munmap(address, size);
         }
 
         _mappings.Clear();
