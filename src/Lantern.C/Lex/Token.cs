@@ -21,6 +21,13 @@ public enum TokenKind : byte
 
     /// <summary>End of the translation unit (always the last token).</summary>
     EndOfFile,
+
+    /// <summary>
+    /// Lexer-internal: a character that starts no token (e.g. <c>@</c>) or a quote without its closing quote.
+    /// The preprocessor reports it ("stray '@' in program", "missing terminating ' character") only when it
+    /// reaches the program, so it is harmless in skipped groups and in <c>#</c> operands; it never reaches the parser.
+    /// </summary>
+    Invalid,
 }
 
 /// <summary>

@@ -1,0 +1,398 @@
+using System.Runtime.InteropServices;
+using Lantern.C.Diagnostics;
+using Lantern.C.Ir;
+using Lantern.C.Runtime;
+
+namespace Lantern.C.Interp;
+
+public sealed unsafe partial class Interpreter
+{
+    private static int Shift(IrType t) => t.IsInt() ? 64 - 8 * t.SizeOf() : 0;
+
+    private static bool IsIntrinsicName(string name, out Intrinsic intrinsic)
+    {
+        intrinsic = name switch
+        {
+            "setjmp" or "_setjmp" or "__sigsetjmp" or "sigsetjmp" or "__builtin_setjmp" => Intrinsic.Setjmp,
+            "longjmp" or "_longjmp" or "siglongjmp" or "__builtin_longjmp" or "__longjmp_chk" => Intrinsic.Longjmp,
+            "exit" => Intrinsic.Exit,
+            "atexit" => Intrinsic.Atexit,
+            _ => Intrinsic.None,
+        };
+        return intrinsic != Intrinsic.None;
+    }
+
+    /// <summary>Lays out the frame and decodes the instructions of <paramref name="df"/>.</summary>
+    private void Decode(DFunc df)
+    {
+        IrFunction f = df.Ir;
+        df.NumVRegs = f.VRegTypes.Count;
+        df.IsVariadic = f.Signature.IsVariadic;
+        df.ReturnPtrVReg = f.ReturnPointerVReg;
+        df.EntryPlan = SysVAbi.Classify(f.Signature.Return, f.Signature.Parameters);
+
+        // Frame layout: slots at increasing offsets from the (aligned) frame base.
+        int off = 0;
+        int maxAlign = 16;
+        df.SlotOffsets = new int[f.Slots.Count];
+        foreach (IrSlot s in f.Slots)
+        {
+            int align = Math.Max(1, s.Align);
+            off = (off + align - 1) & ~(align - 1);
+            df.SlotOffsets[s.Id] = off;
+            off += Math.Max(0, s.Size);
+            maxAlign = Math.Max(maxAlign, align);
+        }
+
+        var code = new List<DInstr>();
+        var locs = new List<SourceLocation>();
+        var calls = new List<CallSite>();
+        var switches = new List<(Instr Ir, int Index)>();
+        var blockStart = new int[f.Blocks.Count];
+        SourceLocation cur = f.Location;
+        IrType TypeOf(int v) => v >= 0 && v < f.VRegTypes.Count ? f.VRegTypes[v] : IrType.Void;
+
+        foreach (IrBlock block in f.Blocks)
+        {
+            blockStart[block.Id] = code.Count;
+            List<Instr> instrs = block.Instrs;
+            for (int k = 0; k < instrs.Count; k++)
+            {
+                Instr i = instrs[k];
+                if (i.Op == Opcode.Stmt)
+                {
+                    cur = i.Location;
+                    continue;
+                }
+
+                var d = new DInstr { D = i.Dest, A = i.A, B = i.B, T1 = i.Target, T2 = i.Target2, Imm = i.Imm, Sh = (byte)Shift(i.Type) };
+                IrType t = i.Type;
+                switch (i.Op)
+                {
+                    case Opcode.Const:
+                        d.Op = DOp.Const;
+                        d.Imm = t switch
+                        {
+                            IrType.F32 => (long)(uint)BitConverter.SingleToInt32Bits((float)BitConverter.Int64BitsToDouble(i.Imm)),
+                            IrType.F64 => i.Imm,
+                            _ => (i.Imm << d.Sh) >> d.Sh,
+                        };
+                        break;
+                    case Opcode.Mov:
+                        d.Op = DOp.Mov;
+                        break;
+                    case Opcode.SlotAddr:
+                        d.Op = DOp.SlotAddr;
+                        d.Imm = df.SlotOffsets[(int)i.Imm];
+                        break;
+                    case Opcode.SymAddr:
+                        d.Op = DOp.Const;
+                        d.Imm = AddressOfSymbol(i.Symbol!) + i.Imm;
+                        break;
+                    case Opcode.Load:
+                        d.Op = t switch
+                        {
+                            IrType.I8 => DOp.LoadI8,
+                            IrType.I16 => DOp.LoadI16,
+                            IrType.I32 => DOp.LoadI32,
+                            IrType.F32 => DOp.LoadU32,
+                            _ => DOp.LoadI64,
+                        };
+                        break;
+                    case Opcode.Store:
+                        d.Op = t.SizeOf() switch
+                        {
+                            1 => DOp.StoreI8,
+                            2 => DOp.StoreI16,
+                            4 => DOp.StoreI32,
+                            _ => DOp.StoreI64,
+                        };
+                        break;
+                    case Opcode.Copy:
+                        d.Op = DOp.Copy;
+                        break;
+                    case Opcode.Zero:
+                        d.Op = DOp.Zero;
+                        break;
+                    case Opcode.Alloca:
+                        d.Op = DOp.Alloca;
+                        d.Imm = Math.Max(16, i.Imm);
+                        break;
+                    case Opcode.Add:
+                        d.Op = t == IrType.I64 ? DOp.Add64 : t == IrType.I32 ? DOp.Add32 : DOp.Add;
+                        break;
+                    case Opcode.Sub:
+                        d.Op = t == IrType.I64 ? DOp.Sub64 : t == IrType.I32 ? DOp.Sub32 : DOp.Sub;
+                        break;
+                    case Opcode.Mul:
+                        d.Op = t == IrType.I64 ? DOp.Mul64 : t == IrType.I32 ? DOp.Mul32 : DOp.Mul;
+                        break;
+                    case Opcode.SDiv: d.Op = DOp.SDiv; break;
+                    case Opcode.UDiv: d.Op = DOp.UDiv; break;
+                    case Opcode.SRem: d.Op = DOp.SRem; break;
+                    case Opcode.URem: d.Op = DOp.URem; break;
+                    case Opcode.And: d.Op = DOp.And; break;
+                    case Opcode.Or: d.Op = DOp.Or; break;
+                    case Opcode.Xor: d.Op = DOp.Xor; break;
+                    case Opcode.Shl: d.Op = DOp.Shl; break;
+                    case Opcode.LShr: d.Op = DOp.LShr; break;
+                    case Opcode.AShr: d.Op = DOp.AShr; break;
+                    case Opcode.Neg: d.Op = DOp.Neg; break;
+                    case Opcode.Not: d.Op = DOp.Not; break;
+                    case Opcode.FAdd: d.Op = t == IrType.F32 ? DOp.FAdd32 : DOp.FAdd64; break;
+                    case Opcode.FSub: d.Op = t == IrType.F32 ? DOp.FSub32 : DOp.FSub64; break;
+                    case Opcode.FMul: d.Op = t == IrType.F32 ? DOp.FMul32 : DOp.FMul64; break;
+                    case Opcode.FDiv: d.Op = t == IrType.F32 ? DOp.FDiv32 : DOp.FDiv64; break;
+                    case Opcode.FNeg: d.Op = t == IrType.F32 ? DOp.FNeg32 : DOp.FNeg64; break;
+                    case >= Opcode.Eq and <= Opcode.UGe:
+                        d.Op = DOp.Eq + (i.Op - Opcode.Eq);
+                        if (k + 1 < instrs.Count && instrs[k + 1].Op == Opcode.Branch && instrs[k + 1].A == i.Dest && i.Dest >= 0)
+                        {
+                            // Fuse with the branch that tests the result.
+                            d.Op = DOp.BrEq + (i.Op - Opcode.Eq);
+                            d.T1 = instrs[k + 1].Target;
+                            d.T2 = instrs[k + 1].Target2;
+                            k++;
+                        }
+
+                        break;
+                    case >= Opcode.FEq and <= Opcode.FGe:
+                        d.Op = (t == IrType.F32 ? DOp.FEq32 : DOp.FEq64) + (i.Op - Opcode.FEq);
+                        break;
+                    case Opcode.SExt:
+                        // The source is canonical (sign-extended) already.
+                        d.Op = DOp.Mov;
+                        break;
+                    case Opcode.ZExt:
+                        d.Op = DOp.ZExt;
+                        d.Sh = (byte)Shift(TypeOf(i.A));
+                        break;
+                    case Opcode.Trunc:
+                        d.Op = DOp.Trunc;
+                        break;
+                    case Opcode.SIToFP:
+                        d.Op = t == IrType.F32 ? DOp.SIToF32 : DOp.SIToF64;
+                        break;
+                    case Opcode.UIToFP:
+                        d.Op = t == IrType.F32 ? DOp.UIToF32 : DOp.UIToF64;
+                        d.Sh = (byte)Shift(TypeOf(i.A));
+                        break;
+                    case Opcode.FPToSI:
+                        d.Op = TypeOf(i.A) == IrType.F32
+                            ? (t == IrType.I64 ? DOp.F32ToSI64 : DOp.F32ToSI32)
+                            : (t == IrType.I64 ? DOp.F64ToSI64 : DOp.F64ToSI32);
+                        break;
+                    case Opcode.FPToUI:
+                        // gcc: 64-bit cvttsd2si for unsigned int, 32-bit for unsigned char/short, the 2^63 dance for unsigned long.
+                        if (t == IrType.I64)
+                        {
+                            d.Op = TypeOf(i.A) == IrType.F32 ? DOp.F32ToUI64 : DOp.F64ToUI64;
+                        }
+                        else if (t == IrType.I32)
+                        {
+                            d.Op = TypeOf(i.A) == IrType.F32 ? DOp.F32ToUI32 : DOp.F64ToUI32;
+                        }
+                        else
+                        {
+                            d.Op = TypeOf(i.A) == IrType.F32 ? DOp.F32ToSI32 : DOp.F64ToSI32;
+                        }
+
+                        break;
+                    case Opcode.FPExt:
+                        d.Op = DOp.FPExt;
+                        break;
+                    case Opcode.FPTrunc:
+                        d.Op = DOp.FPTrunc;
+                        break;
+                    case Opcode.Call:
+                    {
+                        CallSite site = DecodeCall(i, f);
+                        d.Op = site.Intrinsic == Intrinsic.Setjmp ? DOp.Setjmp : DOp.Call;
+                        if (site.Intrinsic == Intrinsic.Setjmp)
+                        {
+                            df.UsesSetjmp = true;
+                        }
+
+                        d.Imm = calls.Count;
+                        calls.Add(site);
+                        break;
+                    }
+
+                    case Opcode.VaStart:
+                        d.Op = DOp.VaStart;
+                        break;
+                    case Opcode.VaArg:
+                    {
+                        d.Op = DOp.VaArg;
+                        d.Imm = i.Imm;
+                        AggregateInfo? agg = i.Aggregate;
+                        if (agg is not null && !agg.IsMemory && agg.Size > 8 && agg.Size <= 16)
+                        {
+                            // Two eightbytes in registers: a 16-byte temporary in the frame receives the copy.
+                            d.Aux = 3;
+                            d.T2 = (agg.Lo == ArgClass.Sse ? 1 : 0) | (agg.Hi == ArgClass.Sse ? 2 : 0);
+                            off = (off + 15) & ~15;
+                            d.T1 = off;
+                            off += 16;
+                        }
+                        else if (agg is not null && (agg.IsMemory || agg.Size > 16))
+                        {
+                            d.Aux = 2;
+                            d.T2 = agg.Align;
+                        }
+                        else
+                        {
+                            d.Aux = i.ArgClass switch
+                            {
+                                ArgClass.Integer => (byte)0,
+                                ArgClass.Sse => (byte)1,
+                                _ => (byte)2,
+                            };
+                            d.T2 = 8;
+                        }
+
+                        break;
+                    }
+
+                    case Opcode.Jump:
+                        d.Op = DOp.Jump;
+                        break;
+                    case Opcode.Branch:
+                        d.Op = DOp.Branch;
+                        break;
+                    case Opcode.Switch:
+                        d.Op = DOp.Switch;
+                        d.Imm = switches.Count;
+                        switches.Add((i, code.Count));
+                        break;
+                    case Opcode.Ret:
+                        d.Op = i.A >= 0 ? DOp.Ret : DOp.RetVoid;
+                        break;
+                    case Opcode.Unreachable:
+                        d.Op = DOp.Unreachable;
+                        break;
+                    default:
+                        throw new InvalidOperationException($"interpreter: unknown opcode {i.Op}");
+                }
+
+                code.Add(d);
+                locs.Add(i.Location.IsNone ? cur : i.Location);
+            }
+        }
+
+        // Resolve block ids to instruction indices.
+        var arr = code.ToArray();
+        for (int k = 0; k < arr.Length; k++)
+        {
+            ref DInstr d = ref arr[k];
+            if (d.Op is DOp.Jump or DOp.Branch || (d.Op >= DOp.BrEq && d.Op <= DOp.BrUGe))
+            {
+                d.T1 = blockStart[d.T1];
+                if (d.Op != DOp.Jump)
+                {
+                    d.T2 = blockStart[d.T2];
+                }
+            }
+        }
+
+        var tables = new SwitchTable[switches.Count];
+        for (int s = 0; s < switches.Count; s++)
+        {
+            Instr si = switches[s].Ir;
+            int sh = Shift(si.Type);
+            var cases = (si.Cases ?? Array.Empty<(long, int)>())
+                .Select(c => (Value: (c.Value << sh) >> sh, Block: c.Block))
+                .GroupBy(c => c.Value).Select(g => g.First())
+                .OrderBy(c => c.Value).ToArray();
+            var table = new SwitchTable
+            {
+                Values = cases.Select(c => c.Value).ToArray(),
+                Targets = cases.Select(c => blockStart[c.Block]).ToArray(),
+                Default = blockStart[si.Target],
+            };
+            if (cases.Length > 0)
+            {
+                long min = cases[0].Value;
+                long max = cases[^1].Value;
+                ulong span = (ulong)(max - min);
+                if (span < 4096 && span <= (ulong)cases.Length * 4)
+                {
+                    table.Min = min;
+                    table.Jump = new int[span + 1];
+                    Array.Fill(table.Jump, table.Default);
+                    foreach (var c in cases)
+                    {
+                        table.Jump[c.Value - min] = blockStart[c.Block];
+                    }
+                }
+            }
+
+            tables[s] = table;
+        }
+
+        df.FrameSize = (off + 15) & ~15;
+        df.FrameAlign = maxAlign;
+        df.CodeLength = arr.Length;
+        df.Code = (DInstr*)NativeMemory.Alloc((nuint)Math.Max(1, arr.Length), (nuint)sizeof(DInstr));
+        arr.AsSpan().CopyTo(new Span<DInstr>(df.Code, arr.Length));
+        df.Locs = locs.ToArray();
+        df.Calls = calls.ToArray();
+        df.Switches = tables;
+
+        df.Params = new ParamInfo[f.ParamSlots.Count];
+        for (int p = 0; p < f.ParamSlots.Count; p++)
+        {
+            IrParamType pt = p < f.Signature.Parameters.Count ? f.Signature.Parameters[p] : new IrParamType(IrType.I64);
+            int slot = f.ParamSlots[p];
+            df.Params[p] = new ParamInfo
+            {
+                SlotOffset = df.SlotOffsets[slot],
+                Size = pt.Aggregate?.Size ?? pt.Type.SizeOf(),
+                Type = pt.Type,
+                IsAggregate = pt.IsAggregate,
+            };
+        }
+
+        df.ArgCount = Math.Max(f.ParamSlots.Count, 0);
+    }
+
+    private CallSite DecodeCall(Instr i, IrFunction caller)
+    {
+        int[] args = i.Args ?? Array.Empty<int>();
+        IrParamType[] argTypes = i.ArgTypes ?? args.Select(a => new IrParamType(caller.VRegTypes[a])).ToArray();
+        IrSignature sig = i.Signature ?? new IrSignature(new IrParamType(i.Type), argTypes, false);
+        var site = new CallSite
+        {
+            Args = args,
+            ArgTypes = argTypes,
+            Signature = sig,
+            Dest = i.Dest,
+            DestType = i.Dest >= 0 ? caller.VRegTypes[i.Dest] : IrType.Void,
+            RetAddrVReg = i.B,
+            Symbol = i.Symbol,
+            Plan = SysVAbi.Classify(sig.Return, argTypes),
+        };
+        if (i.Symbol is null)
+        {
+            site.Kind = CallKind.Indirect;
+            site.FnVReg = i.A;
+        }
+        else if (_functionsByName.TryGetValue(i.Symbol, out DFunc? target))
+        {
+            site.Kind = CallKind.Interp;
+            site.Target = target;
+        }
+        else if (IsIntrinsicName(i.Symbol, out Intrinsic intrinsic))
+        {
+            site.Kind = CallKind.Intrinsic;
+            site.Intrinsic = intrinsic;
+        }
+        else
+        {
+            site.Kind = CallKind.Native;
+            site.NativeAddress = AddressOfSymbol(i.Symbol);
+        }
+
+        return site;
+    }
+}

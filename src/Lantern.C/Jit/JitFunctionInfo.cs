@@ -1,0 +1,73 @@
+using Lantern.C.Diagnostics;
+using Lantern.C.Ir;
+
+namespace Lantern.C.Jit;
+
+/// <summary>One row of a function's line table: code at <see cref="Offset"/> implements the statement at <see cref="Location"/>.</summary>
+public readonly record struct JitLine(int Offset, SourceLocation Location, int Scope);
+
+/// <summary>
+/// What the baseline backend knows about one compiled function: its code range, frame layout and line table.
+/// Offsets are relative to <see cref="Start"/>; frame offsets are relative to rbp (negative: below the saved rbp).
+/// This is the raw material for DWARF, the crash reporter and the debugger.
+/// </summary>
+public sealed class JitFunctionInfo
+{
+    public required string Name { get; init; }
+
+    public required IrFunction Function { get; init; }
+
+    /// <summary>Entry address (in the executable view of the code cache).</summary>
+    public nint Start { get; set; }
+
+    /// <summary>Code size in bytes.</summary>
+    public int Size { get; set; }
+
+    /// <summary>Offset just after <c>push rbp; mov rbp, rsp; sub rsp, N</c>: from here the frame is complete.</summary>
+    public int FrameSetupEnd { get; set; }
+
+    /// <summary>Offset after the parameters have been stored into their slots (where a breakpoint on the function goes).</summary>
+    public int PrologueEnd { get; set; }
+
+    /// <summary>Offsets of each epilogue (<c>mov rsp, rbp; pop rbp; ret</c>).</summary>
+    public List<int> EpilogueStarts { get; } = new();
+
+    /// <summary>Line table from the IR's Stmt markers, in code order.</summary>
+    public List<JitLine> Lines { get; } = new();
+
+    /// <summary>rbp-relative offset of each IR slot (for a slot aligned above 16 bytes: of its unaligned storage; see <see cref="SlotDynamicAlign"/>).</summary>
+    public int[] SlotOffsets { get; set; } = Array.Empty<int>();
+
+    /// <summary>For each slot: 0, or the alignment (> 16) applied at run time to rbp+offset.</summary>
+    public int[] SlotDynamicAlign { get; set; } = Array.Empty<int>();
+
+    /// <summary>rbp-relative offset of each vreg's 8-byte home.</summary>
+    public int[] VRegOffsets { get; set; } = Array.Empty<int>();
+
+    /// <summary>Bytes below rbp reserved by the prologue.</summary>
+    public int FrameSize { get; set; }
+
+    /// <summary>rbp-relative offset of the register save area of a variadic function, else 0.</summary>
+    public int RegisterSaveAreaOffset { get; set; }
+
+    public bool ContainsOffset(int offset) => offset >= 0 && offset < Size;
+
+    /// <summary>The statement whose code contains <paramref name="offset"/>, or null before the first statement.</summary>
+    public JitLine? LineAt(int offset)
+    {
+        JitLine? best = null;
+        foreach (JitLine l in Lines)
+        {
+            if (l.Offset <= offset)
+            {
+                best = l;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return best;
+    }
+}

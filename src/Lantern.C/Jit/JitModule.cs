@@ -1,0 +1,508 @@
+using System.Runtime.InteropServices;
+using Lantern.C.Runtime;
+using System.Text;
+using Iced.Intel;
+using Lantern.C.Ir;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Lantern.C.Jit;
+
+/// <summary>A problem found while linking a module for the JIT (an undefined data symbol...).</summary>
+public sealed class JitLinkException : Exception
+{
+    public JitLinkException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>
+/// An <see cref="IrModule"/> compiled to machine code and linked in memory: global data laid out and
+/// relocated, every function compiled by <see cref="X64Backend"/> into the <see cref="CodeCache"/>, calls
+/// going through one 8-byte indirection cell per function (so a function can be replaced later), and host C
+/// library symbols resolved with dlsym.
+/// <para>
+/// In-process exit: <c>exit</c> and <c>atexit</c> are bound to small stubs so that a program calling
+/// <c>exit()</c> returns to <see cref="RunMain"/> instead of terminating the host process.
+/// </para>
+/// </summary>
+public sealed unsafe class JitModule : IJitSymbols, IDisposable
+{
+    private const int AtexitCapacity = 64;
+
+    // run-state block layout (qwords)
+    private const int StateSavedRsp = 0;
+    private const int StateExitCalled = 8;
+    private const int StateAtexitCount = 16;
+    private const int StateAtexitTable = 24;
+    private const int StateSize = StateAtexitTable + AtexitCapacity * 8;
+
+    private readonly IrModule _module;
+    private readonly CodeCache _cache;
+    private readonly Dictionary<string, nint> _cells = new();
+    private readonly Dictionary<string, nint> _data = new();
+    private readonly Dictionary<string, JitFunctionInfo> _functions = new();
+    private readonly HashSet<string> _functionNames = new();
+    private readonly List<(nint Address, nuint Size)> _mappings = new();
+    private nint _cellBlock;
+    private int _cellsUsed;
+    private int _cellCapacity;
+    private nint _state;
+    private nint _enterStub;
+    private nint _exitStub;
+    private nint _atexitStub;
+
+    public JitModule(IrModule module)
+    {
+        _module = module;
+        _cache = new CodeCache();
+        try
+        {
+            Link();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public IrModule Module => _module;
+
+    public CodeCache CodeCache => _cache;
+
+    /// <summary>Compiled functions by name.</summary>
+    public IReadOnlyDictionary<string, JitFunctionInfo> Functions => _functions;
+
+    /// <summary>The function containing <paramref name="address"/>, if it is JIT code.</summary>
+    public JitFunctionInfo? FindFunction(nint address)
+    {
+        foreach (JitFunctionInfo f in _functions.Values)
+        {
+            if (address >= f.Start && address < f.Start + f.Size)
+            {
+                return f;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Current entry point of a function defined in the module (what its cell holds).</summary>
+    public nint GetFunctionAddress(string name) => *(nint*)GetFunctionCell(name);
+
+    public bool IsFunction(string name) => _functionNames.Contains(name);
+
+    public nint GetFunctionCell(string name)
+    {
+        if (!_cells.TryGetValue(name, out nint cell))
+        {
+            cell = NewCell();
+            _cells[name] = cell;
+            _functionNames.Add(name);
+            *(nint*)cell = ResolveExternFunction(name);
+        }
+
+        return cell;
+    }
+
+    public nint GetDataAddress(string name)
+    {
+        if (_data.TryGetValue(name, out nint a))
+        {
+            return a;
+        }
+
+        if (_cells.ContainsKey(name) || _functionNames.Contains(name))
+        {
+            return GetFunctionAddress(name);
+        }
+
+        nint sym = JitNative.LookupLibcSymbol(name);
+        if (sym == 0)
+        {
+            throw new JitLinkException($"undefined symbol '{name}'");
+        }
+
+        _data[name] = sym;
+        return sym;
+    }
+
+    // ---- linking ----------------------------------------------------------------------------------
+
+    private void Link()
+    {
+        _cellCapacity = 4096;
+        _cellBlock = Map(_cellCapacity * 8);
+        _state = Map(StateSize);
+        EmitRuntimeStubs();
+
+        foreach (IrFunction f in _module.Functions)
+        {
+            _functionNames.Add(f.Name);
+            _cells[f.Name] = NewCell();
+        }
+
+        foreach (IrExtern e in _module.Externs)
+        {
+            if (e.IsFunction && !_functionNames.Contains(e.Name))
+            {
+                GetFunctionCell(e.Name);
+            }
+        }
+
+        foreach (IrFunction f in _module.Functions)
+        {
+            foreach (IrBlock b in f.Blocks)
+            {
+                foreach (Instr i in b.Instrs)
+                {
+                    if (i.Op == Opcode.Call && i.Symbol is not null && !_data.ContainsKey(i.Symbol))
+                    {
+                        GetFunctionCell(i.Symbol);
+                    }
+                }
+            }
+        }
+
+        nint[] globalAddresses = LayoutGlobals(out List<(nint Address, nuint Size)> readOnly);
+
+        foreach (IrFunction f in _module.Functions)
+        {
+            nint rip = _cache.NextAddress();
+            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip);
+            nint at = _cache.Add(code);
+            if (at != rip)
+            {
+                throw new InvalidOperationException("code cache placement mismatch");
+            }
+
+            _functions[f.Name] = info;
+            *(nint*)_cells[f.Name] = at;
+        }
+
+        for (int gi = 0; gi < _module.Globals.Count; gi++)
+        {
+            IrGlobal g = _module.Globals[gi];
+            foreach (IrReloc r in g.Relocs)
+            {
+                nint target = IsFunction(r.Symbol) ? GetFunctionAddress(r.Symbol) : GetDataAddress(r.Symbol);
+                *(long*)(globalAddresses[gi] + r.Offset) = target + r.Addend;
+            }
+        }
+
+        foreach ((nint address, nuint size) in readOnly)
+        {
+            Native.Mprotect(address, size, Native.ProtRead);
+        }
+    }
+
+    private nint[] LayoutGlobals(out List<(nint Address, nuint Size)> readOnlyRegions)
+    {
+        var addresses = new nint[_module.Globals.Count];
+        readOnlyRegions = new List<(nint, nuint)>();
+        foreach (bool ro in new[] { false, true })
+        {
+            long size = 0;
+            var offsets = new long[_module.Globals.Count];
+            for (int gi = 0; gi < _module.Globals.Count; gi++)
+            {
+                IrGlobal g = _module.Globals[gi];
+                if (g.IsReadOnly != ro)
+                {
+                    continue;
+                }
+
+                long align = Math.Max(1, g.Align);
+                size = (size + align - 1) / align * align;
+                offsets[gi] = size;
+                size += Math.Max(1, g.Size);
+            }
+
+            if (size == 0)
+            {
+                continue;
+            }
+
+            nuint mapped = (nuint)((size + 4095) & ~4095L);
+            nint baseAddress = Map((long)mapped);
+            if (ro)
+            {
+                readOnlyRegions.Add((baseAddress, mapped));
+            }
+
+            for (int gi = 0; gi < _module.Globals.Count; gi++)
+            {
+                IrGlobal g = _module.Globals[gi];
+                if (g.IsReadOnly != ro)
+                {
+                    continue;
+                }
+
+                nint a = baseAddress + (nint)offsets[gi];
+                addresses[gi] = a;
+                _data[g.Name] = a;
+                if (g.Init is not null)
+                {
+                    Marshal.Copy(g.Init, 0, a, Math.Min(g.Init.Length, g.Size));
+                }
+            }
+        }
+
+        return addresses;
+    }
+
+    private nint Map(long size)
+    {
+        nuint n = (nuint)((size + 4095) & ~4095L);
+        nint p = JitNative.MapAnonymousRw(n);
+        _mappings.Add((p, n));
+        return p;
+    }
+
+    private nint NewCell()
+    {
+        if (_cellsUsed == _cellCapacity)
+        {
+            // cells are never moved (code embeds their addresses): start a new block
+            _cellCapacity = 4096;
+            _cellBlock = Map(_cellCapacity * 8);
+            _cellsUsed = 0;
+        }
+
+        return _cellBlock + 8 * _cellsUsed++;
+    }
+
+    private nint ResolveExternFunction(string name)
+    {
+        switch (name)
+        {
+            case "exit":
+                return _exitStub;
+            case "atexit":
+                return _atexitStub;
+        }
+
+        nint a = JitNative.LookupLibcSymbol(name);
+        return a != 0 ? a : EmitUndefinedFunctionStub(name);
+    }
+
+    // ---- runtime stubs ----------------------------------------------------------------------------
+
+    private nint AddCode(Assembler a)
+    {
+        nint rip = _cache.NextAddress();
+        var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), (ulong)rip);
+        return _cache.Add(stream.ToArray());
+    }
+
+    private void EmitRuntimeStubs()
+    {
+        // int enter(void* fn, long a0, long a1, long a2): calls fn(a0, a1, a2) with a resumable frame
+        // so that exit() can return here. Saves the callee-saved registers and the previous saved rsp.
+        var a = new Assembler(64);
+        Label resume = a.CreateLabel();
+        a.push(rbp);
+        a.mov(rbp, rsp);
+        a.push(rbx);
+        a.push(r12);
+        a.push(r13);
+        a.push(r14);
+        a.push(r15);
+        a.mov(r11, (long)_state);
+        a.push(__qword_ptr[r11 + StateSavedRsp]);
+        a.push(r11);
+        a.sub(rsp, 8);
+        a.mov(__qword_ptr[r11 + StateSavedRsp], rsp);
+        a.mov(rax, rdi);
+        a.mov(rdi, rsi);
+        a.mov(rsi, rdx);
+        a.mov(rdx, rcx);
+        a.call(rax);
+        a.Label(ref resume);
+        a.add(rsp, 8);
+        a.pop(r11);
+        a.pop(__qword_ptr[r11 + StateSavedRsp]);
+        a.pop(r15);
+        a.pop(r14);
+        a.pop(r13);
+        a.pop(r12);
+        a.pop(rbx);
+        a.pop(rbp);
+        a.ret();
+        nint rip = _cache.NextAddress();
+        var stream = new MemoryStream();
+        AssemblerResult result = a.Assemble(new StreamCodeWriter(stream), (ulong)rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        ulong resumeAddress = result.GetLabelRIP(resume);
+        _enterStub = _cache.Add(stream.ToArray());
+
+        // void exit(int status): mark, unwind to the enter frame, return status from enter()
+        a = new Assembler(64);
+        a.mov(r11, (long)_state);
+        a.mov(__qword_ptr[r11 + StateExitCalled], 1);
+        a.mov(rsp, __qword_ptr[r11 + StateSavedRsp]);
+        a.mov(eax, edi);
+        a.mov(r11, (long)resumeAddress);
+        a.jmp(r11);
+        _exitStub = AddCode(a);
+
+        // int atexit(void (*fn)(void)): append to the table
+        a = new Assembler(64);
+        Label full = a.CreateLabel();
+        a.mov(r11, (long)_state);
+        a.mov(rax, __qword_ptr[r11 + StateAtexitCount]);
+        a.cmp(rax, AtexitCapacity);
+        a.jae(full);
+        a.mov(__qword_ptr[r11 + rax * 8 + StateAtexitTable], rdi);
+        a.inc(__qword_ptr[r11 + StateAtexitCount]);
+        a.xor(eax, eax);
+        a.ret();
+        a.Label(ref full);
+        a.mov(eax, -1);
+        a.ret();
+        _atexitStub = AddCode(a);
+    }
+
+    private nint EmitUndefinedFunctionStub(string name)
+    {
+        byte[] msg = Encoding.UTF8.GetBytes($"lantern: call to undefined function '{name}'\n");
+        nint text = Map(msg.Length);
+        Marshal.Copy(msg, 0, text, msg.Length);
+        var a = new Assembler(64);
+        a.push(rbp);
+        a.mov(rbp, rsp);
+        a.mov(edi, 2);
+        a.mov(rsi, (long)text);
+        a.mov(edx, msg.Length);
+        a.mov(rax, (long)JitNative.LookupLibcSymbol("write"));
+        a.call(rax);
+        a.mov(edi, 127);
+        a.mov(rax, (long)JitNative.LookupLibcSymbol("_exit"));
+        a.call(rax);
+        a.ud2();
+        return AddCode(a);
+    }
+
+    // ---- running ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Calls <paramref name="function"/>(a0, a1, a2) on the current thread through the resumable entry stub:
+    /// returns the function's int result, or the status passed to exit().
+    /// </summary>
+    public int Enter(nint function, long a0, long a1, long a2, out bool exitCalled)
+    {
+        *(long*)(_state + StateExitCalled) = 0;
+        var enter = (delegate* unmanaged<nint, long, long, long, int>)_enterStub;
+        int r = enter(function, a0, a1, a2);
+        exitCalled = *(long*)(_state + StateExitCalled) != 0;
+        return r;
+    }
+
+    /// <summary>
+    /// Runs main(argc, argv, envp) on a dedicated thread with a 256 MiB stack, then the atexit handlers, then
+    /// fflush(NULL). Returns main's value or the status given to exit().
+    /// </summary>
+    public int RunMain(string programName, IReadOnlyList<string> args, int stackSize = 256 << 20)
+    {
+        if (!_functions.ContainsKey("main"))
+        {
+            throw new JitLinkException("undefined symbol 'main'");
+        }
+
+        int status = 0;
+        Exception? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    status = RunMainOnCurrentThread(programName, args);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            },
+            stackSize);
+        thread.Name = "lantern-main";
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            throw failure;
+        }
+
+        return status;
+    }
+
+    /// <summary>Like <see cref="RunMain"/> but on the calling thread (which should have a large stack).</summary>
+    public int RunMainOnCurrentThread(string programName, IReadOnlyList<string> args)
+    {
+        if (!_functions.ContainsKey("main"))
+        {
+            throw new JitLinkException("undefined symbol 'main'");
+        }
+
+        var strings = new List<nint>();
+        nint argv = Marshal.AllocHGlobal((args.Count + 2) * 8);
+        try
+        {
+            var all = new List<string> { programName };
+            all.AddRange(args);
+            for (int k = 0; k < all.Count; k++)
+            {
+                nint s = Marshal.StringToCoTaskMemUTF8(all[k]);
+                strings.Add(s);
+                ((nint*)argv)[k] = s;
+            }
+
+            ((nint*)argv)[all.Count] = 0;
+            nint environ = JitNative.LookupLibcSymbol("environ");
+            long envp = environ != 0 ? *(long*)environ : 0;
+            int status = Enter(GetFunctionAddress("main"), all.Count, argv, envp, out _);
+
+            // atexit handlers, last registered first (a handler may register more, or call exit)
+            while (*(long*)(_state + StateAtexitCount) > 0)
+            {
+                long n = --*(long*)(_state + StateAtexitCount);
+                nint handler = *(nint*)(_state + StateAtexitTable + (nint)(n * 8));
+                int r = Enter(handler, 0, 0, 0, out bool exited);
+                if (exited)
+                {
+                    status = r;
+                }
+            }
+
+            FlushAll();
+            return status;
+        }
+        finally
+        {
+            foreach (nint s in strings)
+            {
+                Marshal.FreeCoTaskMem(s);
+            }
+
+            Marshal.FreeHGlobal(argv);
+        }
+    }
+
+    /// <summary>fflush(NULL): writes out the C program's buffered stdio output.</summary>
+    public static void FlushAll()
+    {
+        nint fflush = JitNative.LookupLibcSymbol("fflush");
+        ((delegate* unmanaged<nint, int>)fflush)(0);
+    }
+
+    public void Dispose()
+    {
+        foreach ((nint address, nuint size) in _mappings)
+        {
+            Native.Munmap(address, size);
+        }
+
+        _mappings.Clear();
+        _cache.Dispose();
+    }
+}

@@ -1,0 +1,1685 @@
+using Iced.Intel;
+using Lantern.C.Ir;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Lantern.C.Jit;
+
+/// <summary>How the backend sees the module's symbols (provided by the linker, <see cref="JitModule"/>).</summary>
+public interface IJitSymbols
+{
+    /// <summary>True if <paramref name="name"/> is a function (defined in the module or in the host C library).</summary>
+    bool IsFunction(string name);
+
+    /// <summary>Address of the 8-byte indirection cell holding the function's current entry point.</summary>
+    nint GetFunctionCell(string name);
+
+    /// <summary>Address of global data (defined in the module or a host C library data symbol such as stdout).</summary>
+    nint GetDataAddress(string name);
+}
+
+/// <summary>One general-purpose register under its four widths.</summary>
+internal readonly record struct Gpr(AssemblerRegister64 Q, AssemblerRegister32 D, AssemblerRegister16 W, AssemblerRegister8 B);
+
+/// <summary>
+/// The baseline x86-64 backend: IR function → machine code, one IR instruction at a time.
+/// <para>
+/// Frame: <c>push rbp; mov rbp, rsp; sub rsp, N</c>; every slot and every vreg has a fixed home below rbp
+/// (vreg values live in memory between instructions; rax, rcx, rdx, r10, r11, xmm0, xmm1 are scratch). The red
+/// zone is never used. Callee-saved registers other than rbp are never touched, so setjmp/longjmp are safe.
+/// </para>
+/// <para>Calls follow the System V ABI in full (see <see cref="EmitCall"/>).</para>
+/// </summary>
+public sealed class X64Backend
+{
+    private static readonly Gpr Rax = new(rax, eax, ax, al);
+    private static readonly Gpr Rcx = new(rcx, ecx, cx, cl);
+    private static readonly Gpr Rdx = new(rdx, edx, dx, dl);
+    private static readonly Gpr Rsi = new(rsi, esi, si, sil);
+    private static readonly Gpr Rdi = new(rdi, edi, di, dil);
+    private static readonly Gpr R8 = new(r8, r8d, r8w, r8b);
+    private static readonly Gpr R9 = new(r9, r9d, r9w, r9b);
+    private static readonly Gpr R10 = new(r10, r10d, r10w, r10b);
+    private static readonly Gpr R11 = new(r11, r11d, r11w, r11b);
+
+    private static readonly Gpr[] s_argGprs = { Rdi, Rsi, Rdx, Rcx, R8, R9 };
+    private static readonly AssemblerRegisterXMM[] s_argXmms = { xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7 };
+
+    private const int RegSaveAreaSize = 48 + 128;
+
+    private readonly IrFunction _f;
+    private readonly IJitSymbols _symbols;
+    private readonly Assembler _a = new(64);
+    private Label[] _blockLabels = Array.Empty<Label>();
+    private Label _epilogue;
+    private int[] _slotOff = Array.Empty<int>();
+    private int[] _slotDynAlign = Array.Empty<int>();
+    private int[] _vregOff = Array.Empty<int>();
+    private readonly Dictionary<Instr, int> _vaTemps = new();
+    private int _retBufOff;
+    private int _saveAreaOff;
+    private int _frameSize;
+    private int _lastLabelIndex = -1;
+
+    // variadic definitions: what the named parameters consumed
+    private int _namedGp;
+    private int _namedSse;
+    private int _namedStack;
+
+    private X64Backend(IrFunction f, IJitSymbols symbols)
+    {
+        _f = f;
+        _symbols = symbols;
+    }
+
+    /// <summary>Compiles <paramref name="f"/> for execution at address <paramref name="rip"/>; returns the code and its metadata.</summary>
+    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip)
+    {
+        var b = new X64Backend(f, symbols);
+        return b.CompileFunction(rip);
+    }
+
+    private (byte[] Code, JitFunctionInfo Info) CompileFunction(ulong rip)
+    {
+        LayoutFrame();
+        _blockLabels = new Label[_f.Blocks.Count];
+        for (int i = 0; i < _blockLabels.Length; i++)
+        {
+            _blockLabels[i] = _a.CreateLabel();
+        }
+
+        _epilogue = _a.CreateLabel();
+        Label frameSetupEnd = _a.CreateLabel();
+        Label prologueEnd = _a.CreateLabel();
+        var stmtLabels = new List<(Label Label, Instr Stmt)>();
+
+        // prologue
+        _a.push(rbp);
+        _a.mov(rbp, rsp);
+        if (_frameSize > 0)
+        {
+            _a.sub(rsp, _frameSize);
+        }
+
+        Bind(ref frameSetupEnd);
+        EmitParameterHoming();
+        Bind(ref prologueEnd);
+
+        for (int bi = 0; bi < _f.Blocks.Count; bi++)
+        {
+            IrBlock block = _f.Blocks[bi];
+            Bind(ref _blockLabels[bi]);
+            foreach (Instr i in block.Instrs)
+            {
+                if (i.Op == Opcode.Stmt)
+                {
+                    Label l = _a.CreateLabel();
+                    Bind(ref l);
+                    stmtLabels.Add((l, i));
+                    continue;
+                }
+
+                EmitInstr(i, bi);
+            }
+        }
+
+        // epilogue
+        Bind(ref _epilogue);
+        _a.mov(rsp, rbp);
+        _a.pop(rbp);
+        _a.ret();
+
+        var stream = new MemoryStream();
+        AssemblerResult result = _a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        byte[] code = stream.ToArray();
+        var info = new JitFunctionInfo
+        {
+            Name = _f.Name,
+            Function = _f,
+            Start = (nint)rip,
+            Size = code.Length,
+            FrameSetupEnd = (int)(result.GetLabelRIP(frameSetupEnd) - rip),
+            PrologueEnd = (int)(result.GetLabelRIP(prologueEnd) - rip),
+            SlotOffsets = _slotOff,
+            SlotDynamicAlign = _slotDynAlign,
+            VRegOffsets = _vregOff,
+            FrameSize = _frameSize,
+            RegisterSaveAreaOffset = _f.Signature.IsVariadic ? -_saveAreaOff : 0,
+        };
+        info.EpilogueStarts.Add((int)(result.GetLabelRIP(_epilogue) - rip));
+        foreach ((Label l, Instr s) in stmtLabels)
+        {
+            info.Lines.Add(new JitLine((int)(result.GetLabelRIP(l) - rip), s.Location, (int)s.Imm));
+        }
+
+        return (code, info);
+    }
+
+    /// <summary>Binds a label to the next instruction (Iced allows one label per instruction: a nop separates two).</summary>
+    private void Bind(ref Label label)
+    {
+        if (_a.Instructions.Count == _lastLabelIndex)
+        {
+            _a.nop();
+        }
+
+        _a.Label(ref label);
+        _lastLabelIndex = _a.Instructions.Count;
+    }
+
+    // ---- frame layout ----------------------------------------------------------------------------
+
+    private void LayoutFrame()
+    {
+        int off = 0;
+        if (_f.Signature.IsVariadic)
+        {
+            off += RegSaveAreaSize;
+            _saveAreaOff = off; // rbp - 176 (16-aligned because rbp is)
+        }
+
+        _slotOff = new int[_f.Slots.Count];
+        _slotDynAlign = new int[_f.Slots.Count];
+        foreach (IrSlot s in _f.Slots)
+        {
+            int align = Math.Max(1, s.Align);
+            int size = Math.Max(1, s.Size);
+            if (align > 16)
+            {
+                _slotDynAlign[s.Id] = align;
+                size += align;
+                align = 16;
+            }
+
+            off = AlignUp(off + size, align);
+            _slotOff[s.Id] = -off;
+        }
+
+        off = AlignUp(off + 16, 16);
+        _retBufOff = -off;
+
+        foreach (IrBlock b in _f.Blocks)
+        {
+            foreach (Instr i in b.Instrs)
+            {
+                if (i.Op == Opcode.VaArg)
+                {
+                    off = AlignUp(off + 16, 16);
+                    _vaTemps[i] = -off;
+                }
+            }
+        }
+
+        _vregOff = new int[_f.VRegTypes.Count];
+        for (int v = 0; v < _vregOff.Length; v++)
+        {
+            off += 8;
+            _vregOff[v] = -off;
+        }
+
+        _frameSize = AlignUp(off, 16);
+    }
+
+    private static int AlignUp(int v, int a) => (v + a - 1) / a * a;
+
+    private static long AlignUp(long v, long a) => (v + a - 1) / a * a;
+
+    // ---- operand helpers -------------------------------------------------------------------------
+
+    private IrType T(int v) => _f.VRegTypes[v];
+
+    private AssemblerMemoryOperand Q(int v) => __qword_ptr[rbp + _vregOff[v]];
+
+    private AssemblerMemoryOperand D(int v) => __dword_ptr[rbp + _vregOff[v]];
+
+    private AssemblerMemoryOperand W(int v) => __word_ptr[rbp + _vregOff[v]];
+
+    private AssemblerMemoryOperand B(int v) => __byte_ptr[rbp + _vregOff[v]];
+
+    /// <summary>Loads vreg v sign-extended to 64 bits.</summary>
+    private void LoadSx(Gpr r, int v)
+    {
+        switch (T(v))
+        {
+            case IrType.I8: _a.movsx(r.Q, B(v)); break;
+            case IrType.I16: _a.movsx(r.Q, W(v)); break;
+            case IrType.I32 or IrType.F32: _a.movsxd(r.Q, D(v)); break;
+            default: _a.mov(r.Q, Q(v)); break;
+        }
+    }
+
+    /// <summary>Loads vreg v zero-extended to 64 bits.</summary>
+    private void LoadZx(Gpr r, int v)
+    {
+        switch (T(v))
+        {
+            case IrType.I8: _a.movzx(r.D, B(v)); break;
+            case IrType.I16: _a.movzx(r.D, W(v)); break;
+            case IrType.I32 or IrType.F32: _a.mov(r.D, D(v)); break;
+            default: _a.mov(r.Q, Q(v)); break;
+        }
+    }
+
+    /// <summary>Stores the low bytes of r (as many as type t has) to vreg v.</summary>
+    private void Store(int v, Gpr r, IrType t)
+    {
+        switch (t)
+        {
+            case IrType.I8: _a.mov(B(v), r.B); break;
+            case IrType.I16: _a.mov(W(v), r.W); break;
+            case IrType.I32 or IrType.F32: _a.mov(D(v), r.D); break;
+            default: _a.mov(Q(v), r.Q); break;
+        }
+    }
+
+    private void Store(int v, Gpr r) => Store(v, r, T(v));
+
+    private void LoadXmm(AssemblerRegisterXMM x, int v)
+    {
+        if (T(v) == IrType.F32)
+        {
+            _a.movss(x, D(v));
+        }
+        else
+        {
+            _a.movsd(x, Q(v));
+        }
+    }
+
+    private void StoreXmm(int v, AssemblerRegisterXMM x)
+    {
+        if (T(v) == IrType.F32)
+        {
+            _a.movss(D(v), x);
+        }
+        else
+        {
+            _a.movsd(Q(v), x);
+        }
+    }
+
+    /// <summary>r = address of slot s.</summary>
+    private void SlotAddress(Gpr r, int s)
+    {
+        _a.lea(r.Q, __[rbp + _slotOff[s]]);
+        if (_slotDynAlign[s] > 16)
+        {
+            _a.add(r.Q, _slotDynAlign[s] - 1);
+            _a.and(r.Q, -_slotDynAlign[s]);
+        }
+    }
+
+    /// <summary>Copies <paramref name="size"/> bytes from [r11] to [r10]. Clobbers rax (and rdi, rsi, rcx for large copies).</summary>
+    private void EmitCopy(long size)
+    {
+        if (size > 128)
+        {
+            _a.mov(rdi, r10);
+            _a.mov(rsi, r11);
+            _a.mov(rcx, size);
+            _a.rep.movsb();
+            return;
+        }
+
+        int off = 0;
+        while (size - off >= 8)
+        {
+            _a.mov(rax, __qword_ptr[r11 + off]);
+            _a.mov(__qword_ptr[r10 + off], rax);
+            off += 8;
+        }
+
+        if (size - off >= 4)
+        {
+            _a.mov(eax, __dword_ptr[r11 + off]);
+            _a.mov(__dword_ptr[r10 + off], eax);
+            off += 4;
+        }
+
+        if (size - off >= 2)
+        {
+            _a.mov(ax, __word_ptr[r11 + off]);
+            _a.mov(__word_ptr[r10 + off], ax);
+            off += 2;
+        }
+
+        if (size - off >= 1)
+        {
+            _a.mov(al, __byte_ptr[r11 + off]);
+            _a.mov(__byte_ptr[r10 + off], al);
+        }
+    }
+
+    /// <summary>Zeroes <paramref name="size"/> bytes at [r10]. Clobbers rax (and rdi, rcx for large sizes).</summary>
+    private void EmitZero(long size)
+    {
+        _a.xor(eax, eax);
+        if (size > 128)
+        {
+            _a.mov(rdi, r10);
+            _a.mov(rcx, size);
+            _a.rep.stosb();
+            return;
+        }
+
+        int off = 0;
+        while (size - off >= 8)
+        {
+            _a.mov(__qword_ptr[r10 + off], rax);
+            off += 8;
+        }
+
+        if (size - off >= 4)
+        {
+            _a.mov(__dword_ptr[r10 + off], eax);
+            off += 4;
+        }
+
+        if (size - off >= 2)
+        {
+            _a.mov(__word_ptr[r10 + off], ax);
+            off += 2;
+        }
+
+        if (size - off >= 1)
+        {
+            _a.mov(__byte_ptr[r10 + off], al);
+        }
+    }
+
+    /// <summary>dst = the n (1..8) bytes at [baseReg + off], zero-extended. Uses r10 as scratch for odd sizes.</summary>
+    private void LoadPartial(Gpr dst, AssemblerRegister64 baseReg, int off, int n)
+    {
+        switch (n)
+        {
+            case 8: _a.mov(dst.Q, __qword_ptr[baseReg + off]); return;
+            case 4: _a.mov(dst.D, __dword_ptr[baseReg + off]); return;
+            case 2: _a.movzx(dst.D, __word_ptr[baseReg + off]); return;
+            case 1: _a.movzx(dst.D, __byte_ptr[baseReg + off]); return;
+        }
+
+        _a.movzx(dst.D, __byte_ptr[baseReg + off + n - 1]);
+        for (int i = n - 2; i >= 0; i--)
+        {
+            _a.shl(dst.Q, 8);
+            _a.movzx(r10d, __byte_ptr[baseReg + off + i]);
+            _a.or(dst.Q, r10);
+        }
+    }
+
+    /// <summary>Stores the low n (1..8) bytes of src to [baseReg + off]. Destroys src for odd sizes.</summary>
+    private void StorePartial(AssemblerRegister64 baseReg, int off, Gpr src, int n)
+    {
+        switch (n)
+        {
+            case 8: _a.mov(__qword_ptr[baseReg + off], src.Q); return;
+            case 4: _a.mov(__dword_ptr[baseReg + off], src.D); return;
+            case 2: _a.mov(__word_ptr[baseReg + off], src.W); return;
+            case 1: _a.mov(__byte_ptr[baseReg + off], src.B); return;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            _a.mov(__byte_ptr[baseReg + off + i], src.B);
+            if (i + 1 < n)
+            {
+                _a.shr(src.Q, 8);
+            }
+        }
+    }
+
+    private void LoadPartialXmm(AssemblerRegisterXMM x, AssemblerRegister64 baseReg, int off, int n)
+    {
+        if (n == 8)
+        {
+            _a.movsd(x, __qword_ptr[baseReg + off]);
+        }
+        else if (n == 4)
+        {
+            _a.movss(x, __dword_ptr[baseReg + off]);
+        }
+        else
+        {
+            LoadPartial(Rax, baseReg, off, n);
+            _a.movq(x, rax);
+        }
+    }
+
+    private void StorePartialXmm(AssemblerRegister64 baseReg, int off, AssemblerRegisterXMM x, int n)
+    {
+        if (n == 8)
+        {
+            _a.movsd(__qword_ptr[baseReg + off], x);
+        }
+        else if (n == 4)
+        {
+            _a.movss(__dword_ptr[baseReg + off], x);
+        }
+        else
+        {
+            _a.movq(rax, x);
+            StorePartial(baseReg, off, Rax, n);
+        }
+    }
+
+    // ---- ABI classification -----------------------------------------------------------------------
+
+    private enum LocKind
+    {
+        Gpr,
+        Sse,
+        Stack,
+        AggRegs,
+        AggStack,
+    }
+
+    /// <summary>Where one argument goes: a register index, a stack offset, or (aggregates) per-eightbyte registers.</summary>
+    private struct ArgLoc
+    {
+        public LocKind Kind;
+        public int Reg;
+        public int StackOffset;
+
+        // AggRegs: register index for each eightbyte (GP or SSE index according to the class)
+        public int Reg0;
+        public int Reg1;
+    }
+
+    /// <summary>Assigns System V locations to a parameter list. Returns the stack bytes used.</summary>
+    private static int Classify(IReadOnlyList<IrParamType> types, bool hiddenReturnPointer, ArgLoc[] locs, out int gpUsed, out int sseUsed)
+    {
+        int gp = hiddenReturnPointer ? 1 : 0;
+        int sse = 0;
+        long stack = 0;
+        for (int i = 0; i < types.Count; i++)
+        {
+            IrParamType t = types[i];
+            if (t.Aggregate is AggregateInfo agg)
+            {
+                if (!agg.IsMemory && agg.Size > 0)
+                {
+                    int needGp = 0;
+                    int needSse = 0;
+                    Count(agg.Lo, ref needGp, ref needSse);
+                    if (agg.EightBytes == 2)
+                    {
+                        Count(agg.Hi, ref needGp, ref needSse);
+                    }
+
+                    if (gp + needGp <= 6 && sse + needSse <= 8)
+                    {
+                        var loc = new ArgLoc { Kind = LocKind.AggRegs };
+                        loc.Reg0 = agg.Lo == ArgClass.Sse ? sse++ : gp++;
+                        if (agg.EightBytes == 2)
+                        {
+                            loc.Reg1 = agg.Hi == ArgClass.Sse ? sse++ : gp++;
+                        }
+
+                        locs[i] = loc;
+                        continue;
+                    }
+                }
+
+                if (agg.Align > 8)
+                {
+                    stack = AlignUp(stack, 16);
+                }
+
+                locs[i] = new ArgLoc { Kind = LocKind.AggStack, StackOffset = (int)stack };
+                stack += AlignUp((long)agg.Size, 8);
+            }
+            else if (t.Type.IsFloat())
+            {
+                if (sse < 8)
+                {
+                    locs[i] = new ArgLoc { Kind = LocKind.Sse, Reg = sse++ };
+                }
+                else
+                {
+                    locs[i] = new ArgLoc { Kind = LocKind.Stack, StackOffset = (int)stack };
+                    stack += 8;
+                }
+            }
+            else
+            {
+                if (gp < 6)
+                {
+                    locs[i] = new ArgLoc { Kind = LocKind.Gpr, Reg = gp++ };
+                }
+                else
+                {
+                    locs[i] = new ArgLoc { Kind = LocKind.Stack, StackOffset = (int)stack };
+                    stack += 8;
+                }
+            }
+        }
+
+        gpUsed = gp;
+        sseUsed = sse;
+        return (int)stack;
+
+        static void Count(ArgClass c, ref int g, ref int s)
+        {
+            if (c == ArgClass.Sse)
+            {
+                s++;
+            }
+            else
+            {
+                g++;
+            }
+        }
+    }
+
+    private static bool ReturnsInMemory(IrSignature sig) => sig.Return.Aggregate is { IsMemory: true };
+
+    private static bool ReturnsAggregateInRegs(IrSignature sig) => sig.Return.Aggregate is { IsMemory: false, Size: > 0 };
+
+    // ---- prologue ---------------------------------------------------------------------------------
+
+    private void EmitParameterHoming()
+    {
+        IrSignature sig = _f.Signature;
+        bool hidden = ReturnsInMemory(sig);
+        if (sig.IsVariadic)
+        {
+            // Register save area: rdi, rsi, rdx, rcx, r8, r9 at +0..40, xmm0-7 at +48..+160.
+            for (int i = 0; i < 6; i++)
+            {
+                _a.mov(__qword_ptr[rbp - _saveAreaOff + i * 8], s_argGprs[i].Q);
+            }
+
+            for (int i = 0; i < 8; i++)
+            {
+                _a.movdqa(__xmmword_ptr[rbp - _saveAreaOff + 48 + i * 16], s_argXmms[i]);
+            }
+        }
+
+        if (_f.ReturnPointerVReg >= 0)
+        {
+            if (hidden)
+            {
+                _a.mov(Q(_f.ReturnPointerVReg), rdi);
+            }
+            else
+            {
+                _a.lea(rax, __[rbp + _retBufOff]);
+                _a.mov(Q(_f.ReturnPointerVReg), rax);
+            }
+        }
+
+        var locs = new ArgLoc[sig.Parameters.Count];
+        _namedStack = Classify(sig.Parameters, hidden, locs, out _namedGp, out _namedSse);
+
+        // Registers first (copies of stack arguments may clobber argument registers).
+        for (int p = 0; p < locs.Length && p < _f.ParamSlots.Count; p++)
+        {
+            int slot = _f.ParamSlots[p];
+            IrParamType t = sig.Parameters[p];
+            ArgLoc loc = locs[p];
+            switch (loc.Kind)
+            {
+                case LocKind.Gpr:
+                    SlotAddress(R11, slot);
+                    StoreScalarToMem(r11, s_argGprs[loc.Reg], t.Type);
+                    break;
+                case LocKind.Sse:
+                    SlotAddress(R11, slot);
+                    if (t.Type == IrType.F32)
+                    {
+                        _a.movss(__dword_ptr[r11], s_argXmms[loc.Reg]);
+                    }
+                    else
+                    {
+                        _a.movsd(__qword_ptr[r11], s_argXmms[loc.Reg]);
+                    }
+
+                    break;
+                case LocKind.AggRegs:
+                {
+                    AggregateInfo agg = t.Aggregate!;
+                    SlotAddress(R11, slot);
+                    int n0 = Math.Min(8, agg.Size);
+                    StoreEightbyteFromArgReg(agg.Lo, loc.Reg0, 0, n0);
+                    if (agg.EightBytes == 2)
+                    {
+                        StoreEightbyteFromArgReg(agg.Hi, loc.Reg1, 8, agg.Size - 8);
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        for (int p = 0; p < locs.Length && p < _f.ParamSlots.Count; p++)
+        {
+            int slot = _f.ParamSlots[p];
+            IrParamType t = sig.Parameters[p];
+            ArgLoc loc = locs[p];
+            switch (loc.Kind)
+            {
+                case LocKind.Stack:
+                    SlotAddress(R11, slot);
+                    _a.mov(rax, __qword_ptr[rbp + 16 + loc.StackOffset]);
+                    StoreScalarToMem(r11, Rax, t.Type);
+                    break;
+                case LocKind.AggStack:
+                    SlotAddress(R10, slot);
+                    _a.lea(r11, __[rbp + 16 + loc.StackOffset]);
+                    EmitCopy(t.Aggregate!.Size);
+                    break;
+            }
+        }
+    }
+
+    private void StoreEightbyteFromArgReg(ArgClass cls, int reg, int off, int n)
+    {
+        if (cls == ArgClass.Sse)
+        {
+            StorePartialXmm(r11, off, s_argXmms[reg], n);
+        }
+        else
+        {
+            // StorePartial may destroy the register: copy to rax first for odd sizes.
+            Gpr src = s_argGprs[reg];
+            if (n is not (8 or 4 or 2 or 1))
+            {
+                _a.mov(rax, src.Q);
+                src = Rax;
+            }
+
+            StorePartial(r11, off, src, n);
+        }
+    }
+
+    private void StoreScalarToMem(AssemblerRegister64 baseReg, Gpr r, IrType t)
+    {
+        switch (t)
+        {
+            case IrType.I8: _a.mov(__byte_ptr[baseReg], r.B); break;
+            case IrType.I16: _a.mov(__word_ptr[baseReg], r.W); break;
+            case IrType.I32 or IrType.F32: _a.mov(__dword_ptr[baseReg], r.D); break;
+            default: _a.mov(__qword_ptr[baseReg], r.Q); break;
+        }
+    }
+
+    // ---- instructions -----------------------------------------------------------------------------
+
+    private void EmitInstr(Instr i, int blockIndex)
+    {
+        switch (i.Op)
+        {
+            case Opcode.Const:
+                EmitConst(i);
+                break;
+            case Opcode.Mov:
+                _a.mov(rax, Q(i.A));
+                _a.mov(Q(i.Dest), rax);
+                break;
+            case Opcode.SlotAddr:
+                SlotAddress(Rax, (int)i.Imm);
+                _a.mov(Q(i.Dest), rax);
+                break;
+            case Opcode.SymAddr:
+                EmitSymAddr(Rax, i.Symbol!, i.Imm);
+                _a.mov(Q(i.Dest), rax);
+                break;
+            case Opcode.Load:
+                _a.mov(rax, Q(i.A));
+                switch (i.Type)
+                {
+                    case IrType.I8: _a.movzx(ecx, __byte_ptr[rax]); break;
+                    case IrType.I16: _a.movzx(ecx, __word_ptr[rax]); break;
+                    case IrType.I32 or IrType.F32: _a.mov(ecx, __dword_ptr[rax]); break;
+                    default: _a.mov(rcx, __qword_ptr[rax]); break;
+                }
+
+                Store(i.Dest, Rcx);
+                break;
+            case Opcode.Store:
+                _a.mov(rax, Q(i.A));
+                _a.mov(rcx, Q(i.B));
+                StoreScalarToMem(rax, Rcx, i.Type);
+                break;
+            case Opcode.Copy:
+                _a.mov(r10, Q(i.A));
+                _a.mov(r11, Q(i.B));
+                EmitCopy(i.Imm);
+                break;
+            case Opcode.Zero:
+                _a.mov(r10, Q(i.A));
+                EmitZero(i.Imm);
+                break;
+            case Opcode.Alloca:
+            {
+                long align = Math.Max(16, i.Imm);
+                _a.mov(rax, Q(i.A));
+                _a.add(rax, 15);
+                _a.and(rax, -16);
+                _a.sub(rsp, rax);
+                if (align > 16)
+                {
+                    _a.and(rsp, (int)-align);
+                }
+
+                _a.mov(Q(i.Dest), rsp);
+                break;
+            }
+
+            case Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.And or Opcode.Or or Opcode.Xor:
+                EmitBinary(i);
+                break;
+            case Opcode.SDiv or Opcode.SRem or Opcode.UDiv or Opcode.URem:
+                EmitDivision(i);
+                break;
+            case Opcode.Shl or Opcode.LShr or Opcode.AShr:
+                EmitShift(i);
+                break;
+            case Opcode.Neg:
+                _a.mov(rax, Q(i.A));
+                _a.neg(rax);
+                Store(i.Dest, Rax);
+                break;
+            case Opcode.Not:
+                _a.mov(rax, Q(i.A));
+                _a.not(rax);
+                Store(i.Dest, Rax);
+                break;
+            case Opcode.FAdd or Opcode.FSub or Opcode.FMul or Opcode.FDiv:
+                EmitFloatBinary(i);
+                break;
+            case Opcode.FNeg:
+                _a.mov(rax, Q(i.A));
+                if (i.Type == IrType.F32)
+                {
+                    _a.xor(eax, unchecked((int)0x80000000));
+                }
+                else
+                {
+                    _a.btc(rax, 63);
+                }
+
+                Store(i.Dest, Rax);
+                break;
+            case >= Opcode.Eq and <= Opcode.UGe:
+                EmitIntCompare(i);
+                break;
+            case >= Opcode.FEq and <= Opcode.FGe:
+                EmitFloatCompare(i);
+                break;
+            case Opcode.SExt:
+                LoadSx(Rax, i.A);
+                Store(i.Dest, Rax);
+                break;
+            case Opcode.ZExt:
+                LoadZx(Rax, i.A);
+                Store(i.Dest, Rax);
+                break;
+            case Opcode.Trunc:
+                _a.mov(rax, Q(i.A));
+                Store(i.Dest, Rax);
+                break;
+            case Opcode.SIToFP or Opcode.UIToFP or Opcode.FPToSI or Opcode.FPToUI or Opcode.FPExt or Opcode.FPTrunc:
+                EmitConversion(i);
+                break;
+            case Opcode.Call:
+                EmitCall(i);
+                break;
+            case Opcode.VaStart:
+                EmitVaStart(i);
+                break;
+            case Opcode.VaArg:
+                EmitVaArg(i);
+                break;
+            case Opcode.Jump:
+                if (i.Target != blockIndex + 1)
+                {
+                    _a.jmp(_blockLabels[i.Target]);
+                }
+
+                break;
+            case Opcode.Branch:
+                LoadZx(Rax, i.A);
+                _a.test(rax, rax);
+                if (i.Target2 == blockIndex + 1)
+                {
+                    _a.jne(_blockLabels[i.Target]);
+                }
+                else if (i.Target == blockIndex + 1)
+                {
+                    _a.je(_blockLabels[i.Target2]);
+                }
+                else
+                {
+                    _a.jne(_blockLabels[i.Target]);
+                    _a.jmp(_blockLabels[i.Target2]);
+                }
+
+                break;
+            case Opcode.Switch:
+                EmitSwitch(i);
+                break;
+            case Opcode.Ret:
+                EmitRet(i);
+                break;
+            case Opcode.Unreachable:
+                _a.ud2();
+                break;
+            default:
+                throw new NotSupportedException($"x64 backend: opcode {i.Op} not supported");
+        }
+    }
+
+    private void EmitConst(Instr i)
+    {
+        long bits = i.Imm;
+        if (i.Type == IrType.F32)
+        {
+            bits = (uint)BitConverter.SingleToInt32Bits((float)BitConverter.Int64BitsToDouble(i.Imm));
+        }
+
+        switch (i.Type)
+        {
+            case IrType.I8: _a.mov(B(i.Dest), (byte)bits); break;
+            case IrType.I16: _a.mov(W(i.Dest), (ushort)bits); break;
+            case IrType.I32 or IrType.F32: _a.mov(D(i.Dest), unchecked((int)bits)); break;
+            default:
+                if (bits >= int.MinValue && bits <= int.MaxValue)
+                {
+                    _a.mov(Q(i.Dest), (int)bits);
+                }
+                else
+                {
+                    _a.mov(rax, bits);
+                    _a.mov(Q(i.Dest), rax);
+                }
+
+                break;
+        }
+    }
+
+    private void EmitSymAddr(Gpr r, string symbol, long addend)
+    {
+        if (_symbols.IsFunction(symbol))
+        {
+            _a.mov(r.Q, (long)_symbols.GetFunctionCell(symbol));
+            _a.mov(r.Q, __qword_ptr[r.Q]);
+            if (addend != 0)
+            {
+                _a.mov(r11, addend);
+                _a.add(r.Q, r11);
+            }
+        }
+        else
+        {
+            _a.mov(r.Q, (long)_symbols.GetDataAddress(symbol) + addend);
+        }
+    }
+
+    private void EmitBinary(Instr i)
+    {
+        bool wide = i.Type == IrType.I64;
+        if (wide)
+        {
+            _a.mov(rax, Q(i.A));
+            switch (i.Op)
+            {
+                case Opcode.Add: _a.add(rax, Q(i.B)); break;
+                case Opcode.Sub: _a.sub(rax, Q(i.B)); break;
+                case Opcode.Mul: _a.imul(rax, Q(i.B)); break;
+                case Opcode.And: _a.and(rax, Q(i.B)); break;
+                case Opcode.Or: _a.or(rax, Q(i.B)); break;
+                case Opcode.Xor: _a.xor(rax, Q(i.B)); break;
+            }
+        }
+        else
+        {
+            _a.mov(eax, D(i.A));
+            switch (i.Op)
+            {
+                case Opcode.Add: _a.add(eax, D(i.B)); break;
+                case Opcode.Sub: _a.sub(eax, D(i.B)); break;
+                case Opcode.Mul: _a.imul(eax, D(i.B)); break;
+                case Opcode.And: _a.and(eax, D(i.B)); break;
+                case Opcode.Or: _a.or(eax, D(i.B)); break;
+                case Opcode.Xor: _a.xor(eax, D(i.B)); break;
+            }
+        }
+
+        Store(i.Dest, Rax);
+    }
+
+    private void EmitDivision(Instr i)
+    {
+        bool signed = i.Op is Opcode.SDiv or Opcode.SRem;
+        bool rem = i.Op is Opcode.SRem or Opcode.URem;
+        switch (i.Type)
+        {
+            case IrType.I64:
+                _a.mov(rax, Q(i.A));
+                if (signed)
+                {
+                    _a.cqo();
+                    _a.idiv(Q(i.B));
+                }
+                else
+                {
+                    _a.xor(edx, edx);
+                    _a.div(Q(i.B));
+                }
+
+                break;
+            case IrType.I32:
+                _a.mov(eax, D(i.A));
+                if (signed)
+                {
+                    _a.cdq();
+                    _a.idiv(D(i.B));
+                }
+                else
+                {
+                    _a.xor(edx, edx);
+                    _a.div(D(i.B));
+                }
+
+                break;
+            default:
+                if (signed)
+                {
+                    LoadSx(Rax, i.A);
+                    LoadSx(Rcx, i.B);
+                    _a.cdq();
+                    _a.idiv(ecx);
+                }
+                else
+                {
+                    LoadZx(Rax, i.A);
+                    LoadZx(Rcx, i.B);
+                    _a.xor(edx, edx);
+                    _a.div(ecx);
+                }
+
+                break;
+        }
+
+        Store(i.Dest, rem ? Rdx : Rax);
+    }
+
+    private void EmitShift(Instr i)
+    {
+        if (i.Op == Opcode.AShr)
+        {
+            LoadSx(Rax, i.A);
+        }
+        else
+        {
+            LoadZx(Rax, i.A);
+        }
+
+        _a.mov(ecx, D(i.B));
+        if (i.Type is IrType.I8 or IrType.I16)
+        {
+            _a.and(ecx, i.Type.SizeOf() * 8 - 1);
+        }
+
+        if (i.Type == IrType.I64)
+        {
+            switch (i.Op)
+            {
+                case Opcode.Shl: _a.shl(rax, cl); break;
+                case Opcode.LShr: _a.shr(rax, cl); break;
+                default: _a.sar(rax, cl); break;
+            }
+        }
+        else
+        {
+            switch (i.Op)
+            {
+                case Opcode.Shl: _a.shl(eax, cl); break;
+                case Opcode.LShr: _a.shr(eax, cl); break;
+                default: _a.sar(eax, cl); break;
+            }
+        }
+
+        Store(i.Dest, Rax);
+    }
+
+    private void EmitFloatBinary(Instr i)
+    {
+        if (i.Type == IrType.F32)
+        {
+            _a.movss(xmm0, D(i.A));
+            switch (i.Op)
+            {
+                case Opcode.FAdd: _a.addss(xmm0, D(i.B)); break;
+                case Opcode.FSub: _a.subss(xmm0, D(i.B)); break;
+                case Opcode.FMul: _a.mulss(xmm0, D(i.B)); break;
+                default: _a.divss(xmm0, D(i.B)); break;
+            }
+
+            _a.movss(D(i.Dest), xmm0);
+        }
+        else
+        {
+            _a.movsd(xmm0, Q(i.A));
+            switch (i.Op)
+            {
+                case Opcode.FAdd: _a.addsd(xmm0, Q(i.B)); break;
+                case Opcode.FSub: _a.subsd(xmm0, Q(i.B)); break;
+                case Opcode.FMul: _a.mulsd(xmm0, Q(i.B)); break;
+                default: _a.divsd(xmm0, Q(i.B)); break;
+            }
+
+            _a.movsd(Q(i.Dest), xmm0);
+        }
+    }
+
+    private void EmitIntCompare(Instr i)
+    {
+        bool unsigned = i.Op is Opcode.ULt or Opcode.ULe or Opcode.UGt or Opcode.UGe;
+        if (unsigned)
+        {
+            LoadZx(Rax, i.A);
+            LoadZx(Rcx, i.B);
+        }
+        else
+        {
+            LoadSx(Rax, i.A);
+            LoadSx(Rcx, i.B);
+        }
+
+        _a.cmp(rax, rcx);
+        switch (i.Op)
+        {
+            case Opcode.Eq: _a.sete(al); break;
+            case Opcode.Ne: _a.setne(al); break;
+            case Opcode.SLt: _a.setl(al); break;
+            case Opcode.SLe: _a.setle(al); break;
+            case Opcode.SGt: _a.setg(al); break;
+            case Opcode.SGe: _a.setge(al); break;
+            case Opcode.ULt: _a.setb(al); break;
+            case Opcode.ULe: _a.setbe(al); break;
+            case Opcode.UGt: _a.seta(al); break;
+            default: _a.setae(al); break;
+        }
+
+        _a.movzx(eax, al);
+        _a.mov(D(i.Dest), eax);
+    }
+
+    private void EmitFloatCompare(Instr i)
+    {
+        bool f32 = i.Type == IrType.F32;
+
+        // a < b and a <= b are computed as b > a and b >= a (seta/setae are false on unordered).
+        bool swap = i.Op is Opcode.FLt or Opcode.FLe;
+        int x = swap ? i.B : i.A;
+        int y = swap ? i.A : i.B;
+        if (f32)
+        {
+            _a.movss(xmm0, D(x));
+            _a.ucomiss(xmm0, D(y));
+        }
+        else
+        {
+            _a.movsd(xmm0, Q(x));
+            _a.ucomisd(xmm0, Q(y));
+        }
+
+        switch (i.Op)
+        {
+            case Opcode.FEq:
+                _a.sete(al);
+                _a.setnp(cl);
+                _a.and(al, cl);
+                break;
+            case Opcode.FNe:
+                _a.setne(al);
+                _a.setp(cl);
+                _a.or(al, cl);
+                break;
+            case Opcode.FGt or Opcode.FLt:
+                _a.seta(al);
+                break;
+            default:
+                _a.setae(al);
+                break;
+        }
+
+        _a.movzx(eax, al);
+        _a.mov(D(i.Dest), eax);
+    }
+
+    private void EmitConversion(Instr i)
+    {
+        IrType from = T(i.A);
+        IrType to = i.Type;
+        switch (i.Op)
+        {
+            case Opcode.SIToFP:
+                LoadSx(Rax, i.A);
+                if (to == IrType.F32)
+                {
+                    _a.cvtsi2ss(xmm0, rax);
+                }
+                else
+                {
+                    _a.cvtsi2sd(xmm0, rax);
+                }
+
+                StoreXmm(i.Dest, xmm0);
+                break;
+            case Opcode.UIToFP:
+                LoadZx(Rax, i.A);
+                if (from != IrType.I64)
+                {
+                    if (to == IrType.F32)
+                    {
+                        _a.cvtsi2ss(xmm0, rax);
+                    }
+                    else
+                    {
+                        _a.cvtsi2sd(xmm0, rax);
+                    }
+                }
+                else
+                {
+                    // gcc: if the sign bit is set, halve (keeping the low bit for rounding), convert, double.
+                    Label negative = _a.CreateLabel();
+                    Label done = _a.CreateLabel();
+                    _a.pxor(xmm0, xmm0);
+                    _a.test(rax, rax);
+                    _a.js(negative);
+                    if (to == IrType.F32)
+                    {
+                        _a.cvtsi2ss(xmm0, rax);
+                    }
+                    else
+                    {
+                        _a.cvtsi2sd(xmm0, rax);
+                    }
+
+                    _a.jmp(done);
+                    Bind(ref negative);
+                    _a.mov(rdx, rax);
+                    _a.shr(rdx, 1);
+                    _a.and(eax, 1);
+                    _a.or(rdx, rax);
+                    if (to == IrType.F32)
+                    {
+                        _a.cvtsi2ss(xmm0, rdx);
+                        _a.addss(xmm0, xmm0);
+                    }
+                    else
+                    {
+                        _a.cvtsi2sd(xmm0, rdx);
+                        _a.addsd(xmm0, xmm0);
+                    }
+
+                    Bind(ref done);
+                }
+
+                StoreXmm(i.Dest, xmm0);
+                break;
+            case Opcode.FPToSI:
+                LoadXmm(xmm0, i.A);
+                if (from == IrType.F32)
+                {
+                    if (to == IrType.I64)
+                    {
+                        _a.cvttss2si(rax, xmm0);
+                    }
+                    else
+                    {
+                        _a.cvttss2si(eax, xmm0);
+                    }
+                }
+                else
+                {
+                    if (to == IrType.I64)
+                    {
+                        _a.cvttsd2si(rax, xmm0);
+                    }
+                    else
+                    {
+                        _a.cvttsd2si(eax, xmm0);
+                    }
+                }
+
+                Store(i.Dest, Rax);
+                break;
+            case Opcode.FPToUI:
+                LoadXmm(xmm0, i.A);
+                if (to != IrType.I64)
+                {
+                    if (from == IrType.F32)
+                    {
+                        _a.cvttss2si(rax, xmm0);
+                    }
+                    else
+                    {
+                        _a.cvttsd2si(rax, xmm0);
+                    }
+                }
+                else
+                {
+                    // gcc: values >= 2^63 are reduced by 2^63 before the conversion, then the top bit is set.
+                    Label big = _a.CreateLabel();
+                    Label done = _a.CreateLabel();
+                    if (from == IrType.F32)
+                    {
+                        _a.mov(eax, 0x5F000000); // 2^63 as float
+                        _a.movd(xmm1, eax);
+                        _a.comiss(xmm0, xmm1);
+                        _a.jae(big);
+                        _a.cvttss2si(rax, xmm0);
+                        _a.jmp(done);
+                        Bind(ref big);
+                        _a.subss(xmm0, xmm1);
+                        _a.cvttss2si(rax, xmm0);
+                    }
+                    else
+                    {
+                        _a.mov(rax, 0x43E0000000000000L); // 2^63 as double
+                        _a.movq(xmm1, rax);
+                        _a.comisd(xmm0, xmm1);
+                        _a.jae(big);
+                        _a.cvttsd2si(rax, xmm0);
+                        _a.jmp(done);
+                        Bind(ref big);
+                        _a.subsd(xmm0, xmm1);
+                        _a.cvttsd2si(rax, xmm0);
+                    }
+
+                    _a.btc(rax, 63);
+                    Bind(ref done);
+                }
+
+                Store(i.Dest, Rax);
+                break;
+            case Opcode.FPExt:
+                if (from == IrType.F32)
+                {
+                    _a.cvtss2sd(xmm0, D(i.A));
+                    _a.movsd(Q(i.Dest), xmm0);
+                }
+                else
+                {
+                    _a.mov(rax, Q(i.A));
+                    _a.mov(Q(i.Dest), rax);
+                }
+
+                break;
+            case Opcode.FPTrunc:
+                if (from == IrType.F64)
+                {
+                    _a.cvtsd2ss(xmm0, Q(i.A));
+                    _a.movss(D(i.Dest), xmm0);
+                }
+                else
+                {
+                    _a.mov(rax, Q(i.A));
+                    _a.mov(Q(i.Dest), rax);
+                }
+
+                break;
+        }
+    }
+
+    private void EmitSwitch(Instr i)
+    {
+        LoadZx(Rax, i.A);
+        foreach ((long value, int block) in i.Cases!)
+        {
+            switch (i.Type)
+            {
+                case IrType.I8: _a.cmp(eax, (int)(value & 0xFF)); break;
+                case IrType.I16: _a.cmp(eax, (int)(value & 0xFFFF)); break;
+                case IrType.I32: _a.cmp(eax, unchecked((int)value)); break;
+                default:
+                    if (value >= int.MinValue && value <= int.MaxValue)
+                    {
+                        _a.cmp(rax, (int)value);
+                    }
+                    else
+                    {
+                        _a.mov(rcx, value);
+                        _a.cmp(rax, rcx);
+                    }
+
+                    break;
+            }
+
+            _a.je(_blockLabels[block]);
+        }
+
+        _a.jmp(_blockLabels[i.Target]);
+    }
+
+    private void EmitRet(Instr i)
+    {
+        IrSignature sig = _f.Signature;
+        if (ReturnsInMemory(sig))
+        {
+            if (_f.ReturnPointerVReg >= 0)
+            {
+                _a.mov(rax, Q(_f.ReturnPointerVReg));
+            }
+        }
+        else if (ReturnsAggregateInRegs(sig))
+        {
+            AggregateInfo agg = sig.Return.Aggregate!;
+            _a.lea(r11, __[rbp + _retBufOff]);
+            int gp = 0;
+            int sse = 0;
+            LoadReturnEightbyte(agg.Lo, 0, Math.Min(8, agg.Size), ref gp, ref sse);
+            if (agg.EightBytes == 2)
+            {
+                LoadReturnEightbyte(agg.Hi, 8, agg.Size - 8, ref gp, ref sse);
+            }
+        }
+        else if (i.A >= 0)
+        {
+            if (T(i.A).IsFloat())
+            {
+                LoadXmm(xmm0, i.A);
+            }
+            else
+            {
+                _a.mov(rax, Q(i.A));
+            }
+        }
+
+        _a.jmp(_epilogue);
+    }
+
+    private void LoadReturnEightbyte(ArgClass cls, int off, int n, ref int gp, ref int sse)
+    {
+        if (cls == ArgClass.Sse)
+        {
+            LoadPartialXmm(sse++ == 0 ? xmm0 : xmm1, r11, off, n);
+        }
+        else
+        {
+            LoadPartial(gp++ == 0 ? Rax : Rdx, r11, off, n);
+        }
+    }
+
+    // ---- calls ------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A System V call: scalar arguments in rdi..r9 / xmm0..7 then on the stack; aggregates in one or two
+    /// registers per their classification when enough registers remain, otherwise copied onto the stack; a
+    /// MEMORY-class return passes the destination as a hidden pointer in rdi; al = number of vector registers.
+    /// </summary>
+    private void EmitCall(Instr i)
+    {
+        IrSignature sig = i.Signature!;
+        int[] args = i.Args!;
+        IrParamType[] types = i.ArgTypes!;
+        bool hidden = ReturnsInMemory(sig);
+        var locs = new ArgLoc[args.Length];
+        int stackBytes = AlignUp(Classify(types, hidden, locs, out _, out int sseUsed), 16);
+
+        if (stackBytes > 0)
+        {
+            _a.sub(rsp, stackBytes);
+        }
+
+        // 1. stack arguments
+        for (int k = 0; k < args.Length; k++)
+        {
+            if (locs[k].Kind == LocKind.Stack)
+            {
+                _a.mov(rax, Q(args[k]));
+                _a.mov(__qword_ptr[rsp + locs[k].StackOffset], rax);
+            }
+            else if (locs[k].Kind == LocKind.AggStack)
+            {
+                _a.lea(r10, __[rsp + locs[k].StackOffset]);
+                _a.mov(r11, Q(args[k]));
+                EmitCopy(types[k].Aggregate!.Size);
+            }
+        }
+
+        // 2. vector registers
+        for (int k = 0; k < args.Length; k++)
+        {
+            if (locs[k].Kind == LocKind.Sse)
+            {
+                AssemblerRegisterXMM x = s_argXmms[locs[k].Reg];
+                if (types[k].Type == IrType.F32)
+                {
+                    _a.movss(x, D(args[k]));
+                }
+                else
+                {
+                    _a.movsd(x, Q(args[k]));
+                }
+            }
+            else if (locs[k].Kind == LocKind.AggRegs)
+            {
+                AggregateInfo agg = types[k].Aggregate!;
+                if (agg.Lo == ArgClass.Sse || (agg.EightBytes == 2 && agg.Hi == ArgClass.Sse))
+                {
+                    _a.mov(r11, Q(args[k]));
+                    if (agg.Lo == ArgClass.Sse)
+                    {
+                        LoadPartialXmm(s_argXmms[locs[k].Reg0], r11, 0, Math.Min(8, agg.Size));
+                    }
+
+                    if (agg.EightBytes == 2 && agg.Hi == ArgClass.Sse)
+                    {
+                        LoadPartialXmm(s_argXmms[locs[k].Reg1], r11, 8, agg.Size - 8);
+                    }
+                }
+            }
+        }
+
+        // 3. general-purpose registers (scratch: r10, r11, rax only)
+        if (hidden)
+        {
+            _a.mov(rdi, Q(i.B));
+        }
+
+        for (int k = 0; k < args.Length; k++)
+        {
+            if (locs[k].Kind == LocKind.Gpr)
+            {
+                Gpr r = s_argGprs[locs[k].Reg];
+                switch (types[k].Type)
+                {
+                    case IrType.I8: _a.movsx(r.D, B(args[k])); break;
+                    case IrType.I16: _a.movsx(r.D, W(args[k])); break;
+                    case IrType.I32: _a.mov(r.D, D(args[k])); break;
+                    default: _a.mov(r.Q, Q(args[k])); break;
+                }
+            }
+            else if (locs[k].Kind == LocKind.AggRegs)
+            {
+                AggregateInfo agg = types[k].Aggregate!;
+                if (agg.Lo != ArgClass.Sse || (agg.EightBytes == 2 && agg.Hi != ArgClass.Sse))
+                {
+                    _a.mov(r11, Q(args[k]));
+                    if (agg.Lo != ArgClass.Sse)
+                    {
+                        LoadPartial(s_argGprs[locs[k].Reg0], r11, 0, Math.Min(8, agg.Size));
+                    }
+
+                    if (agg.EightBytes == 2 && agg.Hi != ArgClass.Sse)
+                    {
+                        LoadPartial(s_argGprs[locs[k].Reg1], r11, 8, agg.Size - 8);
+                    }
+                }
+            }
+        }
+
+        // 4. the call itself
+        if (i.Symbol is not null)
+        {
+            _a.mov(r11, (long)_symbols.GetFunctionCell(i.Symbol));
+            _a.mov(eax, sseUsed);
+            _a.call(__qword_ptr[r11]);
+        }
+        else
+        {
+            _a.mov(r11, Q(i.A));
+            _a.mov(eax, sseUsed);
+            _a.call(r11);
+        }
+
+        if (stackBytes > 0)
+        {
+            _a.add(rsp, stackBytes);
+        }
+
+        // 5. the result
+        if (ReturnsAggregateInRegs(sig) && i.B >= 0)
+        {
+            AggregateInfo agg = sig.Return.Aggregate!;
+            _a.mov(r11, Q(i.B));
+            int gp = 0;
+            int sse = 0;
+            StoreReturnEightbyte(agg.Lo, 0, Math.Min(8, agg.Size), ref gp, ref sse);
+            if (agg.EightBytes == 2)
+            {
+                StoreReturnEightbyte(agg.Hi, 8, agg.Size - 8, ref gp, ref sse);
+            }
+        }
+        else if (i.Dest >= 0)
+        {
+            if (T(i.Dest).IsFloat())
+            {
+                StoreXmm(i.Dest, xmm0);
+            }
+            else
+            {
+                Store(i.Dest, Rax);
+            }
+        }
+    }
+
+    private void StoreReturnEightbyte(ArgClass cls, int off, int n, ref int gp, ref int sse)
+    {
+        if (cls == ArgClass.Sse)
+        {
+            StorePartialXmm(r11, off, sse++ == 0 ? xmm0 : xmm1, n);
+        }
+        else if (gp++ == 0)
+        {
+            // rax may be destroyed by an odd-size store; rdx is still needed, so copy rax to r10 first
+            _a.mov(r10, rax);
+            StorePartial(r11, off, R10, n);
+        }
+        else
+        {
+            StorePartial(r11, off, Rdx, n);
+        }
+    }
+
+    // ---- varargs ----------------------------------------------------------------------------------
+
+    private void EmitVaStart(Instr i)
+    {
+        // va_list: { u32 gp_offset; u32 fp_offset; void* overflow_arg_area; void* reg_save_area; }
+        _a.mov(rax, Q(i.A));
+        _a.mov(__dword_ptr[rax], _namedGp * 8);
+        _a.mov(__dword_ptr[rax + 4], 48 + _namedSse * 16);
+        _a.lea(rcx, __[rbp + 16 + _namedStack]);
+        _a.mov(__qword_ptr[rax + 8], rcx);
+        _a.lea(rcx, __[rbp - _saveAreaOff]);
+        _a.mov(__qword_ptr[rax + 16], rcx);
+    }
+
+    private void EmitVaArg(Instr i)
+    {
+        AggregateInfo? agg = i.Aggregate;
+        long size = i.Imm;
+        _a.mov(rax, Q(i.A)); // rax = va_list*
+        Label fromOverflow = _a.CreateLabel();
+        Label done = _a.CreateLabel();
+
+        bool memory = i.ArgClass == ArgClass.Memory || (agg is not null && agg.IsMemory);
+        if (!memory && agg is not null && agg.EightBytes == 2)
+        {
+            int needGp = (agg.Lo != ArgClass.Sse ? 1 : 0) + (agg.Hi != ArgClass.Sse ? 1 : 0);
+            int needSse = 2 - needGp;
+            if (needGp > 0)
+            {
+                _a.cmp(__dword_ptr[rax], 48 - needGp * 8);
+                _a.ja(fromOverflow);
+            }
+
+            if (needSse > 0)
+            {
+                _a.cmp(__dword_ptr[rax + 4], 176 - needSse * 16);
+                _a.ja(fromOverflow);
+            }
+
+            // copy both eightbytes into the temporary
+            int temp = _vaTemps[i];
+            _a.lea(r10, __[rbp + temp]);
+            CopyVaEightbyte(agg.Lo, 0);
+            CopyVaEightbyte(agg.Hi, 8);
+            _a.mov(Q(i.Dest), r10);
+            _a.jmp(done);
+        }
+        else if (!memory)
+        {
+            bool sse = agg is not null ? agg.Lo == ArgClass.Sse : i.ArgClass == ArgClass.Sse;
+            if (sse)
+            {
+                _a.mov(ecx, __dword_ptr[rax + 4]);
+                _a.cmp(ecx, 176 - 16);
+                _a.ja(fromOverflow);
+                _a.lea(edx, __[rcx + 16]);
+                _a.mov(__dword_ptr[rax + 4], edx);
+            }
+            else
+            {
+                _a.mov(ecx, __dword_ptr[rax]);
+                _a.cmp(ecx, 48 - 8);
+                _a.ja(fromOverflow);
+                _a.lea(edx, __[rcx + 8]);
+                _a.mov(__dword_ptr[rax], edx);
+            }
+
+            _a.add(rcx, __qword_ptr[rax + 16]);
+            _a.mov(Q(i.Dest), rcx);
+            _a.jmp(done);
+        }
+
+        Bind(ref fromOverflow);
+        _a.mov(rcx, __qword_ptr[rax + 8]);
+        if (agg is not null && agg.Align > 8)
+        {
+            _a.add(rcx, 15);
+            _a.and(rcx, -16);
+        }
+
+        _a.mov(Q(i.Dest), rcx);
+        _a.add(rcx, (int)AlignUp(Math.Max(size, 1), 8L));
+        _a.mov(__qword_ptr[rax + 8], rcx);
+        Bind(ref done);
+    }
+
+    /// <summary>Copies one eightbyte from the register save area (rax = va_list*) to [r10 + off] and advances the offset.</summary>
+    private void CopyVaEightbyte(ArgClass cls, int off)
+    {
+        if (cls == ArgClass.Sse)
+        {
+            _a.mov(ecx, __dword_ptr[rax + 4]);
+            _a.add(rcx, __qword_ptr[rax + 16]);
+            _a.mov(rdx, __qword_ptr[rcx]);
+            _a.mov(__qword_ptr[r10 + off], rdx);
+            _a.add(__dword_ptr[rax + 4], 16);
+        }
+        else
+        {
+            _a.mov(ecx, __dword_ptr[rax]);
+            _a.add(rcx, __qword_ptr[rax + 16]);
+            _a.mov(rdx, __qword_ptr[rcx]);
+            _a.mov(__qword_ptr[r10 + off], rdx);
+            _a.add(__dword_ptr[rax], 8);
+        }
+    }
+}

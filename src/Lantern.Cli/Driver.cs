@@ -1,0 +1,390 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using Lantern.C;
+using Lantern.C.Diagnostics;
+using Lantern.C.Interp;
+using Lantern.C.Ir;
+using Lantern.C.Lex;
+using Lantern.C.Preprocess;
+
+namespace Lantern.Cli;
+
+/// <summary>What the user asked <c>lantern run</c>/<c>lantern compile</c> to do.</summary>
+internal sealed class RunOptions
+{
+    public required string File { get; init; }
+
+    public IReadOnlyList<string> ProgramArgs { get; init; } = Array.Empty<string>();
+
+    public List<string> IncludePaths { get; } = new();
+
+    /// <summary>-D values as written: NAME or NAME=VALUE.</summary>
+    public List<string> Defines { get; } = new();
+
+    public List<string> Undefines { get; } = new();
+
+    public bool DumpTokens { get; init; }
+
+    public bool DumpIr { get; init; }
+
+    public bool Interpret { get; init; }
+
+    public double? Timeout { get; init; }
+}
+
+/// <summary>
+/// The pipeline behind the commands, written out literally: check the file, compile (or only preprocess),
+/// print diagnostics, dump what was asked, run on a worker thread with a big stack.
+/// </summary>
+internal static class Driver
+{
+    /// <summary>Stack of the thread that runs the C program: C code may recurse deeply.</summary>
+    public const int ProgramStackSize = 256 * 1024 * 1024;
+
+    public static int Run(RunOptions options)
+    {
+        if (!CheckReadable(options.File))
+        {
+            return LanternCommand.ExitCompileError;
+        }
+
+        if (options.DumpTokens)
+        {
+            int status = DumpTokens(options);
+            if (status != 0 || !options.DumpIr)
+            {
+                return status;
+            }
+        }
+
+        int compileStatus = CompileAndReport(options, out CompileResult? result);
+        if (compileStatus != 0)
+        {
+            return compileStatus;
+        }
+
+        IrModule module = result!.Module!;
+        if (options.DumpIr)
+        {
+            WriteStdout(IrPrinter.Print(module));
+            return 0;
+        }
+
+        // There is no JIT yet: `run` and `run --interp` both interpret.
+        return Execute(module, options);
+    }
+
+    public static int Compile(RunOptions options)
+    {
+        if (!CheckReadable(options.File))
+        {
+            return LanternCommand.ExitCompileError;
+        }
+
+        return CompileAndReport(options, out _);
+    }
+
+    /// <summary>
+    /// <c>lantern compile --bench-frontend N file.c</c>: compiles the file N times in this process (the first
+    /// run also warms up the .NET JIT) and prints the best run's front-end throughput.
+    /// </summary>
+    public static int BenchFrontEnd(RunOptions options, int runs)
+    {
+        if (!CheckReadable(options.File))
+        {
+            return LanternCommand.ExitCompileError;
+        }
+
+        int lines = CountLines(System.IO.File.ReadAllText(options.File));
+        double best = double.MaxValue;
+        double total = 0;
+        for (int i = 0; i <= runs; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long start = Stopwatch.GetTimestamp();
+            CompileResult result;
+            try
+            {
+                result = CCompiler.CompileFile(options.File, MakeCompileOptions(options));
+            }
+            catch (Exception e)
+            {
+                return ReportInternalError(e, "internal compiler error");
+            }
+
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if (!result.Success)
+            {
+                PrintDiagnostics(result.Diagnostics);
+                return LanternCommand.ExitCompileError;
+            }
+
+            if (i == 0)
+            {
+                continue; // warm-up
+            }
+
+            best = Math.Min(best, seconds);
+            total += seconds;
+        }
+
+        WriteStdout(string.Format(
+            CultureInfo.InvariantCulture,
+            "lines={0} runs={1} best_seconds={2:F4} mean_seconds={3:F4} lines_per_second={4:F0}\n",
+            lines,
+            runs,
+            best,
+            total / runs,
+            lines / best));
+        return 0;
+    }
+
+    /// <summary>Prints <c>lantern: internal ... error: message</c> and "please report"; the stack trace only with LANTERN_DEBUG=1.</summary>
+    public static int ReportInternalError(Exception e, string what)
+    {
+        if (e is AggregateException { InnerExceptions.Count: 1 } aggregate)
+        {
+            e = aggregate.InnerExceptions[0];
+        }
+
+        string message = e.Message.Trim();
+        int newline = message.IndexOf('\n');
+        string firstLine = newline < 0 ? message : message[..newline].TrimEnd();
+        var sb = new StringBuilder();
+        sb.Append("lantern: ").Append(what).Append(": ").Append(firstLine).Append(" (").Append(e.GetType().Name).Append(")\n");
+        if (Terminal.Debug)
+        {
+            sb.Append(e).Append('\n');
+        }
+        else
+        {
+            sb.Append("lantern: please report this bug with the program that triggers it; set LANTERN_DEBUG=1 for details\n");
+        }
+
+        Terminal.WriteError(sb.ToString());
+        return LanternCommand.ExitInternalError;
+    }
+
+    /// <summary>Reports an unreadable input like a C compiler: <c>lantern: error: cannot open 'x.c': No such file or directory</c>.</summary>
+    private static bool CheckReadable(string path)
+    {
+        string? problem = null;
+        if (Directory.Exists(path))
+        {
+            problem = "Is a directory";
+        }
+        else if (!System.IO.File.Exists(path))
+        {
+            problem = "No such file or directory";
+        }
+        else
+        {
+            try
+            {
+                using FileStream s = System.IO.File.OpenRead(path);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                problem = "Permission denied";
+            }
+            catch (IOException e)
+            {
+                problem = e.Message;
+            }
+        }
+
+        if (problem is not null)
+        {
+            Terminal.Error($"cannot open '{path}': {problem}");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static CompileOptions MakeCompileOptions(RunOptions options)
+    {
+        var compile = new CompileOptions();
+        PreprocessorOptions pp = compile.Preprocessor;
+        pp.IncludePaths.AddRange(options.IncludePaths);
+        foreach (string d in options.Defines)
+        {
+            int eq = d.IndexOf('=');
+            pp.Defines.Add(eq < 0 ? (d, null) : (d[..eq], d[(eq + 1)..]));
+        }
+
+        pp.Undefines.AddRange(options.Undefines);
+        return compile;
+    }
+
+    /// <summary>Compiles and prints all diagnostics; returns 0, 1 (errors in the program) or 70 (compiler bug).</summary>
+    private static int CompileAndReport(RunOptions options, out CompileResult? result)
+    {
+        result = null;
+        try
+        {
+            result = CCompiler.CompileFile(options.File, MakeCompileOptions(options));
+        }
+        catch (Exception e)
+        {
+            return ReportInternalError(e, "internal compiler error");
+        }
+
+        PrintDiagnostics(result.Diagnostics);
+        return result.Success ? 0 : LanternCommand.ExitCompileError;
+    }
+
+    private static void PrintDiagnostics(DiagnosticBag diagnostics)
+    {
+        if (diagnostics.Items.Count == 0)
+        {
+            return;
+        }
+
+        var sb = new StringBuilder();
+        foreach (Diagnostic d in diagnostics.Items)
+        {
+            sb.Append(Terminal.ColorDiagnostic(d.Format()));
+        }
+
+        Terminal.WriteError(sb.ToString());
+    }
+
+    /// <summary><c>--dump-tokens</c>: preprocess only and print the result as C text (like <c>cc -E</c>).</summary>
+    private static int DumpTokens(RunOptions options)
+    {
+        var diagnostics = new DiagnosticBag();
+        PreprocessorOptions ppOptions = MakeCompileOptions(options).Preprocessor;
+        ppOptions.SystemIncludeDirectory ??= CCompiler.DefaultIncludeDirectory;
+        List<Token>? tokens = null;
+        try
+        {
+            tokens = new Preprocessor(ppOptions, diagnostics).PreprocessFile(options.File);
+        }
+        catch (TooManyErrorsException)
+        {
+            diagnostics.Note(SourceLocation.None, "too many errors; stopping");
+        }
+        catch (CompilationAbortedException)
+        {
+        }
+        catch (Exception e)
+        {
+            return ReportInternalError(e, "internal compiler error");
+        }
+
+        PrintDiagnostics(diagnostics);
+        if (diagnostics.HasErrors || tokens is null)
+        {
+            return LanternCommand.ExitCompileError;
+        }
+
+        WriteStdout(PrintTokens(tokens));
+        return 0;
+    }
+
+    /// <summary>Prints preprocessed tokens as source text: a line break where a source line began, spaces kept.</summary>
+    internal static string PrintTokens(List<Token> tokens)
+    {
+        var sb = new StringBuilder();
+        bool first = true;
+        foreach (Token t in tokens)
+        {
+            if (t.Kind == TokenKind.EndOfFile)
+            {
+                break;
+            }
+
+            if (!first && t.AtStartOfLine)
+            {
+                sb.Append('\n');
+            }
+            else if (!first && t.HasSpace)
+            {
+                sb.Append(' ');
+            }
+
+            sb.Append(t.Text);
+            first = false;
+        }
+
+        if (!first)
+        {
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Runs main() with the interpreter on a dedicated thread with a big stack; enforces the timeout.
+    /// </summary>
+    private static int Execute(IrModule module, RunOptions options)
+    {
+        Console.Out.Flush();
+        int status = 0;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    status = new Interpreter(module).Run(options.File, options.ProgramArgs);
+                }
+                catch (Exception e)
+                {
+                    failure = ExceptionDispatchInfo.Capture(e);
+                }
+            },
+            ProgramStackSize)
+        {
+            Name = "lantern-program",
+            IsBackground = true,
+        };
+        thread.Start();
+        if (options.Timeout is double seconds)
+        {
+            if (!thread.Join(TimeSpan.FromSeconds(seconds)))
+            {
+                Terminal.WriteError($"lantern: timeout after {seconds.ToString(CultureInfo.InvariantCulture)} s\n");
+                Environment.Exit(LanternCommand.ExitTimeout);
+            }
+        }
+        else
+        {
+            thread.Join();
+        }
+
+        if (failure is not null)
+        {
+            return ReportInternalError(failure.SourceException, "internal error while running the program");
+        }
+
+        return status;
+    }
+
+    private static void WriteStdout(string text)
+    {
+        using Stream stdout = Console.OpenStandardOutput();
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        stdout.Write(bytes, 0, bytes.Length);
+        stdout.Flush();
+    }
+
+    private static int CountLines(string text)
+    {
+        int lines = 0;
+        foreach (char c in text)
+        {
+            if (c == '\n')
+            {
+                lines++;
+            }
+        }
+
+        return text.Length > 0 && text[^1] != '\n' ? lines + 1 : lines;
+    }
+}

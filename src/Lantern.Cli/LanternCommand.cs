@@ -1,0 +1,255 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+
+namespace Lantern.Cli;
+
+/// <summary>
+/// The command tree of <c>lantern</c> (System.CommandLine) and the shell-like exit codes:
+/// 0 success, 1 the C program has errors or a file cannot be read, 2 bad command line,
+/// 70 internal compiler error (EX_SOFTWARE), 124 timeout (like timeout(1)), otherwise the C program's status.
+/// </summary>
+internal static class LanternCommand
+{
+    public const int ExitCompileError = 1;
+    public const int ExitUsage = 2;
+    public const int ExitInternalError = 70;
+    public const int ExitTimeout = 124;
+
+    /// <summary>Options of run/compile that take a value in the next argument (e.g. <c>-I dir</c>).</summary>
+    private static readonly HashSet<string> s_optionsWithValue = new(StringComparer.Ordinal)
+    {
+        "-I", "--include-dir", "-D", "--define", "-U", "--undefine", "--timeout", "--bench-frontend",
+    };
+
+    public static int Run(string[] args)
+    {
+        RootCommand root = Build();
+        ParseResult result = root.Parse(Normalize(args));
+        if (result.Errors.Count > 0 && result.Action is ParseErrorAction)
+        {
+            foreach (System.CommandLine.Parsing.ParseError error in result.Errors)
+            {
+                Terminal.Error(error.Message);
+            }
+
+            string command = result.CommandResult.Command == root ? "lantern" : "lantern " + result.CommandResult.Command.Name;
+            Terminal.WriteError($"Try '{command} --help' for more information.\n");
+            return ExitUsage;
+        }
+
+        try
+        {
+            return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Driver.ReportInternalError(e, "internal compiler error");
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the arguments of <c>run</c> so that everything from the program file on belongs to the C
+    /// program (<c>lantern run -I inc prog.c -x --y</c> passes <c>-x --y</c> to prog.c): a <c>--</c> is inserted
+    /// before the first operand. For <c>run</c> and <c>compile</c>, <c>-Idir</c>, <c>-DNAME=V</c>, <c>-UNAME</c>
+    /// are split into option and value, as C compilers accept them.
+    /// </summary>
+    internal static string[] Normalize(string[] args)
+    {
+        if (args.Length == 0 || (args[0] != "run" && args[0] != "compile"))
+        {
+            return args;
+        }
+
+        bool isRun = args[0] == "run";
+        var result = new List<string> { args[0] };
+        int i = 1;
+        for (; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--")
+            {
+                break;
+            }
+
+            if (a.Length <= 1 || a[0] != '-')
+            {
+                // The first operand: the program file.
+                if (isRun)
+                {
+                    result.Add("--");
+                }
+
+                break;
+            }
+
+            if (a.Length > 2 && a[1] != '-' && (a[1] == 'I' || a[1] == 'D' || a[1] == 'U'))
+            {
+                result.Add(a[..2]);
+                result.Add(a[2..]);
+                continue;
+            }
+
+            result.Add(a);
+            if (s_optionsWithValue.Contains(a) && i + 1 < args.Length)
+            {
+                result.Add(args[++i]);
+            }
+        }
+
+        for (; i < args.Length; i++)
+        {
+            result.Add(args[i]);
+        }
+
+        return result.ToArray();
+    }
+
+    private static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "Lantern: a C compiler and JIT for Linux x86-64 whose code is visible to debuggers and profilers.");
+        foreach (VersionOption version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersionAction();
+        }
+
+        root.Add(BuildRun());
+        root.Add(BuildCompile());
+        root.SetAction(parse =>
+        {
+            // `lantern` alone: show the help, exit like a usage error.
+            new HelpAction().Invoke(parse);
+            return ExitUsage;
+        });
+        return root;
+    }
+
+    private static Command BuildRun()
+    {
+        var command = new Command("run", "Compile a C program in memory and run it.");
+        var interp = new Option<bool>("--interp") { Description = "Run with the reference interpreter (the default until the JIT exists)." };
+        CommonOptions common = AddCommonOptions(command);
+        var dumpTokens = new Option<bool>("--dump-tokens") { Description = "Print the preprocessed source (like cc -E) and do not run." };
+        var dumpIr = new Option<bool>("--dump-ir") { Description = "Print the IR and do not run." };
+        var timeout = new Option<double?>("--timeout")
+        {
+            Description = "Stop the program after SECONDS and exit with status 124.",
+            HelpName = "SECONDS",
+        };
+        timeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is double v && !(v > 0))
+            {
+                r.AddError("--timeout must be a positive number of seconds");
+            }
+        });
+        var file = new Argument<string>("prog.c") { Description = "The C source file." };
+        var programArgs = new Argument<string[]>("args") { Description = "Arguments passed to the C program.", Arity = ArgumentArity.ZeroOrMore };
+        command.Add(interp);
+        command.Add(dumpTokens);
+        command.Add(dumpIr);
+        command.Add(timeout);
+        command.Add(file);
+        command.Add(programArgs);
+        command.SetAction(parse =>
+        {
+            if (IsUnknownOption(parse.GetValue(file)!))
+            {
+                return ExitUsage;
+            }
+
+            var options = new RunOptions
+            {
+                File = parse.GetValue(file)!,
+                ProgramArgs = parse.GetValue(programArgs) ?? Array.Empty<string>(),
+                DumpTokens = parse.GetValue(dumpTokens),
+                DumpIr = parse.GetValue(dumpIr),
+                Timeout = parse.GetValue(timeout),
+                Interpret = parse.GetValue(interp),
+            };
+            common.Apply(parse, options);
+            return Driver.Run(options);
+        });
+        return command;
+    }
+
+    private static Command BuildCompile()
+    {
+        var command = new Command("compile", "Compile a C program and report its diagnostics without running it (exit 0 or 1).");
+        CommonOptions common = AddCommonOptions(command);
+        var bench = new Option<int?>("--bench-frontend")
+        {
+            Description = "Compile N times in-process and print the front end's best throughput in lines/s.",
+            HelpName = "N",
+            Hidden = true,
+        };
+        var file = new Argument<string>("prog.c") { Description = "The C source file." };
+        command.Add(bench);
+        command.Add(file);
+        command.SetAction(parse =>
+        {
+            if (IsUnknownOption(parse.GetValue(file)!))
+            {
+                return ExitUsage;
+            }
+
+            var options = new RunOptions { File = parse.GetValue(file)! };
+            common.Apply(parse, options);
+            int? n = parse.GetValue(bench);
+            return n is int runs ? Driver.BenchFrontEnd(options, Math.Max(1, runs)) : Driver.Compile(options);
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// An unknown option before the program file ends up as the file operand; report it as a usage error.
+    /// </summary>
+    private static bool IsUnknownOption(string file)
+    {
+        if (file.Length > 1 && file[0] == '-')
+        {
+            Terminal.Error($"unrecognized option '{file}'");
+            Terminal.WriteError("Try 'lantern --help' for more information.\n");
+            return true;
+        }
+
+        return false;
+    }
+
+    private static CommonOptions AddCommonOptions(Command command)
+    {
+        var common = new CommonOptions(
+            new Option<string[]>("-I", "--include-dir") { Description = "Add DIR to the #include search path.", HelpName = "DIR", Arity = ArgumentArity.OneOrMore },
+            new Option<string[]>("-D", "--define") { Description = "Define macro NAME (as VAL, default 1).", HelpName = "NAME[=VAL]", Arity = ArgumentArity.OneOrMore },
+            new Option<string[]>("-U", "--undefine") { Description = "Undefine macro NAME.", HelpName = "NAME", Arity = ArgumentArity.OneOrMore });
+        command.Add(common.Include);
+        command.Add(common.Define);
+        command.Add(common.Undefine);
+        return common;
+    }
+
+    private sealed record CommonOptions(Option<string[]> Include, Option<string[]> Define, Option<string[]> Undefine)
+    {
+        public void Apply(ParseResult parse, RunOptions options)
+        {
+            options.IncludePaths.AddRange(parse.GetValue(Include) ?? Array.Empty<string>());
+            options.Defines.AddRange(parse.GetValue(Define) ?? Array.Empty<string>());
+            options.Undefines.AddRange(parse.GetValue(Undefine) ?? Array.Empty<string>());
+        }
+    }
+}
+
+/// <summary><c>lantern --version</c>: prints <c>lantern VERSION</c>.</summary>
+internal sealed class PrintVersionAction : SynchronousCommandLineAction
+{
+    public override int Invoke(ParseResult parseResult)
+    {
+        string version = typeof(PrintVersionAction).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>()
+            .FirstOrDefault()?.InformationalVersion ?? "unknown";
+        parseResult.InvocationConfiguration.Output.WriteLine("lantern " + version);
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+namespace Lantern.Cli;
+
+/// <summary>
+/// Writes Lantern's own messages to stderr. Colour (the words <c>error:</c>, <c>warning:</c>, <c>note:</c>)
+/// only when stderr is a terminal and <c>NO_COLOR</c> is unset or empty (https://no-color.org).
+/// </summary>
+internal static class Terminal
+{
+    private const string Red = "\u001b[1;31m";
+    private const string Magenta = "\u001b[1;35m";
+    private const string Cyan = "\u001b[1;36m";
+    private const string Reset = "\u001b[0m";
+
+    private static bool? s_useColor;
+
+    /// <summary>True when messages to stderr may use ANSI colours.</summary>
+    public static bool UseColor
+    {
+        get
+        {
+            s_useColor ??= string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) && !Console.IsErrorRedirected;
+            return s_useColor.Value;
+        }
+    }
+
+    /// <summary>True when LANTERN_DEBUG=1 asks for stack traces of internal errors.</summary>
+    public static bool Debug => Environment.GetEnvironmentVariable("LANTERN_DEBUG") == "1";
+
+    /// <summary>Writes <c>lantern: error: message</c>.</summary>
+    public static void Error(string message) => WriteError("lantern: " + Severity("error") + ": " + message + "\n");
+
+    /// <summary>Writes text to stderr as is (no colouring).</summary>
+    public static void WriteError(string text)
+    {
+        Console.Error.Write(text);
+        Console.Error.Flush();
+    }
+
+    /// <summary>
+    /// Colours the severity word of formatted diagnostics (<c>file:line:col: error: message</c>, then source
+    /// line and caret). Only the first line of each diagnostic is touched; quoted source text is left alone.
+    /// </summary>
+    public static string ColorDiagnostic(string formatted)
+    {
+        if (!UseColor)
+        {
+            return formatted;
+        }
+
+        int end = formatted.IndexOf('\n');
+        string head = end < 0 ? formatted : formatted[..end];
+        string rest = end < 0 ? "" : formatted[end..];
+        foreach (string word in new[] { "error", "warning", "note" })
+        {
+            string plain = ": " + word + ": ";
+            int at = head.IndexOf(plain, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                head = head[..at] + ": " + Severity(word) + ": " + head[(at + plain.Length)..];
+                break;
+            }
+        }
+
+        return head + rest;
+    }
+
+    private static string Severity(string word)
+    {
+        if (!UseColor)
+        {
+            return word;
+        }
+
+        string color = word switch
+        {
+            "error" => Red,
+            "warning" => Magenta,
+            _ => Cyan,
+        };
+        return color + word + Reset;
+    }
+}
