@@ -7,8 +7,35 @@ namespace Lantern.C.Lower;
 
 internal sealed partial class Lowerer
 {
+    /// <summary>Evaluates an expression for its side effects only.</summary>
     private void GenDiscard(Node n)
     {
+        while (true)
+        {
+            if (n.Kind == NodeKind.Cast && n.Lhs!.Type.IsScalar)
+            {
+                n = n.Lhs;
+                continue;
+            }
+
+            // the value of x++ is (x += 1) - 1: drop the subtraction
+            if ((n.Kind == NodeKind.Add || n.Kind == NodeKind.Sub) && n.Rhs!.Kind == NodeKind.Num
+                && (n.Lhs!.Kind is NodeKind.Assign or NodeKind.Comma))
+            {
+                n = n.Lhs;
+                continue;
+            }
+
+            if (n.Kind == NodeKind.Comma)
+            {
+                GenDiscard(n.Lhs!);
+                n = n.Rhs!;
+                continue;
+            }
+
+            break;
+        }
+
         Gen(n);
     }
 

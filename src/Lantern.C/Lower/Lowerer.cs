@@ -402,7 +402,7 @@ internal sealed partial class Lowerer
                 continue;
             }
 
-            if (v.IsTemp)
+            if (v.IsTemp || v.IsParam)
             {
                 continue;
             }

@@ -149,6 +149,9 @@ public sealed class Obj
     /// <summary>Compiler temporary (no debug info).</summary>
     public bool IsTemp;
 
+    /// <summary>A function parameter.</summary>
+    public bool IsParam;
+
     /// <summary>Used by the program (a reference to an undefined one becomes an extern).</summary>
     public bool IsReferenced;
 

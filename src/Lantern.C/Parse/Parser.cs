@@ -672,6 +672,7 @@ internal sealed partial class Parser
             Obj v = p.Name is null
                 ? NewTemp(pt, p.Location)
                 : NewLocal(p.Name, pt, p.Location);
+            v.IsParam = true;
             fn.Params.Add(v);
             if (pt.Kind == TypeKind.Pointer && ContainsVla(pt.Base!))
             {
