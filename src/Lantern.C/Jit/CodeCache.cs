@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Runtime;
 
 namespace Lantern.C.Jit;
 
@@ -33,8 +34,8 @@ public sealed unsafe class CodeCache : IDisposable
             throw new InvalidOperationException($"ftruncate of the code memfd failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
-        _rw = JitNative.Mmap(0, _capacity, JitNative.ProtRead | JitNative.ProtWrite, JitNative.MapShared, _fd, 0);
-        _rx = JitNative.Mmap(0, _capacity, JitNative.ProtRead | JitNative.ProtExec, JitNative.MapShared, _fd, 0);
+        _rw = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtWrite, JitNative.MapShared, _fd, 0);
+        _rx = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtExec, JitNative.MapShared, _fd, 0);
         if (_rw == JitNative.MapFailed || _rx == JitNative.MapFailed)
         {
             throw new InvalidOperationException($"mapping the code memfd failed (errno {Marshal.GetLastPInvokeError()})");
@@ -71,8 +72,8 @@ public sealed unsafe class CodeCache : IDisposable
     {
         if (_fd >= 0)
         {
-            JitNative.Munmap(_rw, _capacity);
-            JitNative.Munmap(_rx, _capacity);
+            Native.Munmap(_rw, _capacity);
+            Native.Munmap(_rx, _capacity);
             JitNative.Close(_fd);
             _fd = -1;
         }

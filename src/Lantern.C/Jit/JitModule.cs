@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Runtime;
 using System.Text;
 using Iced.Intel;
 using Lantern.C.Ir;
@@ -192,7 +193,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
 
         foreach ((nint address, nuint size) in readOnly)
         {
-            JitNative.Mprotect(address, size, JitNative.ProtRead);
+            Native.Mprotect(address, size, Native.ProtRead);
         }
     }
 
@@ -416,7 +417,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             {
                 try
                 {
-                    status = RunMainOnThisThread(programName, args);
+                    status = RunMainOnCurrentThread(programName, args);
                 }
                 catch (Exception e)
                 {
@@ -435,8 +436,14 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         return status;
     }
 
-    private int RunMainOnThisThread(string programName, IReadOnlyList<string> args)
+    /// <summary>Like <see cref="RunMain"/> but on the calling thread (which should have a large stack).</summary>
+    public int RunMainOnCurrentThread(string programName, IReadOnlyList<string> args)
     {
+        if (!_functions.ContainsKey("main"))
+        {
+            throw new JitLinkException("undefined symbol 'main'");
+        }
+
         var strings = new List<nint>();
         nint argv = Marshal.AllocHGlobal((args.Count + 2) * 8);
         try
@@ -492,7 +499,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     {
         foreach ((nint address, nuint size) in _mappings)
         {
-            JitNative.Munmap(address, size);
+            Native.Munmap(address, size);
         }
 
         _mappings.Clear();

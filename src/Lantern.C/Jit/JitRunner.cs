@@ -10,9 +10,9 @@ public static class JitRunner
     /// dedicated thread with a 256 MiB stack, flushes stdio, and returns main's value or the status given to exit().
     /// Throws <see cref="JitLinkException"/> for an undefined data symbol or a missing main.
     /// </summary>
-    public static int Run(IrModule module, string programName, IReadOnlyList<string> args)
+    public static int Run(IrModule module, string programName, IReadOnlyList<string> args, bool onCurrentThread = false)
     {
         using var jit = new JitModule(module);
-        return jit.RunMain(programName, args);
+        return onCurrentThread ? jit.RunMainOnCurrentThread(programName, args) : jit.RunMain(programName, args);
     }
 }
