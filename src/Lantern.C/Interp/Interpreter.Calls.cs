@@ -443,31 +443,43 @@ public sealed unsafe partial class Interpreter
             return;
         }
 
+        Exception? pending;
         try
         {
             it.EnterFromNative(id, block);
-        }
-        catch (ProgramExitException e)
-        {
-            // exit() inside a callback from native code: atexit handlers already ran; end the process.
-            NativeExit(e.Status, immediate: false);
-        }
-        catch (InterpreterTrapException e)
-        {
-            it.FlushAll();
-            it.Fatal(e.Message, e.ExitStatus);
-            NativeExit(e.ExitStatus, immediate: true);
-        }
-        catch (LongJumpException)
-        {
-            it.FlushAll();
-            it.Fatal("longjmp out of a function called from native code (e.g. a qsort comparator) is not supported", 134);
-            NativeExit(134, immediate: true);
+            pending = it._pending;
         }
         catch (Exception e)
         {
-            it.Fatal("internal error: " + e, 134);
-            NativeExit(134, immediate: true);
+            pending = e;
+        }
+
+        if (pending is null)
+        {
+            return;
+        }
+
+        // Native frames are on the stack: a non-local exit cannot unwind them, so it ends the process here.
+        switch (pending)
+        {
+            case ProgramExitException e:
+                // exit() inside a callback from native code: atexit handlers already ran.
+                NativeExit(e.Status, immediate: false);
+                break;
+            case InterpreterTrapException e:
+                it.FlushAll();
+                it.Fatal(e.Message, e.ExitStatus);
+                NativeExit(e.ExitStatus, immediate: true);
+                break;
+            case LongJumpException:
+                it.FlushAll();
+                it.Fatal("longjmp out of a function called from native code (e.g. a qsort comparator) is not supported", 134);
+                NativeExit(134, immediate: true);
+                break;
+            default:
+                it.Fatal("internal error: " + pending, 134);
+                NativeExit(134, immediate: true);
+                break;
         }
     }
 

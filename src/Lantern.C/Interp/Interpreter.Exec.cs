@@ -7,6 +7,12 @@ public sealed unsafe partial class Interpreter
 {
     private long _frameCounter;
 
+    /// <summary>
+    /// A non-local exit in progress (trap, exit(), longjmp): every frame returns at once until the frame that
+    /// handles it, so unwinding a deep recursion costs plain returns rather than exception dispatch per frame.
+    /// </summary>
+    private Exception? _pending;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double D(long v) => BitConverter.Int64BitsToDouble(v);
 
@@ -53,11 +59,14 @@ public sealed unsafe partial class Interpreter
         byte* savedSp = _sp;
         long* r = _vtop;
         byte* fb = (byte*)(((long)_sp - f.FrameSize - 16) & -(long)f.FrameAlign);
-        if (++_depth > MaxDepth || fb < _stackLow || r + f.NumVRegs > _vregHigh)
+        if (_depth >= MaxDepth || fb < _stackLow || r + f.NumVRegs > _vregHigh)
         {
-            throw Trap(f, 0, "stack overflow", 139);
+            // Unwound by plain returns (see _pending), not by an exception through every frame.
+            _pending = Trap(f, 0, "stack overflow", 139);
+            return 0;
         }
 
+        _depth++;
         _sp = fb;
         _vtop = r + f.NumVRegs;
         ParamInfo[] ps = f.Params;
@@ -90,9 +99,25 @@ public sealed unsafe partial class Interpreter
         {
             result = f.UsesSetjmp ? RunWithSetjmp(f, r, fb, vaRsa, vaOverflow) : Loop(f, r, fb, 0, 0, vaRsa, vaOverflow);
         }
+        catch (InterpreterTrapException e)
+        {
+            _pending = e;
+            result = 0;
+        }
+        catch (ProgramExitException e)
+        {
+            _pending = e;
+            result = 0;
+        }
+        catch (LongJumpException e)
+        {
+            _pending = e;
+            result = 0;
+        }
         catch (NullReferenceException)
         {
-            throw new InterpreterTrapException($"segmentation fault (null pointer dereference) in function '{f.Name}'", 139);
+            _pending = new InterpreterTrapException($"segmentation fault (null pointer dereference) in function '{f.Name}'", 139);
+            result = 0;
         }
 
         _sp = savedSp;
@@ -107,22 +132,32 @@ public sealed unsafe partial class Interpreter
         int pc = 0;
         while (true)
         {
+            LongJumpException? jump;
             try
             {
-                return Loop(f, r, fb, pc, frameId, vaRsa, vaOverflow);
+                long result = Loop(f, r, fb, pc, frameId, vaRsa, vaOverflow);
+                jump = _pending as LongJumpException;
+                if (jump is null || jump.FrameId != frameId)
+                {
+                    return result;
+                }
+
+                _pending = null;
             }
             catch (LongJumpException e) when (e.FrameId == frameId)
             {
-                _sp = (byte*)e.Sp;
-                _vtop = (long*)e.VTop;
-                _depth = e.Depth;
-                if (e.Dest >= 0)
-                {
-                    r[e.Dest] = (int)e.Value;
-                }
-
-                pc = e.ResumePc;
+                jump = e;
             }
+
+            _sp = (byte*)jump.Sp;
+            _vtop = (long*)jump.VTop;
+            _depth = jump.Depth;
+            if (jump.Dest >= 0)
+            {
+                r[jump.Dest] = (int)jump.Value;
+            }
+
+            pc = jump.ResumePc;
         }
     }
 
@@ -624,6 +659,11 @@ public sealed unsafe partial class Interpreter
 
                 case DOp.Call:
                     DoCall(f, f.Calls[ip->Imm], r, (int)(ip - code));
+                    if (_pending is not null)
+                    {
+                        return 0;
+                    }
+
                     ip++;
                     break;
                 case DOp.Setjmp:

@@ -126,26 +126,29 @@ public sealed unsafe partial class Interpreter
             a[0] = strings.Count;
             a[1] = argv;
             a[2] = envp;
-            int result;
-            try
+            _pending = null;
+            int result = (int)Invoke(main, a, 0, 0, 0);
+            if (_pending is null)
             {
-                result = (int)Invoke(main, a, 0, 0, 0);
                 RunAtexitHandlers();
                 FlushAll();
             }
-            catch (ProgramExitException e)
+
+            Exception? pending = _pending;
+            _pending = null;
+            switch (pending)
             {
-                result = e.Status;
-            }
-            catch (InterpreterTrapException e)
-            {
-                FlushAll();
-                result = Fatal(e.Message, e.ExitStatus);
-            }
-            catch (LongJumpException)
-            {
-                FlushAll();
-                result = Fatal("longjmp to a function that has already returned", 134);
+                case ProgramExitException e:
+                    result = e.Status;
+                    break;
+                case InterpreterTrapException e:
+                    FlushAll();
+                    result = Fatal(e.Message, e.ExitStatus);
+                    break;
+                case LongJumpException:
+                    FlushAll();
+                    result = Fatal("longjmp to a function that has already returned", 134);
+                    break;
             }
 
             return result;
@@ -391,6 +394,10 @@ public sealed unsafe partial class Interpreter
             long fn = _atexit[^1];
             _atexit.RemoveAt(_atexit.Count - 1);
             CallAddress(fn, Array.Empty<long>());
+            if (_pending is not null)
+            {
+                return;
+            }
         }
     }
 }

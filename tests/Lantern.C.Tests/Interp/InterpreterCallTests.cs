@@ -362,6 +362,30 @@ public class InterpreterCallTests
     }
 
     [Fact]
+    public void NativeStructArgumentsInSseAndGpRegisters()
+    {
+        var m = new IrModule();
+        // double complex is passed like struct { double re, im; }: SSE, SSE -> xmm0, xmm1.
+        IrParamType complex = Agg(16, 8, ArgClass.Sse, ArgClass.Sse);
+        // struct in_addr { uint32_t s_addr; }: INTEGER -> rdi.
+        IrParamType inAddr = Agg(4, 4, ArgClass.Integer, ArgClass.Integer);
+        IrTest.Buffer(m, "out", 64);
+        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        int c = f.Local(16);
+        f.Store(IrType.F64, c, f.F64(3));
+        f.Store(IrType.F64, f.Op(Opcode.Add, IrType.I64, c, f.I64(8)), f.F64(4));
+        int abs = f.Call("cabs", F64T, new[] { complex }, new[] { c });
+        int a = f.Local(4);
+        f.Store(IrType.I32, a, f.I32(0x0100007f));
+        int text = f.Call("inet_ntoa", I64T, new[] { inAddr }, new[] { a });
+        f.Call("strcpy", I64T, new[] { I64T, I64T }, new[] { f.Sym("out"), text });
+        f.Ret(f.Conv(Opcode.FPToSI, IrType.I32, abs));
+        var (status, it) = IrTest.Run(m);
+        Assert.Equal(5, status);
+        Assert.Equal("127.0.0.1", IrTest.ReadCString(it.GetSymbolAddress("out")));
+    }
+
+    [Fact]
     public void NullFunctionPointerIsReported()
     {
         var m = new IrModule();
