@@ -162,6 +162,7 @@ internal enum Intrinsic : byte
     Longjmp,
     Exit,
     Atexit,
+    Alloca,
 }
 
 /// <summary>A decoded call site.</summary>

@@ -17,6 +17,7 @@ public sealed unsafe partial class Interpreter
             "longjmp" or "_longjmp" or "siglongjmp" or "__builtin_longjmp" or "__longjmp_chk" => Intrinsic.Longjmp,
             "exit" => Intrinsic.Exit,
             "atexit" => Intrinsic.Atexit,
+            "alloca" or "__builtin_alloca" => Intrinsic.Alloca,
             _ => Intrinsic.None,
         };
         return intrinsic != Intrinsic.None;
