@@ -6,6 +6,7 @@ using Lantern.C;
 using Lantern.C.Diagnostics;
 using Lantern.C.Interp;
 using Lantern.C.Ir;
+using Lantern.C.Jit;
 using Lantern.C.Lex;
 using Lantern.C.Preprocess;
 
@@ -72,7 +73,7 @@ internal static class Driver
             return 0;
         }
 
-        // There is no JIT yet: `run` and `run --interp` both interpret.
+        // The x64 JIT by default; --interp runs the reference interpreter.
         return Execute(module, options);
     }
 
@@ -332,7 +333,9 @@ internal static class Driver
             {
                 try
                 {
-                    status = new Interpreter(module).Run(options.File, options.ProgramArgs);
+                    status = options.Interpret
+                        ? new Interpreter(module).Run(options.File, options.ProgramArgs)
+                        : JitRunner.Run(module, options.File, options.ProgramArgs, onCurrentThread: true);
                 }
                 catch (Exception e)
                 {
@@ -356,6 +359,12 @@ internal static class Driver
         else
         {
             thread.Join();
+        }
+
+        if (failure?.SourceException is JitLinkException link)
+        {
+            Terminal.Error(link.Message);
+            return LanternCommand.ExitCompileError;
         }
 
         if (failure is not null)

@@ -128,7 +128,7 @@ internal static class LanternCommand
     private static Command BuildRun()
     {
         var command = new Command("run", "Compile a C program in memory and run it.");
-        var interp = new Option<bool>("--interp") { Description = "Run with the reference interpreter (the default until the JIT exists)." };
+        var interp = new Option<bool>("--interp") { Description = "Run with the reference interpreter instead of the x64 JIT." };
         CommonOptions common = AddCommonOptions(command);
         var dumpTokens = new Option<bool>("--dump-tokens") { Description = "Print the preprocessed source (like cc -E) and do not run." };
         var dumpIr = new Option<bool>("--dump-ir") { Description = "Print the IR and do not run." };

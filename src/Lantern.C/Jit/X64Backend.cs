@@ -60,6 +60,12 @@ public sealed class X64Backend
     private int _frameSize;
     private int _lastLabelIndex = -1;
 
+    // Single-assignment facts used to pick addressing modes and immediates (the vreg is still stored to its home).
+    private int[] _vregSlot = Array.Empty<int>();
+    private bool[] _isConst = Array.Empty<bool>();
+    private long[] _constValue = Array.Empty<long>();
+    private Instr? _lastIntCompare;
+
     // variadic definitions: what the named parameters consumed
     private int _namedGp;
     private int _namedSse;
@@ -81,6 +87,7 @@ public sealed class X64Backend
     private (byte[] Code, JitFunctionInfo Info) CompileFunction(ulong rip)
     {
         LayoutFrame();
+        AnalyzeVRegs();
         _blockLabels = new Label[_f.Blocks.Count];
         for (int i = 0; i < _blockLabels.Length; i++)
         {
@@ -108,6 +115,7 @@ public sealed class X64Backend
         {
             IrBlock block = _f.Blocks[bi];
             Bind(ref _blockLabels[bi]);
+            _lastIntCompare = null;
             foreach (Instr i in block.Instrs)
             {
                 if (i.Op == Opcode.Stmt)
@@ -217,6 +225,91 @@ public sealed class X64Backend
         }
 
         _frameSize = AlignUp(off, 16);
+    }
+
+    /// <summary>Finds vregs assigned exactly once by a SlotAddr (a fixed rbp offset) or an integer Const.</summary>
+    private void AnalyzeVRegs()
+    {
+        int n = _f.VRegTypes.Count;
+        var defs = new int[n];
+        var defInstr = new Instr?[n];
+        foreach (IrBlock b in _f.Blocks)
+        {
+            foreach (Instr i in b.Instrs)
+            {
+                if (i.Dest >= 0 && i.Dest < n)
+                {
+                    defs[i.Dest]++;
+                    defInstr[i.Dest] = i;
+                }
+            }
+        }
+
+        if (_f.ReturnPointerVReg >= 0 && _f.ReturnPointerVReg < n)
+        {
+            defs[_f.ReturnPointerVReg] += 2;
+        }
+
+        _vregSlot = new int[n];
+        _isConst = new bool[n];
+        _constValue = new long[n];
+        for (int v = 0; v < n; v++)
+        {
+            _vregSlot[v] = -1;
+            if (defs[v] != 1)
+            {
+                continue;
+            }
+
+            Instr d = defInstr[v]!;
+            if (d.Op == Opcode.SlotAddr && _slotDynAlign[(int)d.Imm] == 0)
+            {
+                _vregSlot[v] = (int)d.Imm;
+            }
+            else if (d.Op == Opcode.Const && d.Type.IsInt())
+            {
+                _isConst[v] = true;
+                _constValue[v] = d.Imm;
+            }
+        }
+    }
+
+    /// <summary>The memory operand at address vreg <paramref name="addr"/> (+disp): [rbp+k] for a known slot, else via <paramref name="scratch"/>.</summary>
+    private AssemblerMemoryOperand AddressOf(int addr, AssemblerRegister64 scratch, int disp = 0)
+    {
+        if (_vregSlot[addr] >= 0)
+        {
+            return __[rbp + (_slotOff[_vregSlot[addr]] + disp)];
+        }
+
+        _a.mov(scratch, Q(addr));
+        return __[scratch + disp];
+    }
+
+    /// <summary>If vreg v is a known constant whose value as <paramref name="t"/> (sign- or zero-extended to 64 bits) fits an imm32.</summary>
+    private bool TryImm(int v, IrType t, bool signExtend, out int imm)
+    {
+        imm = 0;
+        if (v < 0 || !_isConst[v])
+        {
+            return false;
+        }
+
+        long c = _constValue[v];
+        long x = t switch
+        {
+            IrType.I8 => signExtend ? (sbyte)c : (byte)c,
+            IrType.I16 => signExtend ? (short)c : (ushort)c,
+            IrType.I32 => signExtend ? (int)c : (uint)c,
+            _ => c,
+        };
+        if (x < int.MinValue || x > int.MaxValue)
+        {
+            return false;
+        }
+
+        imm = (int)x;
+        return true;
     }
 
     private static int AlignUp(int v, int a) => (v + a - 1) / a * a;
@@ -706,6 +799,11 @@ public sealed class X64Backend
 
     private void EmitInstr(Instr i, int blockIndex)
     {
+        if (i.Op != Opcode.Branch)
+        {
+            _lastIntCompare = null;
+        }
+
         switch (i.Op)
         {
             case Opcode.Const:
@@ -724,22 +822,47 @@ public sealed class X64Backend
                 _a.mov(Q(i.Dest), rax);
                 break;
             case Opcode.Load:
-                _a.mov(rax, Q(i.A));
+            {
+                AssemblerMemoryOperand m = AddressOf(i.A, rax);
                 switch (i.Type)
                 {
-                    case IrType.I8: _a.movzx(ecx, __byte_ptr[rax]); break;
-                    case IrType.I16: _a.movzx(ecx, __word_ptr[rax]); break;
-                    case IrType.I32 or IrType.F32: _a.mov(ecx, __dword_ptr[rax]); break;
-                    default: _a.mov(rcx, __qword_ptr[rax]); break;
+                    case IrType.I8: _a.movzx(ecx, __byte_ptr[m]); break;
+                    case IrType.I16: _a.movzx(ecx, __word_ptr[m]); break;
+                    case IrType.I32 or IrType.F32: _a.mov(ecx, __dword_ptr[m]); break;
+                    default: _a.mov(rcx, __qword_ptr[m]); break;
                 }
 
                 Store(i.Dest, Rcx);
                 break;
+            }
+
             case Opcode.Store:
-                _a.mov(rax, Q(i.A));
+            {
+                AssemblerMemoryOperand m = AddressOf(i.A, rax);
+                if (i.Type.IsInt() && TryImm(i.B, i.Type, true, out int imm))
+                {
+                    switch (i.Type)
+                    {
+                        case IrType.I8: _a.mov(__byte_ptr[m], (byte)imm); break;
+                        case IrType.I16: _a.mov(__word_ptr[m], (ushort)imm); break;
+                        case IrType.I32: _a.mov(__dword_ptr[m], imm); break;
+                        default: _a.mov(__qword_ptr[m], imm); break;
+                    }
+
+                    break;
+                }
+
                 _a.mov(rcx, Q(i.B));
-                StoreScalarToMem(rax, Rcx, i.Type);
+                switch (i.Type)
+                {
+                    case IrType.I8: _a.mov(__byte_ptr[m], cl); break;
+                    case IrType.I16: _a.mov(__word_ptr[m], cx); break;
+                    case IrType.I32 or IrType.F32: _a.mov(__dword_ptr[m], ecx); break;
+                    default: _a.mov(__qword_ptr[m], rcx); break;
+                }
+
                 break;
+            }
             case Opcode.Copy:
                 _a.mov(r10, Q(i.A));
                 _a.mov(r11, Q(i.B));
@@ -838,8 +961,20 @@ public sealed class X64Backend
 
                 break;
             case Opcode.Branch:
-                LoadZx(Rax, i.A);
-                _a.test(rax, rax);
+                if (_lastIntCompare is Instr cmp && cmp.Dest == i.A)
+                {
+                    EmitFusedBranch(cmp.Op, i, blockIndex);
+                    break;
+                }
+
+                switch (T(i.A))
+                {
+                    case IrType.I8: _a.cmp(B(i.A), 0); break;
+                    case IrType.I16: _a.cmp(W(i.A), 0); break;
+                    case IrType.I32: _a.cmp(D(i.A), 0); break;
+                    default: _a.cmp(Q(i.A), 0); break;
+                }
+
                 if (i.Target2 == blockIndex + 1)
                 {
                     _a.jne(_blockLabels[i.Target]);
@@ -866,6 +1001,54 @@ public sealed class X64Backend
                 break;
             default:
                 throw new NotSupportedException($"x64 backend: opcode {i.Op} not supported");
+        }
+    }
+
+    /// <summary>A branch on the result of the integer comparison just emitted: jcc on its flags.</summary>
+    private void EmitFusedBranch(Opcode cmp, Instr i, int blockIndex)
+    {
+        void Jcc(Opcode op, Label target)
+        {
+            switch (op)
+            {
+                case Opcode.Eq: _a.je(target); break;
+                case Opcode.Ne: _a.jne(target); break;
+                case Opcode.SLt: _a.jl(target); break;
+                case Opcode.SLe: _a.jle(target); break;
+                case Opcode.SGt: _a.jg(target); break;
+                case Opcode.SGe: _a.jge(target); break;
+                case Opcode.ULt: _a.jb(target); break;
+                case Opcode.ULe: _a.jbe(target); break;
+                case Opcode.UGt: _a.ja(target); break;
+                default: _a.jae(target); break;
+            }
+        }
+
+        Opcode inverse = cmp switch
+        {
+            Opcode.Eq => Opcode.Ne,
+            Opcode.Ne => Opcode.Eq,
+            Opcode.SLt => Opcode.SGe,
+            Opcode.SLe => Opcode.SGt,
+            Opcode.SGt => Opcode.SLe,
+            Opcode.SGe => Opcode.SLt,
+            Opcode.ULt => Opcode.UGe,
+            Opcode.ULe => Opcode.UGt,
+            Opcode.UGt => Opcode.ULe,
+            _ => Opcode.ULt,
+        };
+        if (i.Target2 == blockIndex + 1)
+        {
+            Jcc(cmp, _blockLabels[i.Target]);
+        }
+        else if (i.Target == blockIndex + 1)
+        {
+            Jcc(inverse, _blockLabels[i.Target2]);
+        }
+        else
+        {
+            Jcc(cmp, _blockLabels[i.Target]);
+            _a.jmp(_blockLabels[i.Target2]);
         }
     }
 
@@ -918,6 +1101,39 @@ public sealed class X64Backend
     private void EmitBinary(Instr i)
     {
         bool wide = i.Type == IrType.I64;
+        if (TryImm(i.B, i.Type, true, out int imm))
+        {
+            if (wide)
+            {
+                _a.mov(rax, Q(i.A));
+                switch (i.Op)
+                {
+                    case Opcode.Add: _a.add(rax, imm); break;
+                    case Opcode.Sub: _a.sub(rax, imm); break;
+                    case Opcode.Mul: _a.imul(rax, rax, imm); break;
+                    case Opcode.And: _a.and(rax, imm); break;
+                    case Opcode.Or: _a.or(rax, imm); break;
+                    case Opcode.Xor: _a.xor(rax, imm); break;
+                }
+            }
+            else
+            {
+                _a.mov(eax, D(i.A));
+                switch (i.Op)
+                {
+                    case Opcode.Add: _a.add(eax, imm); break;
+                    case Opcode.Sub: _a.sub(eax, imm); break;
+                    case Opcode.Mul: _a.imul(eax, eax, imm); break;
+                    case Opcode.And: _a.and(eax, imm); break;
+                    case Opcode.Or: _a.or(eax, imm); break;
+                    case Opcode.Xor: _a.xor(eax, imm); break;
+                }
+            }
+
+            Store(i.Dest, Rax);
+            return;
+        }
+
         if (wide)
         {
             _a.mov(rax, Q(i.A));
@@ -1015,6 +1231,32 @@ public sealed class X64Backend
             LoadZx(Rax, i.A);
         }
 
+        if (TryImm(i.B, i.Type, false, out int count))
+        {
+            count &= i.Type.SizeOf() * 8 - 1;
+            if (i.Type == IrType.I64)
+            {
+                switch (i.Op)
+                {
+                    case Opcode.Shl: _a.shl(rax, (byte)count); break;
+                    case Opcode.LShr: _a.shr(rax, (byte)count); break;
+                    default: _a.sar(rax, (byte)count); break;
+                }
+            }
+            else
+            {
+                switch (i.Op)
+                {
+                    case Opcode.Shl: _a.shl(eax, (byte)count); break;
+                    case Opcode.LShr: _a.shr(eax, (byte)count); break;
+                    default: _a.sar(eax, (byte)count); break;
+                }
+            }
+
+            Store(i.Dest, Rax);
+            return;
+        }
+
         _a.mov(ecx, D(i.B));
         if (i.Type is IrType.I8 or IrType.I16)
         {
@@ -1079,15 +1321,29 @@ public sealed class X64Backend
         if (unsigned)
         {
             LoadZx(Rax, i.A);
-            LoadZx(Rcx, i.B);
         }
         else
         {
             LoadSx(Rax, i.A);
-            LoadSx(Rcx, i.B);
         }
 
-        _a.cmp(rax, rcx);
+        if (TryImm(i.B, i.Type, !unsigned, out int imm))
+        {
+            _a.cmp(rax, imm);
+        }
+        else
+        {
+            if (unsigned)
+            {
+                LoadZx(Rcx, i.B);
+            }
+            else
+            {
+                LoadSx(Rcx, i.B);
+            }
+
+            _a.cmp(rax, rcx);
+        }
         switch (i.Op)
         {
             case Opcode.Eq: _a.sete(al); break;
@@ -1104,6 +1360,7 @@ public sealed class X64Backend
 
         _a.movzx(eax, al);
         _a.mov(D(i.Dest), eax);
+        _lastIntCompare = i; // the flags are still those of the cmp
     }
 
     private void EmitFloatCompare(Instr i)

@@ -131,9 +131,9 @@ public sealed class Lexer
         string src = _src;
         int n = src.Length;
         var tokens = new List<Token>(n / 6 + 16);
-        int p = 0;
+        int p = n > 0 && src[0] == '\uFEFF' ? 1 : 0; // byte order mark
         int line = 1;
-        int lineStart = 0;
+        int lineStart = p;
         bool bol = true;
         bool space = false;
 

@@ -144,6 +144,98 @@ public sealed unsafe class X64BackendTests
         }
     }
 
+    [Theory]
+    [InlineData(Opcode.Add)]
+    [InlineData(Opcode.Sub)]
+    [InlineData(Opcode.Mul)]
+    [InlineData(Opcode.And)]
+    [InlineData(Opcode.Or)]
+    [InlineData(Opcode.Xor)]
+    [InlineData(Opcode.Shl)]
+    [InlineData(Opcode.LShr)]
+    [InlineData(Opcode.AShr)]
+    [InlineData(Opcode.SDiv)]
+    [InlineData(Opcode.URem)]
+    public void IntegerArithmeticWithConstantOperand(Opcode op)
+    {
+        long[] constants = { 0, 1, 3, -1, -128, 255, 65535, 0x7FFFFFFF, 0x80000000L, 0xFFFFFFFFL, 1L << 40, 33, 70 };
+        foreach (IrType t in s_intTypes)
+        {
+            var m = new IrModule();
+            foreach ((long c, int k) in constants.Select((c, k) => (c, k)))
+            {
+                var b = new IrBuilder(m, "f" + k, P(t), new[] { P(t) });
+                b.Ret(b.Op(op, t, b.Param(0), b.Const(t, c)));
+            }
+
+            using var jit = new JitModule(m);
+            foreach ((long c, int k) in constants.Select((c, k) => (c, k)))
+            {
+                var fn = (delegate* unmanaged<long, long>)jit.GetFunctionAddress("f" + k);
+                foreach (long a in s_values)
+                {
+                    long? expected = Reference(op, t, a, c);
+                    if (expected is not null)
+                    {
+                        Assert.True(Wrap(expected.Value, t) == Wrap(fn(a), t), $"{op} {t.Name()} {a} const {c}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ComparisonsFusedWithBranches()
+    {
+        Opcode[] ops = { Opcode.Eq, Opcode.Ne, Opcode.SLt, Opcode.SLe, Opcode.SGt, Opcode.SGe, Opcode.ULt, Opcode.ULe, Opcode.UGt, Opcode.UGe };
+        long[] constants = { 0, 1, -1, 127, -129, 0xFFFFFFFFL, 1L << 40 };
+        foreach (IrType t in s_intTypes)
+        {
+            var m = new IrModule();
+            int n = 0;
+            foreach (Opcode op in ops)
+            {
+                foreach (long c in constants.Append(long.MaxValue))
+                {
+                    // f(a, b) = (a op (c or b)) ? 11 : 22, with the branch directly after the compare;
+                    // the block layout alternates so both fall-through directions are used
+                    var b = new IrBuilder(m, "f" + n++, P(IrType.I32), new[] { P(t), P(t) });
+                    int x = b.Param(0);
+                    int y = c == long.MaxValue ? b.Param(1) : b.Const(t, c);
+                    int r = b.Op(op, t, x, y);
+                    IrBlock yes = b.Function.NewBlock(), no = b.Function.NewBlock();
+                    if (n % 2 == 0)
+                    {
+                        (yes, no) = (no, yes);
+                    }
+
+                    b.Emit(new Instr { Op = Opcode.Branch, A = r, Target = yes.Id, Target2 = no.Id });
+
+                    b.Block = yes;
+                    b.Ret(b.Const(IrType.I32, 11));
+                    b.Block = no;
+                    b.Ret(b.Const(IrType.I32, 22));
+                }
+            }
+
+            using var jit = new JitModule(m);
+            n = 0;
+            foreach (Opcode op in ops)
+            {
+                foreach (long c in constants.Append(long.MaxValue))
+                {
+                    var fn = (delegate* unmanaged<long, long, int>)jit.GetFunctionAddress("f" + n++);
+                    foreach (long a in s_values)
+                    {
+                        long other = c == long.MaxValue ? a ^ 5 : c;
+                        long? e = Reference(op, t, a, other);
+                        Assert.True((e == 1 ? 11 : 22) == fn(a, other), $"{op} {t.Name()} {a} {other} (n={n})");
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public void NegNotMovConst()
     {

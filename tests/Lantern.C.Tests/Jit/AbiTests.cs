@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text;
+using Xunit;
+
+namespace Lantern.C.Tests.Jit;
+
+/// <summary>
+/// System V ABI corners, each C program under Jit/abi/ run by the JIT (<c>./lantern run</c>) and compiled by gcc:
+/// stdout and exit status must be equal. The cross test links a gcc-compiled library into a JIT program
+/// (LD_PRELOAD) so both directions of every struct class meet real gcc code.
+/// </summary>
+public sealed class AbiTests
+{
+    private static readonly Lazy<string> s_root = new(() =>
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Lantern.slnx")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("repository root not found");
+    });
+
+    private static string AbiDir => Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "abi");
+
+    public static IEnumerable<object[]> Programs() =>
+        Directory.GetFiles(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "abi"), "*.c")
+            .Select(Path.GetFileName)
+            .Order(StringComparer.Ordinal)
+            .Select(f => new object[] { f! });
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void MatchesGcc(string file)
+    {
+        string source = Path.Combine(AbiDir, file);
+        DirectoryInfo temp = Directory.CreateTempSubdirectory("lantern-abi-");
+        try
+        {
+            string exe = Path.Combine(temp.FullName, "prog");
+            Result gcc = Run("gcc", new[] { "-O0", "-w", "-o", exe, source, "-lm" });
+            Assert.True(gcc.ExitCode == 0, "gcc failed: " + gcc);
+            Result expected = Run(exe, Array.Empty<string>());
+            Result jit = Run(Path.Combine(s_root.Value, "lantern"), new[] { "run", source });
+            Assert.True(expected.Stdout == jit.Stdout && expected.ExitCode == jit.ExitCode, $"gcc: {expected}\njit: {jit}");
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void GccLibraryAndJitCodeCallEachOther()
+    {
+        string dir = Path.Combine(AbiDir, "cross");
+        DirectoryInfo temp = Directory.CreateTempSubdirectory("lantern-abi-");
+        try
+        {
+            string lib = Path.Combine(temp.FullName, "libabi.so");
+            string exe = Path.Combine(temp.FullName, "caller");
+            Result build = Run("gcc", new[] { "-O2", "-shared", "-fPIC", "-o", lib, Path.Combine(dir, "callee.c") });
+            Assert.True(build.ExitCode == 0, "gcc failed: " + build);
+            build = Run("gcc", new[] { "-O0", "-w", "-o", exe, Path.Combine(dir, "caller.c"), lib, "-Wl,-rpath," + temp.FullName });
+            Assert.True(build.ExitCode == 0, "gcc failed: " + build);
+            Result expected = Run(exe, Array.Empty<string>());
+            Assert.Equal(0, expected.ExitCode);
+            Result jit = Run(
+                Path.Combine(s_root.Value, "lantern"),
+                new[] { "run", Path.Combine(dir, "caller.c") },
+                new Dictionary<string, string> { ["LD_PRELOAD"] = lib });
+            Assert.True(expected.Stdout == jit.Stdout && expected.ExitCode == jit.ExitCode, $"gcc: {expected}\njit: {jit}");
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    private sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}";
+    }
+
+    private static Result Run(string program, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = s_root.Value,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach ((string k, string v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
+        using Process p = Process.Start(info)!;
+        p.StandardInput.Close();
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(300_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} did not finish");
+        }
+
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
