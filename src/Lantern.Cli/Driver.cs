@@ -73,7 +73,7 @@ internal static class Driver
             return 0;
         }
 
-        // There is no JIT yet: `run` and `run --interp` both interpret.
+        // The x64 JIT by default; --interp runs the reference interpreter.
         return Execute(module, options);
     }
 
