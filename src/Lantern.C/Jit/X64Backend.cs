@@ -106,9 +106,8 @@ public sealed class X64Backend
         }
 
         _epilogue = _a.CreateLabel();
-        Label frameSetupEnd = _a.CreateLabel();
-        Label prologueEnd = _a.CreateLabel();
-        var stmtLabels = new List<(Label Label, Instr Stmt)>();
+        // Positions recorded as instruction indexes, turned into offsets after encoding (no labels, so no nops).
+        var stmtIndexes = new List<(int Index, Instr Stmt)>();
 
         // prologue
         _a.push(rbp);
@@ -118,9 +117,9 @@ public sealed class X64Backend
             _a.sub(rsp, _frameSize);
         }
 
-        Bind(ref frameSetupEnd);
+        int frameSetupEnd = _a.Instructions.Count;
         EmitParameterHoming();
-        Bind(ref prologueEnd);
+        int prologueEnd = _a.Instructions.Count;
 
         for (int bi = 0; bi < _f.Blocks.Count; bi++)
         {
@@ -133,9 +132,7 @@ public sealed class X64Backend
             {
                 if (i.Op == Opcode.Stmt)
                 {
-                    Label l = _a.CreateLabel();
-                    Bind(ref l);
-                    stmtLabels.Add((l, i));
+                    stmtIndexes.Add((_a.Instructions.Count, i));
                     continue;
                 }
 
@@ -152,14 +149,29 @@ public sealed class X64Backend
         var stream = new MemoryStream();
         AssemblerResult result = _a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         byte[] code = stream.ToArray();
+        uint[] offsets = result.Result[0].NewInstructionOffsets;
+        int OffsetOf(int index)
+        {
+            // the first encoded instruction at or after the index (an index may sit at the very end of a block)
+            for (int k = index; k < offsets.Length; k++)
+            {
+                if (offsets[k] != uint.MaxValue)
+                {
+                    return (int)offsets[k];
+                }
+            }
+
+            return code.Length;
+        }
+
         var info = new JitFunctionInfo
         {
             Name = _f.Name,
             Function = _f,
             Start = (nint)rip,
             Size = code.Length,
-            FrameSetupEnd = (int)(result.GetLabelRIP(frameSetupEnd) - rip),
-            PrologueEnd = (int)(result.GetLabelRIP(prologueEnd) - rip),
+            FrameSetupEnd = OffsetOf(frameSetupEnd),
+            PrologueEnd = OffsetOf(prologueEnd),
             SlotOffsets = _slotOff,
             SlotDynamicAlign = _slotDynAlign,
             VRegOffsets = _vregOff,
@@ -167,9 +179,9 @@ public sealed class X64Backend
             RegisterSaveAreaOffset = _f.Signature.IsVariadic ? -_saveAreaOff : 0,
         };
         info.EpilogueStarts.Add((int)(result.GetLabelRIP(_epilogue) - rip));
-        foreach ((Label l, Instr s) in stmtLabels)
+        foreach ((int index, Instr stmt) in stmtIndexes)
         {
-            info.Lines.Add(new JitLine((int)(result.GetLabelRIP(l) - rip), s.Location, (int)s.Imm));
+            info.Lines.Add(new JitLine(OffsetOf(index), stmt.Location, (int)stmt.Imm));
         }
 
         return (code, info);
@@ -240,7 +252,10 @@ public sealed class X64Backend
         _frameSize = AlignUp(off, 16);
     }
 
-    /// <summary>Finds vregs assigned exactly once by a SlotAddr (a fixed rbp offset) or an integer Const.</summary>
+    /// <summary>
+    /// Finds vregs assigned exactly once by a SlotAddr (a fixed rbp offset) or an integer Const, and which of them
+    /// never need their frame home written (every use folds the address or the immediate into the instruction).
+    /// </summary>
     private void AnalyzeVRegs()
     {
         int n = _f.VRegTypes.Count;
@@ -261,37 +276,6 @@ public sealed class X64Backend
         if (_f.ReturnPointerVReg >= 0 && _f.ReturnPointerVReg < n)
         {
             defs[_f.ReturnPointerVReg] += 2;
-        }
-
-        // A SlotAddr vreg used only as the address of loads and stores never needs its home written.
-        _needsHome = new bool[n];
-        void Use(int v)
-        {
-            if (v >= 0 && v < n)
-            {
-                _needsHome[v] = true;
-            }
-        }
-
-        foreach (IrBlock b in _f.Blocks)
-        {
-            foreach (Instr i in b.Instrs)
-            {
-                if (i.Op is not (Opcode.Load or Opcode.Store))
-                {
-                    Use(i.A);
-                }
-
-                Use(i.B);
-                Use(i.C);
-                if (i.Args is not null)
-                {
-                    foreach (int a in i.Args)
-                    {
-                        Use(a);
-                    }
-                }
-            }
         }
 
         _vregSlot = new int[n];
@@ -316,6 +300,62 @@ public sealed class X64Backend
                 _constValue[v] = d.Imm;
             }
         }
+
+        _needsHome = new bool[n];
+        void Use(int v)
+        {
+            if (v >= 0 && v < n)
+            {
+                _needsHome[v] = true;
+            }
+        }
+
+        foreach (IrBlock b in _f.Blocks)
+        {
+            foreach (Instr i in b.Instrs)
+            {
+                if (i.Op is not (Opcode.Load or Opcode.Store))
+                {
+                    Use(i.A);
+                }
+
+                if (!ConstantFoldsAsImmediate(i))
+                {
+                    Use(i.B);
+                }
+
+                Use(i.C);
+                if (i.Args is not null)
+                {
+                    foreach (int a in i.Args)
+                    {
+                        Use(a);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// True if operand B of <paramref name="i"/> is a single-assignment integer constant that the emitter will encode as
+    /// an immediate (mirrors the TryImm checks in EmitBinary, EmitShift, EmitIntCompare and Store).
+    /// </summary>
+    private bool ConstantFoldsAsImmediate(Instr i)
+    {
+        if (i.B < 0 || i.B >= _isConst.Length || !_isConst[i.B])
+        {
+            return false;
+        }
+
+        return i.Op switch
+        {
+            Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.And or Opcode.Or or Opcode.Xor => TryImm(i.B, i.Type, true, out _),
+            Opcode.Shl or Opcode.LShr or Opcode.AShr => TryImm(i.B, i.Type, false, out _),
+            Opcode.Eq or Opcode.Ne or Opcode.SLt or Opcode.SLe or Opcode.SGt or Opcode.SGe => TryImm(i.B, i.Type, true, out _),
+            Opcode.ULt or Opcode.ULe or Opcode.UGt or Opcode.UGe => TryImm(i.B, i.Type, false, out _),
+            Opcode.Store => i.Type.IsInt() && TryImm(i.B, i.Type, true, out _),
+            _ => false,
+        };
     }
 
     /// <summary>The memory operand at address vreg <paramref name="addr"/> (+disp): [rbp+k] for a known slot, else via <paramref name="scratch"/>.</summary>
@@ -944,7 +984,11 @@ public sealed class X64Backend
         switch (i.Op)
         {
             case Opcode.Const:
-                EmitConst(i);
+                if (!_isConst[i.Dest] || _needsHome[i.Dest])
+                {
+                    EmitConst(i);
+                }
+
                 break;
             case Opcode.Mov:
                 LoadZx(Rax, i.A);
@@ -1265,7 +1309,7 @@ public sealed class X64Backend
                 {
                     case Opcode.Add: _a.add(rax, imm); break;
                     case Opcode.Sub: _a.sub(rax, imm); break;
-                    case Opcode.Mul: _a.imul(rax, rax, imm); break;
+                    case Opcode.Mul when imm != 1: _a.imul(rax, rax, imm); break;
                     case Opcode.And: _a.and(rax, imm); break;
                     case Opcode.Or: _a.or(rax, imm); break;
                     case Opcode.Xor: _a.xor(rax, imm); break;
@@ -1278,7 +1322,7 @@ public sealed class X64Backend
                 {
                     case Opcode.Add: _a.add(eax, imm); break;
                     case Opcode.Sub: _a.sub(eax, imm); break;
-                    case Opcode.Mul: _a.imul(eax, eax, imm); break;
+                    case Opcode.Mul when imm != 1: _a.imul(eax, eax, imm); break;
                     case Opcode.And: _a.and(eax, imm); break;
                     case Opcode.Or: _a.or(eax, imm); break;
                     case Opcode.Xor: _a.xor(eax, imm); break;
