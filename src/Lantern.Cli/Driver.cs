@@ -73,7 +73,7 @@ internal static class Driver
             return 0;
         }
 
-        // There is no JIT yet: `run` and `run --interp` both interpret.
+        // The x64 JIT by default; --interp runs the reference interpreter.
         return Execute(module, options);
     }
 
@@ -283,45 +283,12 @@ internal static class Driver
             return LanternCommand.ExitCompileError;
         }
 
-        WriteStdout(PrintTokens(tokens));
+        WriteStdout(TokenPrinter.Print(tokens));
         return 0;
     }
 
-    /// <summary>Prints preprocessed tokens as source text: a line break where a source line began, spaces kept.</summary>
-    internal static string PrintTokens(List<Token> tokens)
-    {
-        var sb = new StringBuilder();
-        bool first = true;
-        foreach (Token t in tokens)
-        {
-            if (t.Kind == TokenKind.EndOfFile)
-            {
-                break;
-            }
-
-            if (!first && t.AtStartOfLine)
-            {
-                sb.Append('\n');
-            }
-            else if (!first && t.HasSpace)
-            {
-                sb.Append(' ');
-            }
-
-            sb.Append(t.Text);
-            first = false;
-        }
-
-        if (!first)
-        {
-            sb.Append('\n');
-        }
-
-        return sb.ToString();
-    }
-
     /// <summary>
-    /// Runs main() with the interpreter on a dedicated thread with a big stack; enforces the timeout.
+    /// Runs main() (JIT or interpreter) on a dedicated thread with a big stack; enforces the timeout.
     /// </summary>
     private static int Execute(IrModule module, RunOptions options)
     {

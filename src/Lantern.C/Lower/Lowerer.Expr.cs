@@ -561,7 +561,7 @@ internal sealed partial class Lowerer
 
         if (shr > 0)
         {
-            bool signed = !TypeRules.IsUnsignedType(m.Type);
+            bool signed = !TypeRules.IsUnsignedType(m.Type) && !IsNonNegativeEnum(m.Type);
             u = Bin(signed ? Opcode.AShr : Opcode.LShr, IrType.I64, u, Const(IrType.I64, shr));
         }
 
@@ -571,6 +571,26 @@ internal sealed partial class Lowerer
         }
 
         return u;
+    }
+
+    /// <summary>gcc gives an enum without negative values the type unsigned int.</summary>
+    private static bool IsNonNegativeEnum(CType t)
+    {
+        CType u = t.Unqualified;
+        if (u.Kind != TypeKind.Enum)
+        {
+            return false;
+        }
+
+        foreach ((string _, long v) in u.Enumerators)
+        {
+            if (v < 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void StoreBitField(int unitAddr, Member m, int val, SourceLocation loc)

@@ -149,6 +149,9 @@ public sealed class Obj
     /// <summary>Compiler temporary (no debug info).</summary>
     public bool IsTemp;
 
+    /// <summary>Stands for an undeclared identifier already reported (no follow-on errors).</summary>
+    public bool IsPoisoned;
+
     /// <summary>A function parameter.</summary>
     public bool IsParam;
 

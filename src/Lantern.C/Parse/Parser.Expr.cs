@@ -557,18 +557,18 @@ internal sealed partial class Parser
         _ => false,
     };
 
-    private void CheckModifiable(Node lhs, SourceLocation loc, string lvalueMsg)
+    private bool CheckModifiable(Node lhs, SourceLocation loc, string lvalueMsg)
     {
         if (!IsLvalue(lhs))
         {
             Error(loc, lvalueMsg);
-            return;
+            return false;
         }
 
         if (lhs.Type.Kind == TypeKind.Array)
         {
             Error(loc, "assignment to expression with array type");
-            return;
+            return false;
         }
 
         bool isConst = lhs.Type.IsConst;
@@ -599,6 +599,8 @@ internal sealed partial class Parser
                 Error(loc, $"{what} of read-only location");
             }
         }
+
+        return true;
     }
 
     /// <summary>Variables of const-qualified struct type (records cannot carry qualifiers in <see cref="CType"/> copies here).</summary>
@@ -639,7 +641,11 @@ internal sealed partial class Parser
             {
                 _pos++;
                 Node rhs = Assign();
-                CheckModifiable(lhs, t.Location, "lvalue required as left operand of assignment");
+                if (!CheckModifiable(lhs, t.Location, "lvalue required as left operand of assignment"))
+                {
+                    return new Node(NodeKind.Assign, t.Location) { Lhs = lhs, Rhs = rhs, Type = lhs.Type };
+                }
+
                 Node conv = ConvertForAssignment(lhs.Type, rhs, "assigning", t.Location);
                 return new Node(NodeKind.Assign, t.Location) { Lhs = lhs, Rhs = conv, Type = lhs.Type };
             }
@@ -1229,7 +1235,7 @@ internal sealed partial class Parser
         if (!t.IsPointerLike)
         {
             Error(loc, $"invalid type argument of unary '*' (have '{Show(t)}')");
-            return NewNum(0, loc);
+            return ErrorLvalue(loc);
         }
 
         CType b = t.Base!;
@@ -1321,7 +1327,7 @@ internal sealed partial class Parser
                     if (!pt.IsPointerLike)
                     {
                         Error(t.Location, $"invalid type argument of '->' (have '{Show(pt)}')");
-                        n = NewNum(0, t.Location);
+                        n = ErrorLvalue(t.Location);
                         continue;
                     }
 
@@ -1368,26 +1374,30 @@ internal sealed partial class Parser
         CType t = n.Type;
         if (!t.IsRecord)
         {
-            Error(name.Location, $"request for member '{name.Text}' in something not a structure or union");
-            return NewNum(0, loc);
+            Error(loc, $"request for member '{name.Text}' in something not a structure or union");
+            return ErrorLvalue(loc);
         }
 
         CType u = t.Unqualified;
         if (u.IsIncomplete)
         {
-            Error(name.Location, $"invalid use of undefined type '{Show(t)}'");
-            return NewNum(0, loc);
+            Error(loc, $"invalid use of undefined type '{Show(t)}'");
+            return ErrorLvalue(loc);
         }
 
         Node? r = FindMember(n, u, name.Text, loc);
         if (r is null)
         {
-            Error(name.Location, $"'{Show(t)}' has no member named '{name.Text}'");
-            return NewNum(0, loc);
+            Error(loc, $"'{Show(t)}' has no member named '{name.Text}'");
+            return ErrorLvalue(loc);
         }
 
         return r;
     }
+
+    /// <summary>An int lvalue standing for an erroneous expression (avoids follow-on errors).</summary>
+    private static Node ErrorLvalue(SourceLocation loc) =>
+        NewUnaryRaw(NodeKind.Deref, new Node(NodeKind.Num, loc) { Type = CType.PointerTo(CType.Int) }, CType.Int, loc);
 
     private static Node? FindMember(Node n, CType u, string name, SourceLocation loc)
     {
@@ -1477,11 +1487,11 @@ internal sealed partial class Parser
 
         if (tooMany)
         {
-            Error(loc, $"too many arguments to function '{fnName}'");
+            Error(fn.Loc, $"too many arguments to function '{fnName}'");
         }
         else if (prototyped && args.Count < ps.Count)
         {
-            Error(_tokens[_pos - 1].Location, $"too few arguments to function '{fnName}'");
+            Error(fn.Loc, $"too few arguments to function '{fnName}'");
         }
 
         if (fn.Kind == NodeKind.Var && s_setjmpNames.Contains(fn.Var!.Name) && _currentFn is not null)
@@ -1495,7 +1505,7 @@ internal sealed partial class Parser
             Error(loc, $"invalid use of undefined type '{Show(ret)}'");
         }
 
-        return new Node(NodeKind.Funcall, loc) { Lhs = fn, Body = args, FuncType = ft, Type = ret };
+        return new Node(NodeKind.Funcall, fn.Loc) { Lhs = fn, Body = args, FuncType = ft, Type = ret };
     }
 
     private void SkipCallArgs()
@@ -1565,7 +1575,7 @@ internal sealed partial class Parser
                             throw Fatal(t.Location, "braced-group within expression allowed only inside a function");
                         }
 
-                        _pos += 2;
+                        _pos++;
                         Node block = CompoundStmt(newScope: true);
                         Expect(")");
                         CType st = CType.Void;
@@ -1657,7 +1667,7 @@ internal sealed partial class Parser
         }
 
         // declare it to avoid repeated errors
-        var dummy = new Obj(name, CType.Int, t.Location) { IsExtern = true, Symbol = name };
+        var dummy = new Obj(name, CType.Int, t.Location) { IsExtern = true, Symbol = name, IsPoisoned = true };
         PushScopeEntry(name).Var = dummy;
         return VarNode(dummy, t.Location);
     }

@@ -458,12 +458,34 @@ internal sealed partial class Parser
         if (Is("{") && Peek(1).Is("."))
         {
             _pos++;
-            int mi = StructDesignator(init.Type);
-            init.UnionMember = ms[mi];
-            Designation(init.Child(mi));
-            Consume(",");
-            Expect("}");
-            return;
+            while (true)
+            {
+                int mi = StructDesignator(init.Type);
+                if (!ReferenceEquals(init.UnionMember, ms[mi]))
+                {
+                    init.Children![mi] = null;
+                }
+
+                init.UnionMember = ms[mi];
+                Designation(init.Child(mi));
+                if (ConsumeInitEnd())
+                {
+                    return;
+                }
+
+                Expect(",");
+                if (!Is("."))
+                {
+                    Warn(Tok.Location, "excess elements in union initializer");
+                    while (!ConsumeInitEnd() && !AtEof)
+                    {
+                        Consume(",");
+                        SkipExcessElement();
+                    }
+
+                    return;
+                }
+            }
         }
 
         if (ms.Count == 0)
@@ -1058,6 +1080,11 @@ internal sealed partial class Parser
                 val += n.Member!.Offset;
                 return true;
             case NodeKind.Var:
+                if (n.Var!.IsPoisoned)
+                {
+                    return true;
+                }
+
                 if (n.Var!.IsLocal || (n.Type.Kind != TypeKind.Array && n.Type.Kind != TypeKind.Function))
                 {
                     return false;
@@ -1629,7 +1656,7 @@ internal sealed partial class Parser
             CType t = TypeName();
             Expect(":");
             Node e = Assign();
-            if (chosen is null && TypeRules.IsCompatible(ct, t))
+            if (chosen is null && TypeRules.IsCompatible(ct, t, strictQualifiers: true))
             {
                 chosen = e;
             }

@@ -22,7 +22,7 @@ internal sealed partial class Parser
         {
             if (AtEof)
             {
-                ExpectedError("'}'");
+                throw Fatal(_pos > 0 ? _tokens[_pos - 1].Location : Tok.Location, "expected declaration or statement at end of input");
             }
 
             int start = _pos;
@@ -134,9 +134,9 @@ internal sealed partial class Parser
         bool first = true;
         while (!Consume(";"))
         {
-            if (!first)
+            if (!first && !Consume(","))
             {
-                Expect(",");
+                ExpectedError("',' or ';'");
             }
 
             first = false;

@@ -71,6 +71,7 @@ internal sealed partial class Parser
 
     private int _uniqueId;
     private string? _declName;
+    private SourceLocation _declNameLoc;
 
     private static readonly HashSet<string> s_typeKeywords = new()
     {
@@ -477,7 +478,10 @@ internal sealed partial class Parser
                 return;
             }
 
-            Expect(",");
+            if (!Consume(","))
+            {
+                ExpectedError("',' or ';'");
+            }
         }
     }
 
@@ -542,7 +546,7 @@ internal sealed partial class Parser
     private Obj DeclareFunction(CType ty, Token name, VarAttr attr, bool isDefinition)
     {
         string n = name.Text;
-        if (_scopes.Count > 1)
+        if (_scopes.Count > 1 && !isDefinition)
         {
             VarEntry? local = FindInCurrentScope(n);
             if (local is not null && local.Var is not null && !local.Var.IsFunction)
@@ -584,7 +588,7 @@ internal sealed partial class Parser
             _scopes[0].Vars![n] = new VarEntry { Var = fn };
         }
 
-        if (_scopes.Count > 1)
+        if (_scopes.Count > 1 && !isDefinition)
         {
             PushScopeEntry(n).Var = fn;
         }
@@ -1370,7 +1374,7 @@ internal sealed partial class Parser
                     mt = CType.Int;
                 }
 
-                members.Add(new Member { Name = name, Type = mt, BitWidth = width, Location = loc.Location });
+                members.Add(new Member { Name = name, Type = mt, BitWidth = width, Location = loc.Location, Alignas = attr.Align });
             }
         }
 
@@ -1426,12 +1430,19 @@ internal sealed partial class Parser
         if (tag is not null)
         {
             CType? prev = FindCurrentTag(tag.Text);
-            if (prev is not null && prev.Enumerators.Count > 0)
+            if (prev is not null && prev.Kind == TypeKind.Enum && prev.Enumerators.Count == 0)
             {
-                Error(tag.Location, $"redefinition of 'enum {tag.Text}'");
+                ty = prev;
             }
+            else
+            {
+                if (prev is not null)
+                {
+                    Error(tag.Location, $"redefinition of 'enum {tag.Text}'");
+                }
 
-            PushTag(tag.Text, ty);
+                PushTag(tag.Text, ty);
+            }
         }
 
         long val = 0;
@@ -1479,6 +1490,7 @@ internal sealed partial class Parser
     // pointers = ("*" ("const" | "volatile" | "restrict" | attribute)*)*
     private CType Pointers(CType ty)
     {
+        SkipAttributes();
         while (Consume("*"))
         {
             ty = CType.PointerTo(ty);
@@ -1524,7 +1536,7 @@ internal sealed partial class Parser
     {
         ty = Pointers(ty);
         SkipAttributes();
-        if (Is("(") && !IsTypename(Peek(1)) && !Peek(1).Is(")"))
+        if (IsNestedDeclarator())
         {
             int start = _pos;
             _pos++;
@@ -1543,6 +1555,7 @@ internal sealed partial class Parser
         {
             name = Next();
             _declName = name.Text;
+            _declNameLoc = name.Location;
         }
 
         ty = TypeSuffix(ty);
@@ -1550,11 +1563,29 @@ internal sealed partial class Parser
         return ty;
     }
 
+    /// <summary>"(" starts a nested declarator (not a parameter list).</summary>
+    private bool IsNestedDeclarator()
+    {
+        if (!Is("("))
+        {
+            return false;
+        }
+
+        Token n = Peek(1);
+        if (n.Is("__attribute__") || n.Is("*") || n.Is("("))
+        {
+            return true;
+        }
+
+        return !IsTypename(n) && !n.Is(")") && !n.Is("...");
+    }
+
     // abstract-declarator = pointers ("(" abstract-declarator ")")? type-suffix
     private CType AbstractDeclarator(CType ty)
     {
         ty = Pointers(ty);
-        if (Is("(") && !IsTypename(Peek(1)) && !Peek(1).Is(")"))
+        SkipAttributes();
+        if (IsNestedDeclarator())
         {
             int start = _pos;
             _pos++;
@@ -1731,7 +1762,7 @@ internal sealed partial class Parser
         {
             if (len < 0 || (!TypeRules.IsUnsignedType(e.Type) && len < 0))
             {
-                Error(e.Loc, name is null ? "size of array is negative" : $"size of array '{name}' is negative");
+                Error(name is null ? e.Loc : _declNameLoc, name is null ? "size of array is negative" : $"size of array '{name}' is negative");
                 len = 1;
             }
 

@@ -30,6 +30,9 @@ internal sealed class Macro
     /// <summary>For each body token, the index of the parameter it names, or -1.</summary>
     public int[] ParamIndex { get; set; } = Array.Empty<int>();
 
+    /// <summary>The replacement list contains ##.</summary>
+    public bool HasPaste { get; set; }
+
     /// <summary>Set for the dynamic macros (__FILE__, __LINE__, ...): produces the replacement token for a use.</summary>
     public Func<Token, Token>? Builtin { get; set; }
 

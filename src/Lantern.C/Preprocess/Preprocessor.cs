@@ -34,6 +34,9 @@ public sealed class Preprocessor
 
     private static readonly Token s_placemarker = new(TokenKind.Invalid, "", SourceLocation.None);
 
+    // The variable arguments of a variadic macro call that has none at all (not even an empty one): f(a) for f(x, ...).
+    private static readonly List<Token> s_omittedArgument = new();
+
     private readonly StringPool _pool = new();
     private readonly Dictionary<string, Macro> _macros = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Stack<Macro?>> _pushedMacros = new(StringComparer.Ordinal);
@@ -470,6 +473,15 @@ public sealed class Preprocessor
             return true;
         }
 
+        if (!m.FunctionLike && m.HasPaste)
+        {
+            var pasted = new List<Token>(m.Body.Count);
+            Substitute(m, Array.Empty<List<Token>>(), Array.Empty<List<Token>?>(), tok, 0, m.Body.Count, pasted);
+            pasted.RemoveAll(t => ReferenceEquals(t, s_placemarker));
+            PushExpansion(pasted, tok, AddToHideSet(tok.HideSet, m.Name), alreadyApplied: false);
+            return true;
+        }
+
         if (!m.FunctionLike)
         {
             HashSet<string> hs = AddToHideSet(tok.HideSet, m.Name);
@@ -586,11 +598,15 @@ public sealed class Preprocessor
         {
             if (args.Count == named && named > 0)
             {
-                args.Add(new List<Token>()); // f(a) for f(x, ...): __VA_ARGS__ is empty (GNU)
+                args.Add(s_omittedArgument); // f(a) for f(x, ...): __VA_ARGS__ is omitted (GNU)
             }
             else if (args.Count == 0 && named == 0)
             {
-                args.Add(new List<Token>());
+                args.Add(s_omittedArgument);
+            }
+            else if (named == 0 && args.Count == 1 && args[0].Count == 0)
+            {
+                args[0] = s_omittedArgument; // f() for f(...)
             }
 
             if (args.Count < m.Params.Length)
@@ -640,9 +656,13 @@ public sealed class Preprocessor
                 // GNU: ", ## __VA_ARGS__" drops the comma when the variable arguments are empty.
                 if (rhsParam >= 0 && rhsParam == vaIndex && output.Count > 0 && output[^1].Kind == TokenKind.Punct && output[^1].Text == ",")
                 {
-                    if (args[rhsParam].Count == 0)
+                    if (ReferenceEquals(args[rhsParam], s_omittedArgument))
                     {
                         output.RemoveAt(output.Count - 1);
+                    }
+                    else if (args[rhsParam].Count == 0)
+                    {
+                        // Present but empty: gcc keeps the comma.
                     }
                     else
                     {
@@ -815,7 +835,7 @@ public sealed class Preprocessor
         for (int k = 0; k < arg.Count; k++)
         {
             Token a = arg[k];
-            if (k > 0 && a.HasSpace)
+            if (k > 0 && (a.HasSpace || a.AtStartOfLine))
             {
                 sb.Append(' ');
             }
@@ -1374,7 +1394,7 @@ public sealed class Preprocessor
         var sb = new StringBuilder();
         for (int i = 0; i < tokens.Count; i++)
         {
-            if (i > 0 && tokens[i].HasSpace)
+            if (i > 0 && (tokens[i].HasSpace || tokens[i].AtStartOfLine))
             {
                 sb.Append(' ');
             }
@@ -1524,6 +1544,7 @@ public sealed class Preprocessor
 
         m.Body = body;
         m.ParamIndex = paramIndex;
+        m.HasPaste = body.Exists(b => b.Kind == TokenKind.Punct && b.Text == "##");
 
         // Constraints on # and ## (C11 6.10.3.2p1, 6.10.3.3p1).
         for (int k = 0; k < body.Count; k++)

@@ -203,6 +203,9 @@ public sealed class Member
 
     public SourceLocation Location { get; init; }
 
+    /// <summary>Alignment requested with _Alignas on the member (0 when none).</summary>
+    public int Alignas { get; init; }
+
     public bool IsBitField => BitWidth >= 0;
 }
 

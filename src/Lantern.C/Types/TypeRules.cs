@@ -104,7 +104,10 @@ public static class TypeRules
     private static CType Primary(CType t) => t.Unqualified;
 
     /// <summary>Type compatibility (C11 6.2.7), ignoring qualifiers at the top level.</summary>
-    public static bool IsCompatible(CType a, CType b)
+    public static bool IsCompatible(CType a, CType b) => IsCompatible(a, b, false);
+
+    /// <summary>Type compatibility; with <paramref name="strictQualifiers"/>, pointed-to types must have the same qualifiers.</summary>
+    public static bool IsCompatible(CType a, CType b, bool strictQualifiers)
     {
         if (ReferenceEquals(a, b))
         {
@@ -121,8 +124,8 @@ public static class TypeRules
         if (ua.Kind != ub.Kind)
         {
             // enum and int are compatible
-            return (ua.Kind == TypeKind.Enum && ub.Kind == TypeKind.Int && !ub.IsUnsigned)
-                || (ub.Kind == TypeKind.Enum && ua.Kind == TypeKind.Int && !ua.IsUnsigned);
+            return (ua.Kind == TypeKind.Enum && ub.Kind == TypeKind.Int)
+                || (ub.Kind == TypeKind.Enum && ua.Kind == TypeKind.Int);
         }
 
         switch (ua.Kind)
@@ -140,7 +143,12 @@ public static class TypeRules
             case TypeKind.Bool:
                 return true;
             case TypeKind.Pointer:
-                return IsCompatible(ua.Base!, ub.Base!);
+                if (strictQualifiers && (ua.Base!.Qualifiers & ~TypeQualifiers.Restrict) != (ub.Base!.Qualifiers & ~TypeQualifiers.Restrict))
+                {
+                    return false;
+                }
+
+                return IsCompatible(ua.Base!, ub.Base!, strictQualifiers);
             case TypeKind.Function:
             {
                 if (!IsCompatible(ua.Base!, ub.Base!))
@@ -201,6 +209,11 @@ public static class TypeRules
             CType mt = m.Type;
             int msize = mt.Kind == TypeKind.Array && mt.ArrayLength < 0 ? 0 : mt.Unqualified.Size;
             int malign = packed ? 1 : Math.Max(1, mt.Unqualified.Align);
+            if (m.Alignas > malign)
+            {
+                malign = m.Alignas;
+            }
+
             if (m.IsBitField)
             {
                 int unitBits = mt.Size * 8;

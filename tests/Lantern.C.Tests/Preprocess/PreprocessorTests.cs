@@ -168,6 +168,87 @@ puts( ""The first, second, and third items."" );
     }
 
     [Fact]
+    public void GnuCommaPasteKeepsCommaForEmptyButPresentArguments()
+    {
+        // As gcc: the comma goes only when the variable arguments are omitted altogether.
+        Assert.Equal("1 end 1 , end 1 , 2 , 3 end", Pp("#define v2(a, ...) a, ## __VA_ARGS__ end\nv2(1) v2(1,) v2(1,2,3)"));
+        Assert.Equal("x x , 1", Pp("#define v(...) x , ## __VA_ARGS__\nv() v(1)"));
+    }
+
+    [Fact]
+    public void C11PasteExampleHashHash()
+    {
+        // C11 6.10.3.3 EXAMPLE: ## in an object-like macro pastes two # into ##.
+        string src = "#define hash_hash # ## #\n#define mkstr(a) # a\n#define in_between(a) mkstr(a)\n#define join(c, d) in_between(c hash_hash d)\nchar p[] = join(x, y);";
+        Assert.Equal("char p [ ] = \"x ## y\" ;", Pp(src));
+    }
+
+    [Fact]
+    public void TortureCasesMatchGcc()
+    {
+        string src = @"#define CAT(a, b) a ## b
+#define XCAT(a, b) CAT(a, b)
+#define EMPTY
+#define LPAREN (
+#define RPAREN )
+#define F(x, y) x + y
+#define ELLIP_FUNC(...) __VA_ARGS__
+ELLIP_FUNC(F, LPAREN, 'a', 'b', RPAREN);
+XCAT(x, XCAT(y, z)) CAT(x, CAT(y, z))
+#define AA BB
+#define BB AA
+AA BB
+#define f(x) g(x
+#define g(x) x)
+f(1) 2)
+#define str(x) #x
+#define xstr(x) str(x)
+xstr(__LINE__) str(__LINE__) xstr(EMPTY) str( a  EMPTY  b ) str(""\"""" '\'' ""a\\b"")
+#define q(x) x
+q(q)(1) q(q(q))(2)
+#define NIL(x) x
+#define G_0(arg) NIL(G_1)(arg)
+#define G_1(arg) NIL(arg)
+G_0(42)
+#define m() mm
+m() m( )
+#define obj (obj + 1)
+#define fn(x) fn(x + obj)
+fn(fn(obj))
+#define i(x) x
+#define j i(
+j 5)
+#define lparen (
+#define call(f) f lparen 1 )
+call(i)
+#define z z[0]
+#define h(a) a + z
+h(z)
+-EMPTY-  +EMPTY+ x/**/y
+#define PLUS +
++PLUS -PLUS- a PLUS+ b
+#define v(...) __VA_ARGS__ / #__VA_ARGS__
+v() v(a,b) v( a , b )
+";
+        string gcc = @"F, (, 'a', 'b', );
+xyz xCAT(y, z)
+AA BB
+1 2)
+""18"" ""__LINE__"" """" ""a EMPTY b"" ""\""\\\""\"" '\\'' \""a\\\\b\""""
+q(1) q(2)
+42
+mm mm
+fn(fn((obj + 1) + (obj + 1)) + (obj + 1))
+5
+i ( 1 )
+z[0] + z[0]
+- - + + x y
++ + -+- a + + b
+/ """" a,b / ""a,b"" a , b / ""a , b""";
+        Assert.Equal(Norm(gcc), Pp(src));
+    }
+
+    [Fact]
     public void NamedVariadicParameter()
     {
         Assert.Equal("g ( 1 , 2 , 3 )", Pp("#define f(args...) g(args)\nf(1, 2, 3)"));
