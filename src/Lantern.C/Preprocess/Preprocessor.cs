@@ -1927,6 +1927,10 @@ public sealed class Preprocessor
             {
                 depth++;
             }
+            else if (d is "else" or "elif" && depth == 1)
+            {
+                return null; // the file has content outside the guarded group
+            }
             else if (d == "endif" && --depth == 0)
             {
                 int after = LineEnd(toks, i + 1);
