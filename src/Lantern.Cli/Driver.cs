@@ -292,7 +292,7 @@ internal static class Driver
     /// </summary>
     private static int Execute(IrModule module, RunOptions options)
     {
-        Console.Out.Flush();
+        Terminal.FlushOut();
         int status = 0;
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(
@@ -342,13 +342,7 @@ internal static class Driver
         return status;
     }
 
-    private static void WriteStdout(string text)
-    {
-        using Stream stdout = Console.OpenStandardOutput();
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        stdout.Write(bytes, 0, bytes.Length);
-        stdout.Flush();
-    }
+    private static void WriteStdout(string text) => Terminal.WriteOut(text);
 
     private static int CountLines(string text)
     {
