@@ -283,49 +283,16 @@ internal static class Driver
             return LanternCommand.ExitCompileError;
         }
 
-        WriteStdout(PrintTokens(tokens));
+        WriteStdout(TokenPrinter.Print(tokens));
         return 0;
     }
 
-    /// <summary>Prints preprocessed tokens as source text: a line break where a source line began, spaces kept.</summary>
-    internal static string PrintTokens(List<Token> tokens)
-    {
-        var sb = new StringBuilder();
-        bool first = true;
-        foreach (Token t in tokens)
-        {
-            if (t.Kind == TokenKind.EndOfFile)
-            {
-                break;
-            }
-
-            if (!first && t.AtStartOfLine)
-            {
-                sb.Append('\n');
-            }
-            else if (!first && t.HasSpace)
-            {
-                sb.Append(' ');
-            }
-
-            sb.Append(t.Text);
-            first = false;
-        }
-
-        if (!first)
-        {
-            sb.Append('\n');
-        }
-
-        return sb.ToString();
-    }
-
     /// <summary>
-    /// Runs main() with the interpreter on a dedicated thread with a big stack; enforces the timeout.
+    /// Runs main() (JIT or interpreter) on a dedicated thread with a big stack; enforces the timeout.
     /// </summary>
     private static int Execute(IrModule module, RunOptions options)
     {
-        Console.Out.Flush();
+        Terminal.FlushOut();
         int status = 0;
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(
@@ -375,13 +342,7 @@ internal static class Driver
         return status;
     }
 
-    private static void WriteStdout(string text)
-    {
-        using Stream stdout = Console.OpenStandardOutput();
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        stdout.Write(bytes, 0, bytes.Length);
-        stdout.Flush();
-    }
+    private static void WriteStdout(string text) => Terminal.WriteOut(text);
 
     private static int CountLines(string text)
     {

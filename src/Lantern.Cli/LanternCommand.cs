@@ -40,7 +40,15 @@ internal static class LanternCommand
 
         try
         {
-            return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var configuration = new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                Output = Terminal.Out,
+                Error = Terminal.ErrorWriter,
+            };
+            int status = result.Invoke(configuration);
+            Terminal.FlushOut();
+            return status;
         }
         catch (Exception e)
         {

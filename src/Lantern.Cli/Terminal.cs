@@ -1,3 +1,6 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
 namespace Lantern.Cli;
 
 /// <summary>
@@ -12,6 +15,17 @@ internal static class Terminal
     private const string Reset = "\u001b[0m";
 
     private static bool? s_useColor;
+    private static TextWriter? s_out;
+    private static TextWriter? s_error;
+
+    /// <summary>
+    /// stdout as a plain file-descriptor writer. System.Console's own streams initialise the terminal (they
+    /// write the terminfo keypad sequence when stdin is a terminal), which must not pollute the output.
+    /// </summary>
+    public static TextWriter Out => s_out ??= OpenWriter(1);
+
+    /// <summary>stderr as a plain file-descriptor writer (see <see cref="Out"/>).</summary>
+    public static TextWriter ErrorWriter => s_error ??= OpenWriter(2);
 
     /// <summary>True when messages to stderr may use ANSI colours.</summary>
     public static bool UseColor
@@ -32,8 +46,46 @@ internal static class Terminal
     /// <summary>Writes text to stderr as is (no colouring).</summary>
     public static void WriteError(string text)
     {
-        Console.Error.Write(text);
-        Console.Error.Flush();
+        try
+        {
+            ErrorWriter.Write(text);
+            ErrorWriter.Flush();
+        }
+        catch (IOException)
+        {
+            // stderr closed: nothing more to say.
+        }
+    }
+
+    /// <summary>Writes text to stdout; a closed pipe (EPIPE, e.g. <c>| head</c>) is not an error.</summary>
+    public static void WriteOut(string text)
+    {
+        try
+        {
+            Out.Write(text);
+            Out.Flush();
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Flushes stdout (before the C program writes to the same descriptor, and at exit).</summary>
+    public static void FlushOut()
+    {
+        try
+        {
+            Out.Flush();
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static TextWriter OpenWriter(int fd)
+    {
+        var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16384) { AutoFlush = false };
     }
 
     /// <summary>

@@ -54,7 +54,29 @@ internal enum DOp : ushort
     Add64,
     Sub64,
     Mul64,
+    AddImm32,
     AddImm64,
+    MulImm32,
+    MulImm64,
+
+    // loads and stores with the address folded: a stack slot (Imm = offset from the frame base) or an immediate value
+    LoadSlotI8,
+    LoadSlotI16,
+    LoadSlotI32,
+    LoadSlotI64,
+    LoadSlotU32,
+    StoreSlotI8,
+    StoreSlotI16,
+    StoreSlotI32,
+    StoreSlotI64,
+    StoreSlotImmI8,
+    StoreSlotImmI16,
+    StoreSlotImmI32,
+    StoreSlotImmI64,
+    StoreImmI8,
+    StoreImmI16,
+    StoreImmI32,
+    StoreImmI64,
 
     FAdd64,
     FSub64,
@@ -101,6 +123,18 @@ internal enum DOp : ushort
     BrULe,
     BrUGt,
     BrUGe,
+
+    // compare-with-immediate-and-branch fusions (Imm = the constant operand b)
+    BrEqImm,
+    BrNeImm,
+    BrSLtImm,
+    BrSLeImm,
+    BrSGtImm,
+    BrSGeImm,
+    BrULtImm,
+    BrULeImm,
+    BrUGtImm,
+    BrUGeImm,
 
     ZExt,
     Trunc,
@@ -162,6 +196,7 @@ internal enum Intrinsic : byte
     Longjmp,
     Exit,
     Atexit,
+    Alloca,
 }
 
 /// <summary>A decoded call site.</summary>

@@ -297,6 +297,25 @@ public sealed unsafe partial class Interpreter
                 throw new ProgramExitException(status & 0xFF);
             }
 
+            case Intrinsic.Alloca:
+            {
+                // Freed when the calling function returns (Invoke restores the C stack pointer).
+                long size = (r[s.Args[0]] + 15) & ~15L;
+                byte* p = _sp - size;
+                if (size < 0 || p < _stackLow)
+                {
+                    throw Trap(f, pc, "stack overflow (alloca)", 139);
+                }
+
+                _sp = p;
+                if (s.Dest >= 0)
+                {
+                    r[s.Dest] = (long)p;
+                }
+
+                return;
+            }
+
             case Intrinsic.Atexit:
                 _atexit.Add(r[s.Args[0]]);
                 if (s.Dest >= 0)

@@ -17,6 +17,7 @@ public sealed unsafe partial class Interpreter
             "longjmp" or "_longjmp" or "siglongjmp" or "__builtin_longjmp" or "__longjmp_chk" => Intrinsic.Longjmp,
             "exit" => Intrinsic.Exit,
             "atexit" => Intrinsic.Atexit,
+            "alloca" or "__builtin_alloca" => Intrinsic.Alloca,
             _ => Intrinsic.None,
         };
         return intrinsic != Intrinsic.None;
@@ -52,9 +53,91 @@ public sealed unsafe partial class Interpreter
         SourceLocation cur = f.Location;
         IrType TypeOf(int v) => v >= 0 && v < f.VRegTypes.Count ? f.VRegTypes[v] : IrType.Void;
 
+        // Operand folding: a vreg defined exactly once by an integer Const, SlotAddr or SymAddr is a constant;
+        // its uses can read the constant directly, and the defining instruction disappears when every use folded.
+        int nv = f.VRegTypes.Count;
+        var defCount = new int[nv];
+        var useCount = new int[nv];
+        var folded = new int[nv];
+        var constKind = new byte[nv]; // 1 = integer constant, 2 = slot offset
+        var constVal = new long[nv];
+        void Use(int v)
+        {
+            if (v >= 0 && v < nv)
+            {
+                useCount[v]++;
+            }
+        }
+
+        if (f.ReturnPointerVReg >= 0 && f.ReturnPointerVReg < nv)
+        {
+            defCount[f.ReturnPointerVReg]++;
+        }
+
+        foreach (IrBlock block in f.Blocks)
+        {
+            foreach (Instr i in block.Instrs)
+            {
+                if (i.Op == Opcode.Stmt)
+                {
+                    continue;
+                }
+
+                if (i.Dest >= 0 && i.Dest < nv)
+                {
+                    defCount[i.Dest]++;
+                    switch (i.Op)
+                    {
+                        case Opcode.Const when i.Type.IsInt():
+                            constKind[i.Dest] = 1;
+                            constVal[i.Dest] = (i.Imm << Shift(i.Type)) >> Shift(i.Type);
+                            break;
+                        case Opcode.SymAddr:
+                            constKind[i.Dest] = 1;
+                            constVal[i.Dest] = AddressOfSymbol(i.Symbol!) + i.Imm;
+                            break;
+                        case Opcode.SlotAddr:
+                            constKind[i.Dest] = 2;
+                            constVal[i.Dest] = df.SlotOffsets[(int)i.Imm];
+                            break;
+                    }
+                }
+
+                Use(i.A);
+                Use(i.B);
+                Use(i.C);
+                if (i.Args is not null)
+                {
+                    foreach (int a in i.Args)
+                    {
+                        Use(a);
+                    }
+                }
+            }
+        }
+
+        bool IsConst(int v, byte kind, out long value)
+        {
+            if (v >= 0 && v < nv && defCount[v] == 1 && constKind[v] == kind)
+            {
+                value = constVal[v];
+                folded[v]++;
+                return true;
+            }
+
+            value = 0;
+            return false;
+        }
+
+        bool IsIntConst(int v, out long value) => IsConst(v, 1, out value);
+        bool IsSlot(int v, out long offset) => IsConst(v, 2, out offset);
+        var removable = new List<int>(); // per emitted instruction: the folded-constant vreg it defines, or -1
+        int blockFirst = 0;
+
         foreach (IrBlock block in f.Blocks)
         {
             blockStart[block.Id] = code.Count;
+            blockFirst = code.Count;
             List<Instr> instrs = block.Instrs;
             for (int k = 0; k < instrs.Count; k++)
             {
@@ -90,6 +173,20 @@ public sealed unsafe partial class Interpreter
                         d.Imm = AddressOfSymbol(i.Symbol!) + i.Imm;
                         break;
                     case Opcode.Load:
+                        if (IsSlot(i.A, out long loff))
+                        {
+                            d.Imm = loff;
+                            d.Op = t switch
+                            {
+                                IrType.I8 => DOp.LoadSlotI8,
+                                IrType.I16 => DOp.LoadSlotI16,
+                                IrType.I32 => DOp.LoadSlotI32,
+                                IrType.F32 => DOp.LoadSlotU32,
+                                _ => DOp.LoadSlotI64,
+                            };
+                            break;
+                        }
+
                         d.Op = t switch
                         {
                             IrType.I8 => DOp.LoadI8,
@@ -100,14 +197,38 @@ public sealed unsafe partial class Interpreter
                         };
                         break;
                     case Opcode.Store:
-                        d.Op = t.SizeOf() switch
+                    {
+                        int sizeIndex = t.SizeOf() switch
                         {
-                            1 => DOp.StoreI8,
-                            2 => DOp.StoreI16,
-                            4 => DOp.StoreI32,
-                            _ => DOp.StoreI64,
+                            1 => 0,
+                            2 => 1,
+                            4 => 2,
+                            _ => 3,
                         };
+                        bool slot = IsSlot(i.A, out long soff);
+                        bool imm = t.IsInt() && IsIntConst(i.B, out d.Imm);
+                        if (slot && imm)
+                        {
+                            d.Op = (DOp)((int)DOp.StoreSlotImmI8 + sizeIndex);
+                            d.T1 = (int)soff;
+                        }
+                        else if (slot)
+                        {
+                            d.Op = (DOp)((int)DOp.StoreSlotI8 + sizeIndex);
+                            d.Imm = soff;
+                        }
+                        else if (imm)
+                        {
+                            d.Op = (DOp)((int)DOp.StoreImmI8 + sizeIndex);
+                        }
+                        else
+                        {
+                            d.Op = (DOp)((int)DOp.StoreI8 + sizeIndex);
+                        }
+
                         break;
+                    }
+
                     case Opcode.Copy:
                         d.Op = DOp.Copy;
                         break;
@@ -118,15 +239,53 @@ public sealed unsafe partial class Interpreter
                         d.Op = DOp.Alloca;
                         d.Imm = Math.Max(16, i.Imm);
                         break;
-                    case Opcode.Add:
-                        d.Op = t == IrType.I64 ? DOp.Add64 : t == IrType.I32 ? DOp.Add32 : DOp.Add;
+                    case Opcode.Add or Opcode.Sub or Opcode.Mul when t is IrType.I32 or IrType.I64:
+                    {
+                        long c;
+                        bool imm = IsIntConst(i.B, out c);
+                        if (!imm && i.Op != Opcode.Sub && IsIntConst(i.A, out c))
+                        {
+                            imm = true;
+                            d.A = i.B;
+                        }
+
+                        if (imm)
+                        {
+                            bool is64 = t == IrType.I64;
+                            if (i.Op == Opcode.Mul)
+                            {
+                                d.Op = is64 ? DOp.MulImm64 : DOp.MulImm32;
+                                d.Imm = c;
+                                if (c == 1)
+                                {
+                                    d.Op = DOp.Mov;
+                                }
+                            }
+                            else
+                            {
+                                d.Op = is64 ? DOp.AddImm64 : DOp.AddImm32;
+                                d.Imm = i.Op == Opcode.Sub ? -c : c;
+                                if (d.Imm == 0)
+                                {
+                                    d.Op = DOp.Mov;
+                                }
+                            }
+
+                            break;
+                        }
+
+                        d.Op = i.Op switch
+                        {
+                            Opcode.Add => t == IrType.I64 ? DOp.Add64 : DOp.Add32,
+                            Opcode.Sub => t == IrType.I64 ? DOp.Sub64 : DOp.Sub32,
+                            _ => t == IrType.I64 ? DOp.Mul64 : DOp.Mul32,
+                        };
                         break;
-                    case Opcode.Sub:
-                        d.Op = t == IrType.I64 ? DOp.Sub64 : t == IrType.I32 ? DOp.Sub32 : DOp.Sub;
-                        break;
-                    case Opcode.Mul:
-                        d.Op = t == IrType.I64 ? DOp.Mul64 : t == IrType.I32 ? DOp.Mul32 : DOp.Mul;
-                        break;
+                    }
+
+                    case Opcode.Add: d.Op = DOp.Add; break;
+                    case Opcode.Sub: d.Op = DOp.Sub; break;
+                    case Opcode.Mul: d.Op = DOp.Mul; break;
                     case Opcode.SDiv: d.Op = DOp.SDiv; break;
                     case Opcode.UDiv: d.Op = DOp.UDiv; break;
                     case Opcode.SRem: d.Op = DOp.SRem; break;
@@ -149,7 +308,7 @@ public sealed unsafe partial class Interpreter
                         if (k + 1 < instrs.Count && instrs[k + 1].Op == Opcode.Branch && instrs[k + 1].A == i.Dest && i.Dest >= 0)
                         {
                             // Fuse with the branch that tests the result.
-                            d.Op = DOp.BrEq + (i.Op - Opcode.Eq);
+                            d.Op = IsIntConst(i.B, out d.Imm) ? DOp.BrEqImm + (i.Op - Opcode.Eq) : DOp.BrEq + (i.Op - Opcode.Eq);
                             d.T1 = instrs[k + 1].Target;
                             d.T2 = instrs[k + 1].Target2;
                             k++;
@@ -263,7 +422,7 @@ public sealed unsafe partial class Interpreter
                     case Opcode.Switch:
                         d.Op = DOp.Switch;
                         d.Imm = switches.Count;
-                        switches.Add((i, code.Count));
+                        switches.Add((i, 0));
                         break;
                     case Opcode.Ret:
                         d.Op = i.A >= 0 ? DOp.Ret : DOp.RetVoid;
@@ -275,17 +434,55 @@ public sealed unsafe partial class Interpreter
                         throw new InvalidOperationException($"interpreter: unknown opcode {i.Op}");
                 }
 
+                if (d.Op == DOp.Mov && d.A >= 0 && d.A < nv && useCount[d.A] == 1 && defCount[d.A] == 1
+                    && code.Count > blockFirst && code[^1].D == d.A && code[^1].Op is not (DOp.Call or DOp.Setjmp or DOp.VaArg))
+                {
+                    // Retarget the producer of a single-use value instead of copying it (sext of a canonical value is a copy).
+                    DInstr prev = code[^1];
+                    prev.D = d.D;
+                    code[^1] = prev;
+                    removable[^1] = -1;
+                    continue;
+                }
+
+                removable.Add(i.Op is Opcode.Const or Opcode.SlotAddr or Opcode.SymAddr ? i.Dest : -1);
                 code.Add(d);
                 locs.Add(i.Location.IsNone ? cur : i.Location);
             }
         }
+
+        // Drop constant definitions whose every use was folded; remap block starts.
+        var newIndex = new int[code.Count + 1];
+        var kept = new List<DInstr>(code.Count);
+        var keptLocs = new List<SourceLocation>(code.Count);
+        for (int k = 0; k < code.Count; k++)
+        {
+            newIndex[k] = kept.Count;
+            int v = removable[k];
+            if (v >= 0 && v < nv && defCount[v] == 1 && folded[v] == useCount[v] && code[k].D == v)
+            {
+                continue;
+            }
+
+            kept.Add(code[k]);
+            keptLocs.Add(locs[k]);
+        }
+
+        newIndex[code.Count] = kept.Count;
+        for (int b = 0; b < blockStart.Length; b++)
+        {
+            blockStart[b] = newIndex[blockStart[b]];
+        }
+
+        code = kept;
+        locs = keptLocs;
 
         // Resolve block ids to instruction indices.
         var arr = code.ToArray();
         for (int k = 0; k < arr.Length; k++)
         {
             ref DInstr d = ref arr[k];
-            if (d.Op is DOp.Jump or DOp.Branch || (d.Op >= DOp.BrEq && d.Op <= DOp.BrUGe))
+            if (d.Op is DOp.Jump or DOp.Branch || (d.Op >= DOp.BrEq && d.Op <= DOp.BrUGeImm))
             {
                 d.T1 = blockStart[d.T1];
                 if (d.Op != DOp.Jump)

@@ -116,7 +116,8 @@ public sealed unsafe partial class Interpreter
         }
         catch (NullReferenceException)
         {
-            _pending = new InterpreterTrapException($"segmentation fault (null pointer dereference) in function '{f.Name}'", 139);
+            string where = f.Ir.Location.IsNone ? "" : $" (defined at {f.Ir.Location})";
+            _pending = new InterpreterTrapException($"segmentation fault (null pointer dereference) in function '{f.Name}'{where}", 139);
             result = 0;
         }
 
@@ -382,6 +383,88 @@ public sealed unsafe partial class Interpreter
                     ip++;
                     break;
 
+                case DOp.AddImm32:
+                    r[ip->D] = (int)(r[ip->A] + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.MulImm32:
+                    r[ip->D] = (int)(r[ip->A] * ip->Imm);
+                    ip++;
+                    break;
+                case DOp.MulImm64:
+                    r[ip->D] = r[ip->A] * ip->Imm;
+                    ip++;
+                    break;
+
+                case DOp.LoadSlotI8:
+                    r[ip->D] = *(sbyte*)(fb + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadSlotI16:
+                    r[ip->D] = *(short*)(fb + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadSlotI32:
+                    r[ip->D] = *(int*)(fb + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadSlotI64:
+                    r[ip->D] = *(long*)(fb + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadSlotU32:
+                    r[ip->D] = *(uint*)(fb + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.StoreSlotI8:
+                    *(fb + ip->Imm) = (byte)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.StoreSlotI16:
+                    *(short*)(fb + ip->Imm) = (short)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.StoreSlotI32:
+                    *(int*)(fb + ip->Imm) = (int)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.StoreSlotI64:
+                    *(long*)(fb + ip->Imm) = r[ip->B];
+                    ip++;
+                    break;
+                case DOp.StoreSlotImmI8:
+                    *(fb + ip->T1) = (byte)ip->Imm;
+                    ip++;
+                    break;
+                case DOp.StoreSlotImmI16:
+                    *(short*)(fb + ip->T1) = (short)ip->Imm;
+                    ip++;
+                    break;
+                case DOp.StoreSlotImmI32:
+                    *(int*)(fb + ip->T1) = (int)ip->Imm;
+                    ip++;
+                    break;
+                case DOp.StoreSlotImmI64:
+                    *(long*)(fb + ip->T1) = ip->Imm;
+                    ip++;
+                    break;
+                case DOp.StoreImmI8:
+                    *(byte*)r[ip->A] = (byte)ip->Imm;
+                    ip++;
+                    break;
+                case DOp.StoreImmI16:
+                    *(short*)r[ip->A] = (short)ip->Imm;
+                    ip++;
+                    break;
+                case DOp.StoreImmI32:
+                    *(int*)r[ip->A] = (int)ip->Imm;
+                    ip++;
+                    break;
+                case DOp.StoreImmI64:
+                    *(long*)r[ip->A] = ip->Imm;
+                    ip++;
+                    break;
+
                 case DOp.FAdd64:
                     r[ip->D] = DB(D(r[ip->A]) + D(r[ip->B]));
                     ip++;
@@ -587,6 +670,86 @@ public sealed unsafe partial class Interpreter
                 case DOp.BrUGe:
                 {
                     bool c = (ulong)r[ip->A] >= (ulong)r[ip->B];
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrEqImm:
+                {
+                    bool c = r[ip->A] == ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrNeImm:
+                {
+                    bool c = r[ip->A] != ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrSLtImm:
+                {
+                    bool c = r[ip->A] < ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrSLeImm:
+                {
+                    bool c = r[ip->A] <= ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrSGtImm:
+                {
+                    bool c = r[ip->A] > ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrSGeImm:
+                {
+                    bool c = r[ip->A] >= ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrULtImm:
+                {
+                    bool c = (ulong)r[ip->A] < (ulong)ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrULeImm:
+                {
+                    bool c = (ulong)r[ip->A] <= (ulong)ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrUGtImm:
+                {
+                    bool c = (ulong)r[ip->A] > (ulong)ip->Imm;
+                    r[ip->D] = c ? 1 : 0;
+                    ip = code + (c ? ip->T1 : ip->T2);
+                    break;
+                }
+
+                case DOp.BrUGeImm:
+                {
+                    bool c = (ulong)r[ip->A] >= (ulong)ip->Imm;
                     r[ip->D] = c ? 1 : 0;
                     ip = code + (c ? ip->T1 : ip->T2);
                     break;

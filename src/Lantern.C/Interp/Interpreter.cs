@@ -283,6 +283,12 @@ public sealed unsafe partial class Interpreter
         }
 
         nint p = SymbolResolver.Resolve(name);
+        if (p == 0 && name.StartsWith("__builtin_", StringComparison.Ordinal))
+        {
+            // __builtin_memcpy and friends: the library function of the same name.
+            p = SymbolResolver.Resolve(name["__builtin_".Length..]);
+        }
+
         if (p == 0)
         {
             if (!_undefined.ContainsKey(name))

@@ -561,14 +561,21 @@ public sealed class Lexer
                 continue;
             }
 
-            int len = 0;
-            if (i + 1 < text.Length && text[i + 1] == '\n')
+            // As gcc, a backslash followed by blanks and then the newline is a splice too.
+            int j = i + 1;
+            while (j < text.Length && (text[j] == ' ' || text[j] == '\t' || text[j] == '\f' || text[j] == '\v'))
             {
-                len = 2;
+                j++;
             }
-            else if (i + 2 < text.Length && text[i + 1] == '\r' && text[i + 2] == '\n')
+
+            int len = 0;
+            if (j < text.Length && text[j] == '\n')
             {
-                len = 3;
+                len = j + 1 - i;
+            }
+            else if (j + 1 < text.Length && text[j] == '\r' && text[j + 1] == '\n')
+            {
+                len = j + 2 - i;
             }
 
             if (len == 0)

@@ -1874,7 +1874,8 @@ internal sealed partial class Parser
 
         if (i == digitsStart && radix != 8)
         {
-            if (radix == 16 && IsFloatText(s))
+            // A hexadecimal float (0x.8p1) or a decimal float with no integer part (.5f).
+            if (IsFloatText(s))
             {
                 return false;
             }

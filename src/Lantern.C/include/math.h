@@ -1,11 +1,9 @@
 /* Lantern C library: <math.h>. The functions resolve to the host glibc (libm).
    Builtins used here, implemented by the Lantern parser:
      __builtin_huge_val(), __builtin_huge_valf(), __builtin_inff(), __builtin_nanf(const char *),
-     __builtin_isnan(x), __builtin_isinf(x), __builtin_isfinite(x), __builtin_isnormal(x),
-     __builtin_signbit(x), __builtin_fpclassify(nan, inf, normal, subnormal, zero, x),
-     __builtin_isgreater(x, y), __builtin_isgreaterequal(x, y), __builtin_isless(x, y),
-     __builtin_islessequal(x, y), __builtin_islessgreater(x, y), __builtin_isunordered(x, y)
-   (the classification builtins take any floating type). */
+     __builtin_isnan(x), __builtin_isinf(x), __builtin_isfinite(x), __builtin_isnormal(x), __builtin_signbit(x)
+   (the classification builtins take any floating type). fpclassify and the comparison macros are written
+   with these and evaluate their arguments more than once. */
 #ifndef __LANTERN_MATH_H
 #define __LANTERN_MATH_H
 
@@ -31,18 +29,18 @@ typedef double double_t;
 #define MATH_ERREXCEPT 2
 #define math_errhandling (MATH_ERRNO | MATH_ERREXCEPT)
 
-#define fpclassify(x) __builtin_fpclassify(FP_NAN, FP_INFINITE, FP_NORMAL, FP_SUBNORMAL, FP_ZERO, x)
+#define fpclassify(x) (__builtin_isnan(x) ? FP_NAN : __builtin_isinf(x) ? FP_INFINITE : (x) == 0 ? FP_ZERO : __builtin_isnormal(x) ? FP_NORMAL : FP_SUBNORMAL)
 #define isfinite(x) __builtin_isfinite(x)
 #define isinf(x) __builtin_isinf(x)
 #define isnan(x) __builtin_isnan(x)
 #define isnormal(x) __builtin_isnormal(x)
 #define signbit(x) __builtin_signbit(x)
-#define isgreater(x, y) __builtin_isgreater(x, y)
-#define isgreaterequal(x, y) __builtin_isgreaterequal(x, y)
-#define isless(x, y) __builtin_isless(x, y)
-#define islessequal(x, y) __builtin_islessequal(x, y)
-#define islessgreater(x, y) __builtin_islessgreater(x, y)
-#define isunordered(x, y) __builtin_isunordered(x, y)
+#define isgreater(x, y) ((x) > (y))
+#define isgreaterequal(x, y) ((x) >= (y))
+#define isless(x, y) ((x) < (y))
+#define islessequal(x, y) ((x) <= (y))
+#define islessgreater(x, y) ((x) < (y) || (x) > (y))
+#define isunordered(x, y) (__builtin_isnan(x) || __builtin_isnan(y))
 
 #define M_E 2.7182818284590452354
 #define M_LOG2E 1.4426950408889634074

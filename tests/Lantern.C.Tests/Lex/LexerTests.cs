@@ -119,6 +119,14 @@ public class LexerTests
     }
 
     [Fact]
+    public void BackslashBlanksNewlineIsASplice()
+    {
+        Assert.Equal("I:ab N:1", Kinds("a\\  \t\nb 1"));
+        List<Token> toks = Lex("x \\ \r\ny", out _);
+        Assert.Equal((2, 1), (toks[1].Location.Line, toks[1].Location.Column));
+    }
+
+    [Fact]
     public void SpliceInsideLineCommentContinuesIt()
     {
         Assert.Equal("I:a I:c", Kinds("a // b \\\n still comment\nc"));
@@ -127,8 +135,9 @@ public class LexerTests
     [Fact]
     public void IdentifiersAreInterned()
     {
-        List<Token> toks = Lex("abc abc", out _);
+        List<Token> toks = Lex("abc abc int", out _);
         Assert.Same(toks[0].Text, toks[1].Text);
+        Assert.Same("int", toks[2].Text);
     }
 
     [Theory]
