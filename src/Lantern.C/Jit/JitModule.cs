@@ -88,6 +88,36 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         return null;
     }
 
+    /// <summary>Disassembly (Intel syntax) of a compiled function, with its line-table rows as comments.</summary>
+    public string Disassemble(string function)
+    {
+        JitFunctionInfo info = _functions[function];
+        var bytes = new byte[info.Size];
+        Marshal.Copy(info.Start, bytes, 0, info.Size);
+        var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes));
+        decoder.IP = (ulong)info.Start;
+        var formatter = new IntelFormatter();
+        var output = new StringOutput();
+        var sb = new StringBuilder();
+        sb.Append(info.Name).Append(":\n");
+        int line = 0;
+        while (decoder.IP < (ulong)(info.Start + info.Size))
+        {
+            int offset = (int)(decoder.IP - (ulong)info.Start);
+            while (line < info.Lines.Count && info.Lines[line].Offset <= offset)
+            {
+                sb.Append("  ; ").Append(info.Lines[line].Location).Append('\n');
+                line++;
+            }
+
+            Instruction instr = decoder.Decode();
+            formatter.Format(instr, output);
+            sb.Append($"  {offset,5:x}  ").Append(output.ToStringAndReset()).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
     /// <summary>Current entry point of a function defined in the module (what its cell holds).</summary>
     public nint GetFunctionAddress(string name) => *(nint*)GetFunctionCell(name);
 

@@ -65,6 +65,17 @@ public sealed class X64Backend
     private bool[] _isConst = Array.Empty<bool>();
     private long[] _constValue = Array.Empty<long>();
     private Instr? _lastIntCompare;
+    private bool[] _needsHome = Array.Empty<bool>();
+
+    // Result forwarding: the previous instruction left vreg _outVreg in register _outReg (or xmm0 for _outXmm).
+    // EmitInstr moves that into _inVreg/_inReg; operand loads of the same instruction read the register
+    // instead of the (equally up to date) memory home, until the register is overwritten.
+    private int _outVreg = -1;
+    private Gpr _outReg;
+    private int _outXmm = -1;
+    private int _inVreg = -1;
+    private Gpr _inReg;
+    private int _inXmm = -1;
 
     // variadic definitions: what the named parameters consumed
     private int _namedGp;
@@ -95,9 +106,8 @@ public sealed class X64Backend
         }
 
         _epilogue = _a.CreateLabel();
-        Label frameSetupEnd = _a.CreateLabel();
-        Label prologueEnd = _a.CreateLabel();
-        var stmtLabels = new List<(Label Label, Instr Stmt)>();
+        // Positions recorded as instruction indexes, turned into offsets after encoding (no labels, so no nops).
+        var stmtIndexes = new List<(int Index, Instr Stmt)>();
 
         // prologue
         _a.push(rbp);
@@ -107,22 +117,22 @@ public sealed class X64Backend
             _a.sub(rsp, _frameSize);
         }
 
-        Bind(ref frameSetupEnd);
+        int frameSetupEnd = _a.Instructions.Count;
         EmitParameterHoming();
-        Bind(ref prologueEnd);
+        int prologueEnd = _a.Instructions.Count;
 
         for (int bi = 0; bi < _f.Blocks.Count; bi++)
         {
             IrBlock block = _f.Blocks[bi];
             Bind(ref _blockLabels[bi]);
             _lastIntCompare = null;
+            _outVreg = -1;
+            _outXmm = -1;
             foreach (Instr i in block.Instrs)
             {
                 if (i.Op == Opcode.Stmt)
                 {
-                    Label l = _a.CreateLabel();
-                    Bind(ref l);
-                    stmtLabels.Add((l, i));
+                    stmtIndexes.Add((_a.Instructions.Count, i));
                     continue;
                 }
 
@@ -139,14 +149,29 @@ public sealed class X64Backend
         var stream = new MemoryStream();
         AssemblerResult result = _a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         byte[] code = stream.ToArray();
+        uint[] offsets = result.Result[0].NewInstructionOffsets;
+        int OffsetOf(int index)
+        {
+            // the first encoded instruction at or after the index (an index may sit at the very end of a block)
+            for (int k = index; k < offsets.Length; k++)
+            {
+                if (offsets[k] != uint.MaxValue)
+                {
+                    return (int)offsets[k];
+                }
+            }
+
+            return code.Length;
+        }
+
         var info = new JitFunctionInfo
         {
             Name = _f.Name,
             Function = _f,
             Start = (nint)rip,
             Size = code.Length,
-            FrameSetupEnd = (int)(result.GetLabelRIP(frameSetupEnd) - rip),
-            PrologueEnd = (int)(result.GetLabelRIP(prologueEnd) - rip),
+            FrameSetupEnd = OffsetOf(frameSetupEnd),
+            PrologueEnd = OffsetOf(prologueEnd),
             SlotOffsets = _slotOff,
             SlotDynamicAlign = _slotDynAlign,
             VRegOffsets = _vregOff,
@@ -154,9 +179,9 @@ public sealed class X64Backend
             RegisterSaveAreaOffset = _f.Signature.IsVariadic ? -_saveAreaOff : 0,
         };
         info.EpilogueStarts.Add((int)(result.GetLabelRIP(_epilogue) - rip));
-        foreach ((Label l, Instr s) in stmtLabels)
+        foreach ((int index, Instr stmt) in stmtIndexes)
         {
-            info.Lines.Add(new JitLine((int)(result.GetLabelRIP(l) - rip), s.Location, (int)s.Imm));
+            info.Lines.Add(new JitLine(OffsetOf(index), stmt.Location, (int)stmt.Imm));
         }
 
         return (code, info);
@@ -227,7 +252,10 @@ public sealed class X64Backend
         _frameSize = AlignUp(off, 16);
     }
 
-    /// <summary>Finds vregs assigned exactly once by a SlotAddr (a fixed rbp offset) or an integer Const.</summary>
+    /// <summary>
+    /// Finds vregs assigned exactly once by a SlotAddr (a fixed rbp offset) or an integer Const, and which of them
+    /// never need their frame home written (every use folds the address or the immediate into the instruction).
+    /// </summary>
     private void AnalyzeVRegs()
     {
         int n = _f.VRegTypes.Count;
@@ -272,18 +300,81 @@ public sealed class X64Backend
                 _constValue[v] = d.Imm;
             }
         }
+
+        _needsHome = new bool[n];
+        void Use(int v)
+        {
+            if (v >= 0 && v < n)
+            {
+                _needsHome[v] = true;
+            }
+        }
+
+        foreach (IrBlock b in _f.Blocks)
+        {
+            foreach (Instr i in b.Instrs)
+            {
+                if (i.Op is not (Opcode.Load or Opcode.Store))
+                {
+                    Use(i.A);
+                }
+
+                if (!ConstantFoldsAsImmediate(i))
+                {
+                    Use(i.B);
+                }
+
+                Use(i.C);
+                if (i.Args is not null)
+                {
+                    foreach (int a in i.Args)
+                    {
+                        Use(a);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// True if operand B of <paramref name="i"/> is a single-assignment integer constant that the emitter will encode as
+    /// an immediate (mirrors the TryImm checks in EmitBinary, EmitShift, EmitIntCompare and Store).
+    /// </summary>
+    private bool ConstantFoldsAsImmediate(Instr i)
+    {
+        if (i.B < 0 || i.B >= _isConst.Length || !_isConst[i.B])
+        {
+            return false;
+        }
+
+        return i.Op switch
+        {
+            Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.And or Opcode.Or or Opcode.Xor => TryImm(i.B, i.Type, true, out _),
+            Opcode.Shl or Opcode.LShr or Opcode.AShr => TryImm(i.B, i.Type, false, out _),
+            >= Opcode.Eq and <= Opcode.UGe when i.Type == IrType.I32 => true,
+            >= Opcode.Eq and <= Opcode.UGe when i.Type == IrType.I64 => TryImm(i.B, IrType.I64, true, out _),
+            Opcode.Eq or Opcode.Ne or Opcode.SLt or Opcode.SLe or Opcode.SGt or Opcode.SGe => TryImm(i.B, i.Type, true, out _),
+            Opcode.ULt or Opcode.ULe or Opcode.UGt or Opcode.UGe => TryImm(i.B, i.Type, false, out _),
+            Opcode.Store => i.Type.IsInt() && TryImm(i.B, i.Type, true, out _),
+            _ => false,
+        };
     }
 
     /// <summary>The memory operand at address vreg <paramref name="addr"/> (+disp): [rbp+k] for a known slot, else via <paramref name="scratch"/>.</summary>
-    private AssemblerMemoryOperand AddressOf(int addr, AssemblerRegister64 scratch, int disp = 0)
+    private AssemblerMemoryOperand AddressOf(int addr, Gpr scratch, int disp = 0)
     {
         if (_vregSlot[addr] >= 0)
         {
             return __[rbp + (_slotOff[_vregSlot[addr]] + disp)];
         }
 
-        _a.mov(scratch, Q(addr));
-        return __[scratch + disp];
+        if (Forwarded(addr, out Gpr src))
+        {
+            return __[src.Q + disp];
+        }
+
+        LoadZx(scratch, addr);
+        return __[scratch.Q + disp];
     }
 
     /// <summary>If vreg v is a known constant whose value as <paramref name="t"/> (sign- or zero-extended to 64 bits) fits an imm32.</summary>
@@ -328,9 +419,45 @@ public sealed class X64Backend
 
     private AssemblerMemoryOperand B(int v) => __byte_ptr[rbp + _vregOff[v]];
 
+    /// <summary>True if vreg v is available in a register (the previous instruction's result, not yet overwritten).</summary>
+    private bool Forwarded(int v, out Gpr src)
+    {
+        src = _inReg;
+        return v >= 0 && v == _inVreg;
+    }
+
+    /// <summary>Records that register r was overwritten with the value of vreg v (-1: something else).</summary>
+    private void Wrote(Gpr r, int v)
+    {
+        if (_inVreg >= 0 && r.Q == _inReg.Q && v != _inVreg)
+        {
+            _inVreg = -1;
+        }
+    }
+
     /// <summary>Loads vreg v sign-extended to 64 bits.</summary>
     private void LoadSx(Gpr r, int v)
     {
+        if (Forwarded(v, out Gpr src))
+        {
+            switch (T(v))
+            {
+                case IrType.I8: _a.movsx(r.Q, src.B); break;
+                case IrType.I16: _a.movsx(r.Q, src.W); break;
+                case IrType.I32 or IrType.F32: _a.movsxd(r.Q, src.D); break;
+                default:
+                    if (r.Q != src.Q)
+                    {
+                        _a.mov(r.Q, src.Q);
+                    }
+
+                    break;
+            }
+
+            return;
+        }
+
+        Wrote(r, v);
         switch (T(v))
         {
             case IrType.I8: _a.movsx(r.Q, B(v)); break;
@@ -343,6 +470,26 @@ public sealed class X64Backend
     /// <summary>Loads vreg v zero-extended to 64 bits.</summary>
     private void LoadZx(Gpr r, int v)
     {
+        if (Forwarded(v, out Gpr src))
+        {
+            switch (T(v))
+            {
+                case IrType.I8: _a.movzx(r.D, src.B); break;
+                case IrType.I16: _a.movzx(r.D, src.W); break;
+                case IrType.I32 or IrType.F32: _a.mov(r.D, src.D); break;
+                default:
+                    if (r.Q != src.Q)
+                    {
+                        _a.mov(r.Q, src.Q);
+                    }
+
+                    break;
+            }
+
+            return;
+        }
+
+        Wrote(r, v);
         switch (T(v))
         {
             case IrType.I8: _a.movzx(r.D, B(v)); break;
@@ -364,10 +511,21 @@ public sealed class X64Backend
         }
     }
 
-    private void Store(int v, Gpr r) => Store(v, r, T(v));
+    /// <summary>Stores the result of the current instruction (its last action) and offers it to the next one.</summary>
+    private void Store(int v, Gpr r)
+    {
+        Store(v, r, T(v));
+        _outVreg = v;
+        _outReg = r;
+    }
 
     private void LoadXmm(AssemblerRegisterXMM x, int v)
     {
+        if (v == _inXmm && x == xmm0)
+        {
+            return; // already there
+        }
+
         if (T(v) == IrType.F32)
         {
             _a.movss(x, D(v));
@@ -378,6 +536,7 @@ public sealed class X64Backend
         }
     }
 
+    /// <summary>Stores xmm0..: the result of the current instruction (its last action).</summary>
     private void StoreXmm(int v, AssemblerRegisterXMM x)
     {
         if (T(v) == IrType.F32)
@@ -387,6 +546,11 @@ public sealed class X64Backend
         else
         {
             _a.movsd(Q(v), x);
+        }
+
+        if (x == xmm0)
+        {
+            _outXmm = v;
         }
     }
 
@@ -711,6 +875,9 @@ public sealed class X64Backend
             ArgLoc loc = locs[p];
             switch (loc.Kind)
             {
+                case LocKind.Gpr when _slotDynAlign[slot] == 0:
+                    StoreScalarToFrame(_slotOff[slot], s_argGprs[loc.Reg], t.Type);
+                    break;
                 case LocKind.Gpr:
                     SlotAddress(R11, slot);
                     StoreScalarToMem(r11, s_argGprs[loc.Reg], t.Type);
@@ -784,6 +951,17 @@ public sealed class X64Backend
         }
     }
 
+    private void StoreScalarToFrame(int rbpOffset, Gpr r, IrType t)
+    {
+        switch (t)
+        {
+            case IrType.I8: _a.mov(__byte_ptr[rbp + rbpOffset], r.B); break;
+            case IrType.I16: _a.mov(__word_ptr[rbp + rbpOffset], r.W); break;
+            case IrType.I32 or IrType.F32: _a.mov(__dword_ptr[rbp + rbpOffset], r.D); break;
+            default: _a.mov(__qword_ptr[rbp + rbpOffset], r.Q); break;
+        }
+    }
+
     private void StoreScalarToMem(AssemblerRegister64 baseReg, Gpr r, IrType t)
     {
         switch (t)
@@ -799,21 +977,52 @@ public sealed class X64Backend
 
     private void EmitInstr(Instr i, int blockIndex)
     {
+        // instructions that need no code leave the forwarding state alone
+        if ((i.Op == Opcode.Const && _isConst[i.Dest] && !_needsHome[i.Dest])
+            || (i.Op == Opcode.SlotAddr && _vregSlot[i.Dest] >= 0 && !_needsHome[i.Dest]))
+        {
+            return;
+        }
+
         if (i.Op != Opcode.Branch)
         {
             _lastIntCompare = null;
         }
 
+        // Forwarding is used only by the opcodes whose operand loads all go through the tracking helpers.
+        bool forward = i.Op is Opcode.Mov or Opcode.Load or Opcode.Store or Opcode.Add or Opcode.Sub or Opcode.Mul
+            or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.Shl or Opcode.LShr or Opcode.AShr or Opcode.Neg or Opcode.Not
+            or (>= Opcode.Eq and <= Opcode.UGe) or Opcode.SExt or Opcode.ZExt or Opcode.Trunc or Opcode.Branch or Opcode.Ret
+            or Opcode.SIToFP or Opcode.SDiv or Opcode.UDiv or Opcode.SRem or Opcode.URem;
+        forward |= i.Op == Opcode.Call && i.ArgTypes is not null && i.Args!.Length <= 6 && i.ArgTypes.All(t => !t.IsAggregate)
+            && !(i.Signature?.Return.IsAggregate ?? false);
+        _inVreg = forward ? _outVreg : -1;
+        _inReg = _outReg;
+        bool forwardXmm = i.Op is Opcode.FAdd or Opcode.FSub or Opcode.FMul or Opcode.FDiv or Opcode.Ret
+            or Opcode.FPToSI or Opcode.FPToUI;
+        _inXmm = forwardXmm ? _outXmm : -1;
+        _outVreg = -1;
+        _outXmm = -1;
+
         switch (i.Op)
         {
             case Opcode.Const:
-                EmitConst(i);
+                if (!_isConst[i.Dest] || _needsHome[i.Dest])
+                {
+                    EmitConst(i);
+                }
+
                 break;
             case Opcode.Mov:
-                _a.mov(rax, Q(i.A));
-                _a.mov(Q(i.Dest), rax);
+                LoadZx(Rax, i.A);
+                Store(i.Dest, Rax);
                 break;
             case Opcode.SlotAddr:
+                if (_vregSlot[i.Dest] >= 0 && !_needsHome[i.Dest])
+                {
+                    break; // every use addresses [rbp + k] directly
+                }
+
                 SlotAddress(Rax, (int)i.Imm);
                 _a.mov(Q(i.Dest), rax);
                 break;
@@ -823,7 +1032,7 @@ public sealed class X64Backend
                 break;
             case Opcode.Load:
             {
-                AssemblerMemoryOperand m = AddressOf(i.A, rax);
+                AssemblerMemoryOperand m = AddressOf(i.A, Rax);
                 switch (i.Type)
                 {
                     case IrType.I8: _a.movzx(ecx, __byte_ptr[m]); break;
@@ -838,7 +1047,7 @@ public sealed class X64Backend
 
             case Opcode.Store:
             {
-                AssemblerMemoryOperand m = AddressOf(i.A, rax);
+                AssemblerMemoryOperand m = AddressOf(i.A, Rax);
                 if (i.Type.IsInt() && TryImm(i.B, i.Type, true, out int imm))
                 {
                     switch (i.Type)
@@ -852,7 +1061,7 @@ public sealed class X64Backend
                     break;
                 }
 
-                _a.mov(rcx, Q(i.B));
+                LoadZx(Rcx, i.B);
                 switch (i.Type)
                 {
                     case IrType.I8: _a.mov(__byte_ptr[m], cl); break;
@@ -898,12 +1107,12 @@ public sealed class X64Backend
                 EmitShift(i);
                 break;
             case Opcode.Neg:
-                _a.mov(rax, Q(i.A));
+                LoadZx(Rax, i.A);
                 _a.neg(rax);
                 Store(i.Dest, Rax);
                 break;
             case Opcode.Not:
-                _a.mov(rax, Q(i.A));
+                LoadZx(Rax, i.A);
                 _a.not(rax);
                 Store(i.Dest, Rax);
                 break;
@@ -911,7 +1120,7 @@ public sealed class X64Backend
                 EmitFloatBinary(i);
                 break;
             case Opcode.FNeg:
-                _a.mov(rax, Q(i.A));
+                LoadZx(Rax, i.A);
                 if (i.Type == IrType.F32)
                 {
                     _a.xor(eax, unchecked((int)0x80000000));
@@ -938,7 +1147,7 @@ public sealed class X64Backend
                 Store(i.Dest, Rax);
                 break;
             case Opcode.Trunc:
-                _a.mov(rax, Q(i.A));
+                LoadZx(Rax, i.A);
                 Store(i.Dest, Rax);
                 break;
             case Opcode.SIToFP or Opcode.UIToFP or Opcode.FPToSI or Opcode.FPToUI or Opcode.FPExt or Opcode.FPTrunc:
@@ -967,12 +1176,25 @@ public sealed class X64Backend
                     break;
                 }
 
-                switch (T(i.A))
+                if (Forwarded(i.A, out Gpr tested))
                 {
-                    case IrType.I8: _a.cmp(B(i.A), 0); break;
-                    case IrType.I16: _a.cmp(W(i.A), 0); break;
-                    case IrType.I32: _a.cmp(D(i.A), 0); break;
-                    default: _a.cmp(Q(i.A), 0); break;
+                    switch (T(i.A))
+                    {
+                        case IrType.I8: _a.test(tested.B, tested.B); break;
+                        case IrType.I16: _a.test(tested.W, tested.W); break;
+                        case IrType.I32: _a.test(tested.D, tested.D); break;
+                        default: _a.test(tested.Q, tested.Q); break;
+                    }
+                }
+                else
+                {
+                    switch (T(i.A))
+                    {
+                        case IrType.I8: _a.cmp(B(i.A), 0); break;
+                        case IrType.I16: _a.cmp(W(i.A), 0); break;
+                        case IrType.I32: _a.cmp(D(i.A), 0); break;
+                        default: _a.cmp(Q(i.A), 0); break;
+                    }
                 }
 
                 if (i.Target2 == blockIndex + 1)
@@ -1105,12 +1327,12 @@ public sealed class X64Backend
         {
             if (wide)
             {
-                _a.mov(rax, Q(i.A));
+                LoadZx(Rax, i.A);
                 switch (i.Op)
                 {
                     case Opcode.Add: _a.add(rax, imm); break;
                     case Opcode.Sub: _a.sub(rax, imm); break;
-                    case Opcode.Mul: _a.imul(rax, rax, imm); break;
+                    case Opcode.Mul when imm != 1: _a.imul(rax, rax, imm); break;
                     case Opcode.And: _a.and(rax, imm); break;
                     case Opcode.Or: _a.or(rax, imm); break;
                     case Opcode.Xor: _a.xor(rax, imm); break;
@@ -1118,12 +1340,12 @@ public sealed class X64Backend
             }
             else
             {
-                _a.mov(eax, D(i.A));
+                LoadZx(Rax, i.A);
                 switch (i.Op)
                 {
                     case Opcode.Add: _a.add(eax, imm); break;
                     case Opcode.Sub: _a.sub(eax, imm); break;
-                    case Opcode.Mul: _a.imul(eax, eax, imm); break;
+                    case Opcode.Mul when imm != 1: _a.imul(eax, eax, imm); break;
                     case Opcode.And: _a.and(eax, imm); break;
                     case Opcode.Or: _a.or(eax, imm); break;
                     case Opcode.Xor: _a.xor(eax, imm); break;
@@ -1134,9 +1356,26 @@ public sealed class X64Backend
             return;
         }
 
+        if (Forwarded(i.B, out Gpr rb) && (i.A == i.B || rb.Q != rax))
+        {
+            LoadZx(Rax, i.A);
+            switch (i.Op)
+            {
+                case Opcode.Add: _a.add(rax, rb.Q); break;
+                case Opcode.Sub: _a.sub(rax, rb.Q); break;
+                case Opcode.Mul: _a.imul(rax, rb.Q); break;
+                case Opcode.And: _a.and(rax, rb.Q); break;
+                case Opcode.Or: _a.or(rax, rb.Q); break;
+                case Opcode.Xor: _a.xor(rax, rb.Q); break;
+            }
+
+            Store(i.Dest, Rax);
+            return;
+        }
+
         if (wide)
         {
-            _a.mov(rax, Q(i.A));
+            LoadZx(Rax, i.A);
             switch (i.Op)
             {
                 case Opcode.Add: _a.add(rax, Q(i.B)); break;
@@ -1149,7 +1388,7 @@ public sealed class X64Backend
         }
         else
         {
-            _a.mov(eax, D(i.A));
+            LoadZx(Rax, i.A);
             switch (i.Op)
             {
                 case Opcode.Add: _a.add(eax, D(i.B)); break;
@@ -1171,7 +1410,7 @@ public sealed class X64Backend
         switch (i.Type)
         {
             case IrType.I64:
-                _a.mov(rax, Q(i.A));
+                LoadZx(Rax, i.A);
                 if (signed)
                 {
                     _a.cqo();
@@ -1185,7 +1424,7 @@ public sealed class X64Backend
 
                 break;
             case IrType.I32:
-                _a.mov(eax, D(i.A));
+                LoadZx(Rax, i.A);
                 if (signed)
                 {
                     _a.cdq();
@@ -1257,7 +1496,7 @@ public sealed class X64Backend
             return;
         }
 
-        _a.mov(ecx, D(i.B));
+        LoadZx(Rcx, i.B);
         if (i.Type is IrType.I8 or IrType.I16)
         {
             _a.and(ecx, i.Type.SizeOf() * 8 - 1);
@@ -1289,7 +1528,7 @@ public sealed class X64Backend
     {
         if (i.Type == IrType.F32)
         {
-            _a.movss(xmm0, D(i.A));
+            LoadXmm(xmm0, i.A);
             switch (i.Op)
             {
                 case Opcode.FAdd: _a.addss(xmm0, D(i.B)); break;
@@ -1298,11 +1537,11 @@ public sealed class X64Backend
                 default: _a.divss(xmm0, D(i.B)); break;
             }
 
-            _a.movss(D(i.Dest), xmm0);
+            StoreXmm(i.Dest, xmm0);
         }
         else
         {
-            _a.movsd(xmm0, Q(i.A));
+            LoadXmm(xmm0, i.A);
             switch (i.Op)
             {
                 case Opcode.FAdd: _a.addsd(xmm0, Q(i.B)); break;
@@ -1311,39 +1550,80 @@ public sealed class X64Backend
                 default: _a.divsd(xmm0, Q(i.B)); break;
             }
 
-            _a.movsd(Q(i.Dest), xmm0);
+            StoreXmm(i.Dest, xmm0);
         }
     }
 
     private void EmitIntCompare(Instr i)
     {
         bool unsigned = i.Op is Opcode.ULt or Opcode.ULe or Opcode.UGt or Opcode.UGe;
-        if (unsigned)
+        if (i.Type is IrType.I32 or IrType.I64)
         {
+            // compare at the operands' own width: the flags then suit both signed and unsigned conditions
+            bool wide = i.Type == IrType.I64;
             LoadZx(Rax, i.A);
-        }
-        else
-        {
-            LoadSx(Rax, i.A);
-        }
-
-        if (TryImm(i.B, i.Type, !unsigned, out int imm))
-        {
-            _a.cmp(rax, imm);
+            if (i.B >= 0 && _isConst[i.B] && (!wide || TryImm(i.B, IrType.I64, true, out _)))
+            {
+                int imm = unchecked((int)_constValue[i.B]);
+                if (wide)
+                {
+                    _a.cmp(rax, imm);
+                }
+                else
+                {
+                    _a.cmp(eax, imm);
+                }
+            }
+            else if (Forwarded(i.B, out Gpr rb))
+            {
+                if (wide)
+                {
+                    _a.cmp(rax, rb.Q);
+                }
+                else
+                {
+                    _a.cmp(eax, rb.D);
+                }
+            }
+            else if (wide)
+            {
+                _a.cmp(rax, Q(i.B));
+            }
+            else
+            {
+                _a.cmp(eax, D(i.B));
+            }
         }
         else
         {
             if (unsigned)
             {
-                LoadZx(Rcx, i.B);
+                LoadZx(Rax, i.A);
             }
             else
             {
-                LoadSx(Rcx, i.B);
+                LoadSx(Rax, i.A);
             }
 
-            _a.cmp(rax, rcx);
+            if (TryImm(i.B, i.Type, !unsigned, out int imm))
+            {
+                _a.cmp(rax, imm);
+            }
+            else
+            {
+                if (unsigned)
+                {
+                    LoadZx(Rcx, i.B);
+                }
+                else
+                {
+                    LoadSx(Rcx, i.B);
+                }
+
+                _a.cmp(rax, rcx);
+            }
         }
+
         switch (i.Op)
         {
             case Opcode.Eq: _a.sete(al); break;
@@ -1361,6 +1641,8 @@ public sealed class X64Backend
         _a.movzx(eax, al);
         _a.mov(D(i.Dest), eax);
         _lastIntCompare = i; // the flags are still those of the cmp
+        _outVreg = i.Dest;
+        _outReg = Rax;
     }
 
     private void EmitFloatCompare(Instr i)
@@ -1561,7 +1843,7 @@ public sealed class X64Backend
                 }
                 else
                 {
-                    _a.mov(rax, Q(i.A));
+                    LoadZx(Rax, i.A);
                     _a.mov(Q(i.Dest), rax);
                 }
 
@@ -1574,7 +1856,7 @@ public sealed class X64Backend
                 }
                 else
                 {
-                    _a.mov(rax, Q(i.A));
+                    LoadZx(Rax, i.A);
                     _a.mov(Q(i.Dest), rax);
                 }
 
@@ -1642,7 +1924,7 @@ public sealed class X64Backend
             }
             else
             {
-                _a.mov(rax, Q(i.A));
+                LoadZx(Rax, i.A);
             }
         }
 
@@ -1687,7 +1969,7 @@ public sealed class X64Backend
         {
             if (locs[k].Kind == LocKind.Stack)
             {
-                _a.mov(rax, Q(args[k]));
+                LoadZx(Rax, args[k]);
                 _a.mov(__qword_ptr[rsp + locs[k].StackOffset], rax);
             }
             else if (locs[k].Kind == LocKind.AggStack)
@@ -1743,12 +2025,26 @@ public sealed class X64Backend
             if (locs[k].Kind == LocKind.Gpr)
             {
                 Gpr r = s_argGprs[locs[k].Reg];
-                switch (types[k].Type)
+                if (Forwarded(args[k], out Gpr src) && types[k].Type == T(args[k]))
                 {
-                    case IrType.I8: _a.movsx(r.D, B(args[k])); break;
-                    case IrType.I16: _a.movsx(r.D, W(args[k])); break;
-                    case IrType.I32: _a.mov(r.D, D(args[k])); break;
-                    default: _a.mov(r.Q, Q(args[k])); break;
+                    switch (types[k].Type)
+                    {
+                        case IrType.I8: _a.movsx(r.D, src.B); break;
+                        case IrType.I16: _a.movsx(r.D, src.W); break;
+                        case IrType.I32: _a.mov(r.D, src.D); break;
+                        default: _a.mov(r.Q, src.Q); break;
+                    }
+                }
+                else
+                {
+                    Wrote(r, -1);
+                    switch (types[k].Type)
+                    {
+                        case IrType.I8: _a.movsx(r.D, B(args[k])); break;
+                        case IrType.I16: _a.movsx(r.D, W(args[k])); break;
+                        case IrType.I32: _a.mov(r.D, D(args[k])); break;
+                        default: _a.mov(r.Q, Q(args[k])); break;
+                    }
                 }
             }
             else if (locs[k].Kind == LocKind.AggRegs)
@@ -1770,17 +2066,26 @@ public sealed class X64Backend
             }
         }
 
-        // 4. the call itself
+        // 4. the call itself; al = number of vector registers for variadic (or unprototyped) callees
+        bool setAl = sig.IsVariadic || args.Length != sig.Parameters.Count;
         if (i.Symbol is not null)
         {
             _a.mov(r11, (long)_symbols.GetFunctionCell(i.Symbol));
-            _a.mov(eax, sseUsed);
+            if (setAl)
+            {
+                _a.mov(eax, sseUsed);
+            }
+
             _a.call(__qword_ptr[r11]);
         }
         else
         {
             _a.mov(r11, Q(i.A));
-            _a.mov(eax, sseUsed);
+            if (setAl)
+            {
+                _a.mov(eax, sseUsed);
+            }
+
             _a.call(r11);
         }
 
