@@ -116,7 +116,8 @@ public sealed unsafe partial class Interpreter
         }
         catch (NullReferenceException)
         {
-            _pending = new InterpreterTrapException($"segmentation fault (null pointer dereference) in function '{f.Name}'", 139);
+            string where = f.Ir.Location.IsNone ? "" : $" (defined at {f.Ir.Location})";
+            _pending = new InterpreterTrapException($"segmentation fault (null pointer dereference) in function '{f.Name}'{where}", 139);
             result = 0;
         }
 

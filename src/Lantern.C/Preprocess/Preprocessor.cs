@@ -1092,9 +1092,14 @@ public sealed class Preprocessor
             return null;
         }
 
-        if (ReferenceEquals(a, b))
+        if (ReferenceEquals(a, b) || a.IsSubsetOf(b))
         {
             return a;
+        }
+
+        if (b.IsSubsetOf(a))
+        {
+            return b;
         }
 
         var r = new HashSet<string>(a, StringComparer.Ordinal);
@@ -1926,6 +1931,10 @@ public sealed class Preprocessor
             if (d is "if" or "ifdef" or "ifndef")
             {
                 depth++;
+            }
+            else if (d is "else" or "elif" && depth == 1)
+            {
+                return null; // the file has content outside the guarded group
             }
             else if (d == "endif" && --depth == 0)
             {

@@ -25,6 +25,14 @@ public class InterpreterEndToEndTests
     }
 
     [Fact]
+    public void FloatConstantsWithoutIntegerPart()
+    {
+        var (status, output, _) = RunC("#include <stdio.h>\nint main(void) { float f = .5f; double d = .25; printf(\"%.2f %.2f %g\\n\", f, d, .1e1); return 0; }");
+        Assert.Equal(0, status);
+        Assert.Equal("0.50 0.25 1\n", output);
+    }
+
+    [Fact]
     public void ArgvAndArgc()
     {
         var (status, output, _) = RunC(
