@@ -1092,9 +1092,14 @@ public sealed class Preprocessor
             return null;
         }
 
-        if (ReferenceEquals(a, b))
+        if (ReferenceEquals(a, b) || a.IsSubsetOf(b))
         {
             return a;
+        }
+
+        if (b.IsSubsetOf(a))
+        {
+            return b;
         }
 
         var r = new HashSet<string>(a, StringComparer.Ordinal);
