@@ -351,6 +351,8 @@ public sealed class X64Backend
         {
             Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.And or Opcode.Or or Opcode.Xor => TryImm(i.B, i.Type, true, out _),
             Opcode.Shl or Opcode.LShr or Opcode.AShr => TryImm(i.B, i.Type, false, out _),
+            >= Opcode.Eq and <= Opcode.UGe when i.Type == IrType.I32 => true,
+            >= Opcode.Eq and <= Opcode.UGe when i.Type == IrType.I64 => TryImm(i.B, IrType.I64, true, out _),
             Opcode.Eq or Opcode.Ne or Opcode.SLt or Opcode.SLe or Opcode.SGt or Opcode.SGe => TryImm(i.B, i.Type, true, out _),
             Opcode.ULt or Opcode.ULe or Opcode.UGt or Opcode.UGe => TryImm(i.B, i.Type, false, out _),
             Opcode.Store => i.Type.IsInt() && TryImm(i.B, i.Type, true, out _),
@@ -873,6 +875,9 @@ public sealed class X64Backend
             ArgLoc loc = locs[p];
             switch (loc.Kind)
             {
+                case LocKind.Gpr when _slotDynAlign[slot] == 0:
+                    StoreScalarToFrame(_slotOff[slot], s_argGprs[loc.Reg], t.Type);
+                    break;
                 case LocKind.Gpr:
                     SlotAddress(R11, slot);
                     StoreScalarToMem(r11, s_argGprs[loc.Reg], t.Type);
@@ -946,6 +951,17 @@ public sealed class X64Backend
         }
     }
 
+    private void StoreScalarToFrame(int rbpOffset, Gpr r, IrType t)
+    {
+        switch (t)
+        {
+            case IrType.I8: _a.mov(__byte_ptr[rbp + rbpOffset], r.B); break;
+            case IrType.I16: _a.mov(__word_ptr[rbp + rbpOffset], r.W); break;
+            case IrType.I32 or IrType.F32: _a.mov(__dword_ptr[rbp + rbpOffset], r.D); break;
+            default: _a.mov(__qword_ptr[rbp + rbpOffset], r.Q); break;
+        }
+    }
+
     private void StoreScalarToMem(AssemblerRegister64 baseReg, Gpr r, IrType t)
     {
         switch (t)
@@ -961,6 +977,13 @@ public sealed class X64Backend
 
     private void EmitInstr(Instr i, int blockIndex)
     {
+        // instructions that need no code leave the forwarding state alone
+        if ((i.Op == Opcode.Const && _isConst[i.Dest] && !_needsHome[i.Dest])
+            || (i.Op == Opcode.SlotAddr && _vregSlot[i.Dest] >= 0 && !_needsHome[i.Dest]))
+        {
+            return;
+        }
+
         if (i.Op != Opcode.Branch)
         {
             _lastIntCompare = null;
@@ -1534,32 +1557,73 @@ public sealed class X64Backend
     private void EmitIntCompare(Instr i)
     {
         bool unsigned = i.Op is Opcode.ULt or Opcode.ULe or Opcode.UGt or Opcode.UGe;
-        if (unsigned)
+        if (i.Type is IrType.I32 or IrType.I64)
         {
+            // compare at the operands' own width: the flags then suit both signed and unsigned conditions
+            bool wide = i.Type == IrType.I64;
             LoadZx(Rax, i.A);
-        }
-        else
-        {
-            LoadSx(Rax, i.A);
-        }
-
-        if (TryImm(i.B, i.Type, !unsigned, out int imm))
-        {
-            _a.cmp(rax, imm);
+            if (i.B >= 0 && _isConst[i.B] && (!wide || TryImm(i.B, IrType.I64, true, out _)))
+            {
+                int imm = unchecked((int)_constValue[i.B]);
+                if (wide)
+                {
+                    _a.cmp(rax, imm);
+                }
+                else
+                {
+                    _a.cmp(eax, imm);
+                }
+            }
+            else if (Forwarded(i.B, out Gpr rb))
+            {
+                if (wide)
+                {
+                    _a.cmp(rax, rb.Q);
+                }
+                else
+                {
+                    _a.cmp(eax, rb.D);
+                }
+            }
+            else if (wide)
+            {
+                _a.cmp(rax, Q(i.B));
+            }
+            else
+            {
+                _a.cmp(eax, D(i.B));
+            }
         }
         else
         {
             if (unsigned)
             {
-                LoadZx(Rcx, i.B);
+                LoadZx(Rax, i.A);
             }
             else
             {
-                LoadSx(Rcx, i.B);
+                LoadSx(Rax, i.A);
             }
 
-            _a.cmp(rax, rcx);
+            if (TryImm(i.B, i.Type, !unsigned, out int imm))
+            {
+                _a.cmp(rax, imm);
+            }
+            else
+            {
+                if (unsigned)
+                {
+                    LoadZx(Rcx, i.B);
+                }
+                else
+                {
+                    LoadSx(Rcx, i.B);
+                }
+
+                _a.cmp(rax, rcx);
+            }
         }
+
         switch (i.Op)
         {
             case Opcode.Eq: _a.sete(al); break;

@@ -1290,7 +1290,7 @@ internal sealed partial class Parser
             Error(loc, "first argument to 'va_arg' not of type 'va_list'");
         }
 
-        return Cast(ap, CType.PointerTo(CType.Void));
+        return Cast(ap, Ptr(CType.Void));
     }
 
     /// <summary>Parses a builtin starting at the current identifier; returns null when it is not one.</summary>
@@ -1443,7 +1443,7 @@ internal sealed partial class Parser
                 }
 
                 Expect(")");
-                return Cast(a, CType.PointerTo(CType.Void));
+                return Cast(a, Ptr(CType.Void));
             }
 
             case "__builtin_unreachable":
@@ -1535,7 +1535,7 @@ internal sealed partial class Parser
                 Expect("(");
                 Node n = Cast(BuiltinArg(), CType.ULong);
                 Expect(")");
-                return new Node(NodeKind.Alloca, loc) { Lhs = n, Type = CType.PointerTo(CType.Void) };
+                return new Node(NodeKind.Alloca, loc) { Lhs = n, Type = Ptr(CType.Void) };
             }
 
             case "_Generic":
@@ -1625,7 +1625,7 @@ internal sealed partial class Parser
             {
                 // signbit: look at the sign bit of the representation
                 CType it = ft.Kind == TypeKind.Float ? CType.Int : CType.Long;
-                Node bits = NewUnaryRaw(NodeKind.Deref, Cast(NewUnaryRaw(NodeKind.Addr, V(), CType.PointerTo(ft), loc), CType.PointerTo(it)), it, loc);
+                Node bits = NewUnaryRaw(NodeKind.Deref, Cast(NewUnaryRaw(NodeKind.Addr, V(), Ptr(ft), loc), Ptr(it)), it, loc);
                 result = NewCompare(NodeKind.Lt, bits, NewNum(0, loc), loc, "<");
                 break;
             }

@@ -70,6 +70,20 @@ internal sealed partial class Parser
     private readonly Dictionary<CType, Obj> _vlaSize = new(ReferenceEqualityComparer.Instance);
 
     private int _uniqueId;
+
+    private readonly Dictionary<CType, CType> _pointerTypes = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The (shared) unqualified pointer type to <paramref name="t"/>.</summary>
+    private CType Ptr(CType t)
+    {
+        if (!_pointerTypes.TryGetValue(t, out CType? p))
+        {
+            p = CType.PointerTo(t);
+            _pointerTypes[t] = p;
+        }
+
+        return p;
+    }
     private string? _declName;
     private SourceLocation _declNameLoc;
 
@@ -1366,7 +1380,7 @@ internal sealed partial class Parser
                 if (mt.Kind == TypeKind.Function)
                 {
                     Error(loc.Location, $"field '{name}' declared as a function");
-                    mt = CType.PointerTo(mt);
+                    mt = Ptr(mt);
                 }
                 else if (IsIncompleteType(mt) && !(mt.Kind == TypeKind.Array && mt.ArrayLength < 0))
                 {
@@ -1493,7 +1507,7 @@ internal sealed partial class Parser
         SkipAttributes();
         while (Consume("*"))
         {
-            ty = CType.PointerTo(ty);
+            ty = Ptr(ty);
             TypeQualifiers q = TypeQualifiers.None;
             while (true)
             {
@@ -1706,16 +1720,16 @@ internal sealed partial class Parser
     }
 
     /// <summary>Array and function parameters are adjusted to pointers (C11 6.7.6.3).</summary>
-    private static CType AdjustParamType(CType t)
+    private CType AdjustParamType(CType t)
     {
         if (t.Kind == TypeKind.Array)
         {
-            return CType.PointerTo(t.Base!);
+            return Ptr(t.Base!);
         }
 
         if (t.Kind == TypeKind.Function)
         {
-            return CType.PointerTo(t);
+            return Ptr(t);
         }
 
         return t;

@@ -59,6 +59,11 @@ internal sealed class IfExpression
                     e.Fail(t, "':' without preceding '?'");
                 }
 
+                if (!IsExpressionToken(t))
+                {
+                    e.Fail(t, $"token \"{t.Text}\" is not valid in preprocessor expressions");
+                }
+
                 e.Fail(t, $"missing binary operator before token \"{t.Text}\"");
             }
 
@@ -69,6 +74,15 @@ internal sealed class IfExpression
             return false;
         }
     }
+
+    /// <summary>Tokens that may appear in a #if expression (anything else is "not valid").</summary>
+    private static bool IsExpressionToken(Token t) => t.Kind switch
+    {
+        TokenKind.Number or TokenKind.CharLiteral or TokenKind.Identifier => true,
+        TokenKind.Punct => t.Text is "+" or "-" or "*" or "/" or "%" or "<<" or ">>" or "<" or ">" or "<=" or ">="
+            or "==" or "!=" or "&" or "^" or "|" or "&&" or "||" or "!" or "~" or "?" or ":" or "(" or ")" or ",",
+        _ => false,
+    };
 
     private Token? Peek => _pos < _tokens.Count ? _tokens[_pos] : null;
 

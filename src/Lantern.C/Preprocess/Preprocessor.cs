@@ -88,6 +88,9 @@ public sealed class Preprocessor
     /// <summary>Preprocesses source text given as a string (REPL, tests).</summary>
     public List<Token> PreprocessText(string name, string text) => Run(name, text, null);
 
+    /// <summary>The predefined object-like macros as "NAME VALUE" (besides __FILE__, __LINE__, __DATE__, ...).</summary>
+    public static IReadOnlyList<string> PredefinedMacros => s_predefined;
+
     /// <summary>True when a macro of this name is defined (after preprocessing: at the end of the translation unit).</summary>
     public bool IsDefined(string name) => _macros.ContainsKey(name);
 
@@ -1092,9 +1095,14 @@ public sealed class Preprocessor
             return null;
         }
 
-        if (ReferenceEquals(a, b))
+        if (ReferenceEquals(a, b) || a.IsSubsetOf(b))
         {
             return a;
+        }
+
+        if (b.IsSubsetOf(a))
+        {
+            return b;
         }
 
         var r = new HashSet<string>(a, StringComparer.Ordinal);
@@ -1542,6 +1550,15 @@ public sealed class Preprocessor
             body[0] = new Token(body[0].Kind, body[0].Text, body[0].Location) { HasSpace = false };
         }
 
+        if (!m.Variadic)
+        {
+            Token? va = body.Find(b => b.Kind == TokenKind.Identifier && b.Text == "__VA_ARGS__");
+            if (va is not null)
+            {
+                Diagnostics.Warning(va.Location, "__VA_ARGS__ can only appear in the expansion of a C99 variadic macro");
+            }
+        }
+
         m.Body = body;
         m.ParamIndex = paramIndex;
         m.HasPaste = body.Exists(b => b.Kind == TokenKind.Punct && b.Text == "##");
@@ -1771,6 +1788,12 @@ public sealed class Preprocessor
             return;
         }
 
+        int nameEnd = operand[0].Is("<") ? operand.FindIndex(t => t.Is(">")) + 1 : 1;
+        if (raw && nameEnd < operand.Count)
+        {
+            Diagnostics.Warning(operand[nameEnd].Location, $"extra tokens at end of #{directive.Text} directive");
+        }
+
         if (name!.Length == 0)
         {
             Diagnostics.Error(operand[0].Location, $"empty filename in #{directive.Text}");
@@ -1911,6 +1934,10 @@ public sealed class Preprocessor
             if (d is "if" or "ifdef" or "ifndef")
             {
                 depth++;
+            }
+            else if (d is "else" or "elif" && depth == 1)
+            {
+                return null; // the file has content outside the guarded group
             }
             else if (d == "endif" && --depth == 0)
             {

@@ -135,8 +135,9 @@ public class LexerTests
     [Fact]
     public void IdentifiersAreInterned()
     {
-        List<Token> toks = Lex("abc abc", out _);
+        List<Token> toks = Lex("abc abc int", out _);
         Assert.Same(toks[0].Text, toks[1].Text);
+        Assert.Same("int", toks[2].Text);
     }
 
     [Theory]

@@ -132,6 +132,15 @@ public sealed class IncludeTests : IDisposable
     }
 
     [Fact]
+    public void GuardWithElseIsNotAnIncludeGuard()
+    {
+        Write("main.c", "#include \"h.h\"\n#include \"h.h\"");
+        Write("h.h", "#ifndef H\n#define H\nfirst\n#else\nagain\n#endif\n");
+        (string text, _, _) = Run("main.c");
+        Assert.Equal("first again", text);
+    }
+
+    [Fact]
     public void FileAndIncludeLevelInHeaders()
     {
         Write("main.c", "__INCLUDE_LEVEL__ __FILE__\n#include \"d/l.h\"");

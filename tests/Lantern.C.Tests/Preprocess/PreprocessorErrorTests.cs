@@ -133,6 +133,18 @@ public class PreprocessorErrorTests
         AssertFirstError("#if \"s\"\n#endif\n", "bad.c:1:5: error: token \"\"s\"\" is not valid in preprocessor expressions", "#if \"s\"", "    ^");
 
     [Fact]
+    public void AssignmentInIf() =>
+        AssertFirstError("#if 1 = 2\n#endif\n", "bad.c:1:7: error: token \"=\" is not valid in preprocessor expressions", "#if 1 = 2", "      ^");
+
+    [Fact]
+    public void VaArgsInNonVariadicMacroWarns()
+    {
+        DiagnosticBag d = Errors("#define f(x) __VA_ARGS__\n");
+        Assert.False(d.HasErrors);
+        Assert.Equal("bad.c:1:14: warning: __VA_ARGS__ can only appear in the expansion of a C99 variadic macro", d.Items[0].Format().Split('\n')[0]);
+    }
+
+    [Fact]
     public void QuestionWithoutColon() =>
         AssertFirstError("#if 1 ? 2\n#endif\n", "bad.c:1:7: error: '?' without following ':'", "#if 1 ? 2", "      ^");
 
