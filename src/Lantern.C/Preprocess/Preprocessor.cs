@@ -88,6 +88,9 @@ public sealed class Preprocessor
     /// <summary>Preprocesses source text given as a string (REPL, tests).</summary>
     public List<Token> PreprocessText(string name, string text) => Run(name, text, null);
 
+    /// <summary>The predefined object-like macros as "NAME VALUE" (besides __FILE__, __LINE__, __DATE__, ...).</summary>
+    public static IReadOnlyList<string> PredefinedMacros => s_predefined;
+
     /// <summary>True when a macro of this name is defined (after preprocessing: at the end of the translation unit).</summary>
     public bool IsDefined(string name) => _macros.ContainsKey(name);
 

@@ -70,8 +70,21 @@ public static class CodeInfoImporter
                     TypeId type = GetType(m.GetReference(DwAt.Type)) ?? throw new FormatException($"member {m.Name} without a type");
                     if (m.Get(DwAt.BitSize) is DwarfAttribute bitSize)
                     {
-                        long bitOffset = (long)(m.GetUnsigned(DwAt.DataBitOffset) ?? 0);
-                        members.Add(new MemberInfo(m.Name, type, (long)(m.GetUnsigned(DwAt.DataMemberLocation) ?? (ulong)(bitOffset / 8)), (int)bitSize.Value, bitOffset));
+                        long bitOffset;
+                        if (m.GetUnsigned(DwAt.DataBitOffset) is ulong dataBitOffset)
+                        {
+                            bitOffset = (long)dataBitOffset;
+                        }
+                        else
+                        {
+                            // DWARF 2-4 (little-endian): bit_offset counts from the storage unit's most significant bit.
+                            long storage = m.GetUnsigned(DwAt.ByteSize) is ulong byteSize ? (long)byteSize : StorageSize(m.GetReference(DwAt.Type));
+                            long byteOffset = (long)(m.GetUnsigned(DwAt.DataMemberLocation) ?? 0);
+                            long fromMsb = m.Get(DwAt.BitOffset)?.SignedValue ?? 0;
+                            bitOffset = byteOffset * 8 + storage * 8 - fromMsb - (long)bitSize.Value;
+                        }
+
+                        members.Add(new MemberInfo(m.Name, type, bitOffset / 8, (int)bitSize.Value, bitOffset));
                     }
                     else
                     {
@@ -95,6 +108,22 @@ public static class CodeInfoImporter
             }
 
             return _info;
+        }
+
+        /// <summary>The byte size of a type DIE, looking through typedefs and qualifiers.</summary>
+        private static long StorageSize(DwarfDie? type)
+        {
+            for (int depth = 0; type is not null && depth < 16; depth++)
+            {
+                if (type.GetUnsigned(DwAt.ByteSize) is ulong size)
+                {
+                    return (long)size;
+                }
+
+                type = type.GetReference(DwAt.Type);
+            }
+
+            return 4;
         }
 
         private static bool IsType(ushort tag) => tag is DwTag.BaseType or DwTag.PointerType or DwTag.ArrayType or DwTag.StructureType
