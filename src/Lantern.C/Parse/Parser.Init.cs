@@ -1490,6 +1490,38 @@ internal sealed partial class Parser
                 return FloatClassify(t.Text, x, loc);
             }
 
+            case "__builtin_isgreater":
+            case "__builtin_isgreaterequal":
+            case "__builtin_isless":
+            case "__builtin_islessequal":
+            case "__builtin_islessgreater":
+            case "__builtin_isunordered":
+            {
+                _pos++;
+                Expect("(");
+                Node x = BuiltinArg();
+                Expect(",");
+                Node y = BuiltinArg();
+                Expect(")");
+                return FloatCompare(t.Text, x, y, loc);
+            }
+
+            case "__builtin_fpclassify":
+            {
+                _pos++;
+                Expect("(");
+                var cls = new Node[5];
+                for (int i = 0; i < 5; i++)
+                {
+                    cls[i] = Cast(BuiltinArg(), CType.Int);
+                    Expect(",");
+                }
+
+                Node x = BuiltinArg();
+                Expect(")");
+                return FpClassify(cls, x, loc);
+            }
+
             case "__builtin_constant_p":
             {
                 _pos++;
@@ -1601,7 +1633,9 @@ internal sealed partial class Parser
                 result = NewCompare(NodeKind.Ne, V(), V(), loc, "!=");
                 break;
             case "__builtin_isinf":
-                result = NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Eq, V(), inf, loc, "=="), NewCompare(NodeKind.Eq, V(), ninf, loc, "=="), loc);
+                // like glibc's isinf(): -1 for -inf
+                result = MakeConditional(NewCompare(NodeKind.Eq, V(), inf, loc, "=="), NewNum(1, loc),
+                    MakeConditional(NewCompare(NodeKind.Eq, V(), ninf, loc, "=="), NewNum(-1, loc), NewNum(0, loc), loc), loc);
                 break;
             case "__builtin_isinf_sign":
                 result = MakeConditional(NewCompare(NodeKind.Eq, V(), inf, loc, "=="), NewNum(1, loc),
@@ -1632,6 +1666,63 @@ internal sealed partial class Parser
         }
 
         return NewComma(set, result, loc);
+    }
+
+    private Node FloatCompare(string which, Node x, Node y, SourceLocation loc)
+    {
+        if (!x.Type.IsArithmetic || !y.Type.IsArithmetic)
+        {
+            Error(loc, $"non-floating-point arguments in call to function '{which}'");
+            return NewNum(0, loc);
+        }
+
+        if (_currentFn is null)
+        {
+            Error(loc, "initializer element is not constant");
+            return NewNum(0, loc);
+        }
+
+        CType ct = TypeRules.CommonType(x.Type, y.Type);
+        Obj tx = NewTemp(ct, loc);
+        Obj ty = NewTemp(ct, loc);
+        Node set = NewComma(NewAssignRaw(VarNode(tx, loc), x, loc), NewAssignRaw(VarNode(ty, loc), y, loc), loc);
+        Node X() => VarNode(tx, loc);
+        Node Y() => VarNode(ty, loc);
+        Node r = which switch
+        {
+            "__builtin_isgreater" => NewCompare(NodeKind.Lt, Y(), X(), loc, ">"),
+            "__builtin_isgreaterequal" => NewCompare(NodeKind.Le, Y(), X(), loc, ">="),
+            "__builtin_isless" => NewCompare(NodeKind.Lt, X(), Y(), loc, "<"),
+            "__builtin_islessequal" => NewCompare(NodeKind.Le, X(), Y(), loc, "<="),
+            "__builtin_islessgreater" => NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Lt, X(), Y(), loc, "<"), NewCompare(NodeKind.Lt, Y(), X(), loc, ">"), loc),
+            _ => NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Ne, X(), X(), loc, "!="), NewCompare(NodeKind.Ne, Y(), Y(), loc, "!="), loc),
+        };
+        return NewComma(set, r, loc);
+    }
+
+    // fpclassify(nan, inf, normal, subnormal, zero, x)
+    private Node FpClassify(Node[] cls, Node x, SourceLocation loc)
+    {
+        if (!x.Type.IsArithmetic || _currentFn is null)
+        {
+            Error(loc, "invalid argument to '__builtin_fpclassify'");
+            return NewNum(0, loc);
+        }
+
+        CType ft = x.Type.Kind == TypeKind.Float ? CType.Float : CType.Double;
+        Obj tmp = NewTemp(ft, loc);
+        Node set = NewAssignRaw(VarNode(tmp, loc), x, loc);
+        Node V() => VarNode(tmp, loc);
+        double min = ft.Kind == TypeKind.Float ? 1.17549435e-38 : 2.2250738585072014e-308;
+        Node isNan = NewCompare(NodeKind.Ne, V(), V(), loc, "!=");
+        Node isInf = NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Eq, V(), NewFloat(double.PositiveInfinity, ft, loc), loc, "=="),
+            NewCompare(NodeKind.Eq, V(), NewFloat(double.NegativeInfinity, ft, loc), loc, "=="), loc);
+        Node isZero = NewCompare(NodeKind.Eq, V(), NewFloat(0, ft, loc), loc, "==");
+        Node isSub = NewLogical(NodeKind.LogAnd, NewCompare(NodeKind.Lt, V(), NewFloat(min, ft, loc), loc, "<"),
+            NewCompare(NodeKind.Lt, NewFloat(-min, ft, loc), V(), loc, ">"), loc);
+        Node r = MakeConditional(isNan, cls[0], MakeConditional(isInf, cls[1], MakeConditional(isZero, cls[4],
+            MakeConditional(isSub, cls[3], cls[2], loc), loc), loc), loc);
+        return NewComma(set, r, loc);
     }
 
     // generic-selection = "(" assign ("," generic-assoc)* ")"
