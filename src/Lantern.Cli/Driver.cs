@@ -155,6 +155,13 @@ internal static class Driver
     /// <summary>Prints <c>lantern: internal ... error: message</c> and "please report"; the stack trace only with LANTERN_DEBUG=1.</summary>
     public static int ReportInternalError(Exception e, string what)
     {
+        Terminal.WriteError(FormatInternalError(e, what, Terminal.Debug));
+        return LanternCommand.ExitInternalError;
+    }
+
+    /// <summary>The text of an internal-error report: one line, then either the exception or "please report".</summary>
+    internal static string FormatInternalError(Exception e, string what, bool debug)
+    {
         if (e is AggregateException { InnerExceptions.Count: 1 } aggregate)
         {
             e = aggregate.InnerExceptions[0];
@@ -165,7 +172,7 @@ internal static class Driver
         string firstLine = newline < 0 ? message : message[..newline].TrimEnd();
         var sb = new StringBuilder();
         sb.Append("lantern: ").Append(what).Append(": ").Append(firstLine).Append(" (").Append(e.GetType().Name).Append(")\n");
-        if (Terminal.Debug)
+        if (debug)
         {
             sb.Append(e).Append('\n');
         }
@@ -174,8 +181,7 @@ internal static class Driver
             sb.Append("lantern: please report this bug with the program that triggers it; set LANTERN_DEBUG=1 for details\n");
         }
 
-        Terminal.WriteError(sb.ToString());
-        return LanternCommand.ExitInternalError;
+        return sb.ToString();
     }
 
     /// <summary>Reports an unreadable input like a C compiler: <c>lantern: error: cannot open 'x.c': No such file or directory</c>.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Lantern.C.Ir;
 using Lantern.C.Runtime;
