@@ -463,6 +463,13 @@ public sealed unsafe partial class Interpreter
             return;
         }
 
+        if (Environment.CurrentManagedThreadId != it._threadId)
+        {
+            it.Fatal("an interpreted function was called on another thread (threads are not supported by the interpreter)", 134);
+            NativeExit(134, immediate: true);
+            return;
+        }
+
         Exception? pending;
         try
         {

@@ -205,7 +205,8 @@ internal sealed partial class Parser
         return Cast(NewNum(0, e.Loc), to.IsScalar ? to : CType.Int);
     }
 
-    private static bool IsCharLike(CType a, CType b) => a.Kind == TypeKind.Char && b.Kind == TypeKind.Char;
+    /// <summary>Pointer targets that differ only in signedness (gcc warns only with -Wpointer-sign).</summary>
+    private static bool IsCharLike(CType a, CType b) => a.IsInteger && b.IsInteger && a.Size == b.Size && (a.Kind == b.Kind || a.Kind == TypeKind.Enum || b.Kind == TypeKind.Enum || (a.Kind is TypeKind.Long or TypeKind.LongLong && b.Kind is TypeKind.Long or TypeKind.LongLong));
 
     private static string WhatTo(string context, int argIndex, string? fnName) => context switch
     {

@@ -54,8 +54,11 @@ public sealed class ElfFile
     public static ElfFile Parse(byte[] bytes)
     {
         var file = new ElfFile(bytes);
-        file.ParseHeaders();
-        return file;
+        return Malformed.Guard("ELF file", () =>
+        {
+            file.ParseHeaders();
+            return file;
+        });
     }
 
     /// <summary>The section called <paramref name="name"/>, or null.</summary>
@@ -92,7 +95,7 @@ public sealed class ElfFile
         }
 
         ElfSection? rela = Sections.FirstOrDefault(s => s.Type == ElfConst.ShtRela && s.Info == (uint)section.Index);
-        return rela is null ? data : ApplyRelocations(section, data.ToArray(), rela);
+        return rela is null ? data : Malformed.Guard(rela.Name, () => ApplyRelocations(section, data.ToArray(), rela));
     }
 
     private byte[] ApplyRelocations(ElfSection target, byte[] data, ElfSection rela)

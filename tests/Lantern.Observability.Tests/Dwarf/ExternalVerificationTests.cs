@@ -243,3 +243,73 @@ public class ExternalVerificationTests
     private static string Row(ulong address, ulong line, ulong column, ulong file, ulong discriminator, bool isStmt, bool prologueEnd, bool epilogueBegin, bool endSequence)
         => $"0x{address:x} {line}:{column} file={file} d={discriminator} stmt={isStmt} pe={prologueEnd} eb={epilogueBegin} end={endSequence}";
 }
+
+/// <summary>gdb reads the types, scopes and lines of the objects we write (its DWARF reader, not ours).</summary>
+public class GdbReadsOurDwarfTests
+{
+    [Fact]
+    public void Gdb_PrintsTypesScopesAndLinesOfTheSharedObject()
+    {
+        CompilationUnitInfo unit = SampleUnits.Rich(0x5555_0000_1000);
+        SharedObjectImage image = ElfWriter.WriteSharedObject(unit, f => new byte[f.Size], "librich.so");
+        using TempFile file = ToolRunner.WriteTemp(image.Bytes, ".so");
+        ulong walk = image.Addresses[unit.Functions[0]];
+
+        (int exit, string stdout, string stderr) = ToolRunner.Run("gdb", "gdb", "-nx", "-batch",
+            "-ex", "ptype struct node", "-ex", "ptype walk", "-ex", "info scope walk", "-ex", "ptype counter",
+            "-ex", "whatis table", "-ex", $"info line *0x{walk + 0x120:x}", "-ex", "ptype enum color", file.Path);
+
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain("Dwarf Error", stdout + stderr);
+        Assert.Contains("""
+            type = struct node {
+                int value;
+                struct node *next;
+                unsigned int flags : 3;
+                unsigned int mode : 5;
+            """.ReplaceLineEndings("\n"), stdout);
+        Assert.Contains("type = int (node_t *, int (*)(int, void *, ...))", stdout);
+        Assert.Contains("Symbol c is multi-location:", stdout);
+        Assert.Contains($"Range 0x{walk + 0x20:x}-0x{walk + 0x60:x}: a variable in $rbx", stdout);
+        Assert.Contains("type = volatile int", stdout);
+        Assert.Contains("type = int [10]", stdout);
+        Assert.Contains($"Line 30000 of \"/usr/include/rich.h\" starts at address 0x{walk + 0x120:x} <walk+288>", stdout);
+        Assert.Contains("type = enum color {RED, GREEN, BLUE = -7}", stdout);
+    }
+}
+
+/// <summary>A symfile batching 10,000 functions is written and read back in bounded time.</summary>
+public class ScaleTests
+{
+    [Fact]
+    public void TenThousandFunctions_WriteAndReadBackQuickly()
+    {
+        var unit = new CompilationUnitInfo("big.c", "/tmp", "Lantern", 0x1d);
+        FileId file = unit.AddFile("big.c");
+        TypeId intType = unit.Types.AddBase("int", BaseTypeEncoding.Signed, 4);
+        for (int i = 0; i < 10_000; i++)
+        {
+            var f = new CodeInfo($"fn{i}", 0x7f00_0000_0000UL + (ulong)i * 0x40, 0x30) { DeclFile = file, DeclLine = i * 3 + 1, ReturnType = intType };
+            f.AddParameter(new VariableInfo("x", intType, VariableLocation.FrameOffset(-20)));
+            f.AddLine(0, file, i * 3 + 1, 1);
+            f.AddLine(4, file, i * 3 + 2, 5, LineFlags.IsStatement | LineFlags.PrologueEnd);
+            f.AddLine(0x2e, file, i * 3 + 3, 1, LineFlags.IsStatement | LineFlags.EpilogueBegin);
+            f.AddCfi(Cfi.StandardFramePointer(0, 1, 0x2e));
+            unit.AddFunction(f);
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        byte[] symfile = ElfWriter.WriteSymfile(unit);
+        TimeSpan write = clock.Elapsed;
+        var data = DebugData.Load(ElfFile.Parse(symfile));
+        AddressInfo last = data.Lookup(0x7f00_0000_0000UL + 9_999 * 0x40 + 5)!;
+        TimeSpan read = clock.Elapsed - write;
+
+        Assert.Equal("fn9999", last.Function);
+        Assert.Equal(9_999 * 3 + 2, last.Position!.Line);
+        UnwindRow middle = data.Unwind(0x7f00_0000_0000UL + 5_000 * 0x40 + 8)!;
+        Assert.Equal(((ulong)X64Registers.Rbp, 16L), (middle.CfaRegister, middle.CfaOffset));
+        Assert.True(write < TimeSpan.FromSeconds(5), $"writing took {write}");
+        Assert.True(read < TimeSpan.FromSeconds(10), $"reading took {read}");
+    }
+}

@@ -91,16 +91,18 @@ public sealed class CallFrameInfo
     public bool IsEhFrame { get; }
 
     /// <summary>Parses .debug_frame (DWARF 5, 6.4).</summary>
-    public static CallFrameInfo ParseDebugFrame(ReadOnlySpan<byte> data) => Parse(data, 0, isEhFrame: false);
+    public static CallFrameInfo ParseDebugFrame(ReadOnlyMemory<byte> data) => Malformed.Guard(".debug_frame", () => Parse(data.Span, 0, isEhFrame: false));
 
     /// <summary>Parses .eh_frame loaded at <paramref name="sectionAddress"/> (LSB "Exception Frames").</summary>
-    public static CallFrameInfo ParseEhFrame(ReadOnlySpan<byte> data, ulong sectionAddress) => Parse(data, sectionAddress, isEhFrame: true);
+    public static CallFrameInfo ParseEhFrame(ReadOnlyMemory<byte> data, ulong sectionAddress) => Malformed.Guard(".eh_frame", () => Parse(data.Span, sectionAddress, isEhFrame: true));
 
     /// <summary>The FDE covering <paramref name="pc"/>, or null.</summary>
     public FrameDescriptionEntry? FindFde(ulong pc) => Fdes.FirstOrDefault(f => f.Contains(pc));
 
     /// <summary>The unwind rules in effect at <paramref name="pc"/>, or null if no FDE covers it.</summary>
-    public UnwindRow? Evaluate(ulong pc)
+    public UnwindRow? Evaluate(ulong pc) => Malformed.Guard("call frame information", () => EvaluateAt(pc));
+
+    private UnwindRow? EvaluateAt(ulong pc)
     {
         FrameDescriptionEntry? fde = FindFde(pc);
         if (fde is null)

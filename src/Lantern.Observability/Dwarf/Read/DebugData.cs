@@ -22,14 +22,15 @@ public sealed class DebugData
 {
     private readonly Dictionary<ulong, LineTable> _lineTables = new();
     private List<(ulong Start, ulong End, LineTableRow Row, LineTable Table)>? _lineIndex;
+    private List<(ulong Start, ulong End, DwarfDie Die)>? _functionIndex;
 
     private DebugData(DwarfSectionSet sections, ElfFile? elf)
     {
         Sections = sections;
         Elf = elf;
         Info = DebugInfo.Parse(sections);
-        DebugFrame = sections.DebugFrame.IsEmpty ? null : CallFrameInfo.ParseDebugFrame(sections.DebugFrame.Span);
-        EhFrame = sections.EhFrame.IsEmpty ? null : CallFrameInfo.ParseEhFrame(sections.EhFrame.Span, sections.EhFrameAddress);
+        DebugFrame = sections.DebugFrame.IsEmpty ? null : CallFrameInfo.ParseDebugFrame(sections.DebugFrame);
+        EhFrame = sections.EhFrame.IsEmpty ? null : CallFrameInfo.ParseEhFrame(sections.EhFrame, sections.EhFrameAddress);
     }
 
     public DwarfSectionSet Sections { get; }
@@ -62,7 +63,9 @@ public sealed class DebugData
     }
 
     /// <summary>The address ranges of a DIE: low_pc/high_pc or DW_AT_ranges (DWARF 5 rnglists or DWARF 4 ranges).</summary>
-    public IReadOnlyList<(ulong Low, ulong High)> GetRanges(DwarfDie die)
+    public IReadOnlyList<(ulong Low, ulong High)> GetRanges(DwarfDie die) => Malformed.Guard("range list", () => ReadRanges(die));
+
+    private IReadOnlyList<(ulong Low, ulong High)> ReadRanges(DwarfDie die)
     {
         if (die.PcRange is (ulong low, ulong high))
         {
@@ -104,7 +107,7 @@ public sealed class DebugData
 
     /// <summary>Reads a DWARF 5 location list (DW_AT_location of form sec_offset or loclistx).</summary>
     public IReadOnlyList<ListEntry> GetLocationList(DwarfUnit unit, ulong offset)
-        => ReadList(Sections.DebugLoclists.Span, offset, unit, unit.Root.GetUnsigned(DwAt.LowPc) ?? 0, isLocationList: true);
+        => Malformed.Guard("location list", () => ReadList(Sections.DebugLoclists.Span, offset, unit, unit.Root.GetUnsigned(DwAt.LowPc) ?? 0, isLocationList: true));
 
     private List<ListEntry> ReadList(ReadOnlySpan<byte> data, ulong offset, DwarfUnit unit, ulong baseAddress, bool isLocationList)
     {
@@ -212,24 +215,31 @@ public sealed class DebugData
         }
     }
 
-    /// <summary>The subprogram whose ranges contain <paramref name="pc"/>, or null.</summary>
+    /// <summary>The subprogram whose ranges contain <paramref name="pc"/>, or null (binary search over all ranges).</summary>
     public DwarfDie? FindFunction(ulong pc)
     {
-        foreach (DwarfDie function in Functions())
+        if (_functionIndex is null)
         {
-            foreach ((ulong low, ulong high) in GetRanges(function))
+            _functionIndex = new();
+            foreach (DwarfDie function in Functions())
             {
-                if (pc >= low && pc < high)
+                foreach ((ulong low, ulong high) in GetRanges(function))
                 {
-                    return function;
+                    if (high > low)
+                    {
+                        _functionIndex.Add((low, high, function));
+                    }
                 }
             }
+
+            _functionIndex.Sort((a, b) => a.Start.CompareTo(b.Start));
         }
 
-        return null;
+        int i = LastStartingAtOrBefore(_functionIndex, pc, e => e.Start);
+        return i >= 0 && pc < _functionIndex[i].End ? _functionIndex[i].Die : null;
     }
 
-    /// <summary>The line table row covering <paramref name="pc"/>, or null.</summary>
+    /// <summary>The line table row covering <paramref name="pc"/>, or null (binary search over all rows).</summary>
     public SourcePosition? FindLine(ulong pc)
     {
         if (_lineIndex is null)
@@ -251,17 +261,39 @@ public sealed class DebugData
                     }
                 }
             }
+
+            _lineIndex.Sort((a, b) => a.Start.CompareTo(b.Start));
         }
 
-        foreach ((ulong start, ulong end, LineTableRow row, LineTable table) in _lineIndex)
+        int index = LastStartingAtOrBefore(_lineIndex, pc, e => e.Start);
+        if (index < 0 || pc >= _lineIndex[index].End)
         {
-            if (pc >= start && pc < end)
+            return null;
+        }
+
+        (_, _, LineTableRow row, LineTable found) = _lineIndex[index];
+        return new SourcePosition(found.GetFullPath(row.File), (int)row.Line, (int)row.Column, row.Address);
+    }
+
+    /// <summary>The index of the last element whose start is at or before <paramref name="pc"/>, or -1.</summary>
+    private static int LastStartingAtOrBefore<T>(List<T> sorted, ulong pc, Func<T, ulong> start)
+    {
+        int low = 0, high = sorted.Count - 1, found = -1;
+        while (low <= high)
+        {
+            int mid = low + ((high - low) / 2);
+            if (start(sorted[mid]) <= pc)
             {
-                return new SourcePosition(table.GetFullPath(row.File), (int)row.Line, (int)row.Column, row.Address);
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
             }
         }
 
-        return null;
+        return found;
     }
 
     /// <summary>Address → function name and source position (falling back to ELF symbols for the name).</summary>

@@ -137,8 +137,11 @@ public sealed class DebugInfo
     public static DebugInfo Parse(DwarfSectionSet sections)
     {
         var info = new DebugInfo(sections);
-        info.ParseUnits();
-        return info;
+        return Malformed.Guard(".debug_info", () =>
+        {
+            info.ParseUnits();
+            return info;
+        });
     }
 
     private sealed record Abbrev(ushort Tag, bool HasChildren, (ushort At, byte Form, long Implicit)[] Specs);

@@ -68,6 +68,9 @@ public sealed class LineTable
     /// <param name="compName">The unit's DW_AT_name (not used by the format; kept for symmetry with DWARF 5 file 0).</param>
     /// <exception cref="FormatException">Malformed program.</exception>
     public static LineTable Parse(DwarfSectionSet sections, ulong offset, string? compDir = null, string? compName = null)
+        => Malformed.Guard(".debug_line", () => ParseProgram(sections, offset, compDir));
+
+    private static LineTable ParseProgram(DwarfSectionSet sections, ulong offset, string? compDir)
     {
         ReadOnlySpan<byte> data = sections.DebugLine.Span;
         var r = new ByteReader(data, checked((int)offset));
