@@ -162,6 +162,7 @@ internal sealed partial class Lowerer
 
     private int Gen(Node n)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (n.Kind)
         {
             case NodeKind.NullExpr:

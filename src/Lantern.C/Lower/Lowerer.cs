@@ -47,7 +47,14 @@ internal sealed partial class Lowerer
             {
                 if (g.Body is not null)
                 {
-                    LowerFunction(g);
+                    try
+                    {
+                        LowerFunction(g);
+                    }
+                    catch (InsufficientExecutionStackException)
+                    {
+                        _diag.Error(g.Loc, $"function '{g.Name}' is too deeply nested");
+                    }
                 }
             }
             else if (!g.IsExtern || g.IsDefinition)
@@ -518,6 +525,7 @@ internal sealed partial class Lowerer
 
     private void LowerStmt(Node n)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (n.Kind)
         {
             case NodeKind.ExprStmt:

@@ -628,6 +628,7 @@ internal sealed partial class Parser
     // assign-op = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "<<=" | ">>="
     private Node Assign()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Node lhs = Conditional();
         Token t = Tok;
         if (t.Kind != TokenKind.Punct)
@@ -980,6 +981,7 @@ internal sealed partial class Parser
     //       | postfix
     private Node Unary()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Token t = Tok;
         if (t.Kind == TokenKind.Punct)
         {

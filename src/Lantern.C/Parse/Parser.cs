@@ -354,8 +354,13 @@ internal sealed partial class Parser
             {
                 ExternalDeclaration();
             }
-            catch (ParseErrorException)
+            catch (Exception e) when (e is ParseErrorException or InsufficientExecutionStackException)
             {
+                if (e is InsufficientExecutionStackException)
+                {
+                    Error(_tokens[start].Location, "declaration too deeply nested");
+                }
+
                 while (_scopes.Count > 1)
                 {
                     LeaveScope();
@@ -1548,6 +1553,7 @@ internal sealed partial class Parser
     // declarator = pointers ("(" ident ")" | "(" declarator ")" | ident) type-suffix
     private CType Declarator(CType ty, out Token? name)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         ty = Pointers(ty);
         SkipAttributes();
         if (IsNestedDeclarator())
