@@ -1475,7 +1475,9 @@ internal sealed partial class Parser
                 Expect("(");
                 Assign();
                 Expect(")");
-                return NewFloat(double.NaN, t.Text == "__builtin_nanf" ? CType.Float : t.Text == "__builtin_nanl" ? CType.LongDouble : CType.Double, loc);
+                // A positive quiet NaN, as gcc's (.NET's double.NaN has the sign bit set).
+                return NewFloat(BitConverter.Int64BitsToDouble(0x7FF8000000000000),
+                    t.Text == "__builtin_nanf" ? CType.Float : t.Text == "__builtin_nanl" ? CType.LongDouble : CType.Double, loc);
             case "__builtin_isnan":
             case "__builtin_isinf":
             case "__builtin_isfinite":

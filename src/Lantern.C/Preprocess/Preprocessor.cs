@@ -54,6 +54,7 @@ public sealed class Preprocessor
     private string _baseFile = "";
     private int _counter;
     private bool _inIfExpression;
+    private int _directiveCount;
 
     public Preprocessor(PreprocessorOptions options, DiagnosticBag diagnostics)
     {
@@ -498,9 +499,11 @@ public sealed class Preprocessor
             return true;
         }
 
-        // A function-like macro name not followed by '(' is not an invocation.
+        // A function-like macro name not followed by '(' is not an invocation; as in gcc, neither is one
+        // separated from its '(' by a directive.
+        int directivesBefore = _directiveCount;
         Token next = Next();
-        if (!(next.Kind == TokenKind.Punct && next.Text == "("))
+        if (!(next.Kind == TokenKind.Punct && next.Text == "(") || _directiveCount != directivesBefore)
         {
             PushBack(next);
             return false;
@@ -1139,6 +1142,7 @@ public sealed class Preprocessor
     /// <summary>Runs the directive whose '#' was just read from <paramref name="f"/>.</summary>
     private void Directive(Frame f, Token hash)
     {
+        _directiveCount++;
         List<Token> toks = f.Tokens;
         int end = LineEnd(toks, f.Pos);
         if (f.Pos == end)
