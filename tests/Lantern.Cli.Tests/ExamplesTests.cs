@@ -3,31 +3,43 @@ using Lantern.Observability;
 namespace Lantern.Cli.Tests;
 
 /// <summary>
-/// Every program in examples/ runs under <c>lantern run</c> with the same output and exit status as the same
-/// source compiled by gcc.
+/// Every program in examples/ runs under <c>lantern run</c> (the JIT) and <c>lantern run --interp</c> with the
+/// same output and exit status as the same source compiled by gcc.
 /// </summary>
 public sealed class ExamplesTests
 {
-    public static TheoryData<string, string[], string?> Cases()
+    public static TheoryData<string, string[], string?, bool> Cases()
+    {
+        var cases = new TheoryData<string, string[], string?, bool>();
+        foreach ((string example, string[] args, string? stdin) in Programs())
+        {
+            cases.Add(example, args, stdin, false);
+            cases.Add(example, args, stdin, true);
+        }
+
+        return cases;
+    }
+
+    private static List<(string Example, string[] Args, string? Stdin)> Programs()
     {
         string readme = "the quick brown fox jumps over the lazy dog. The dog's day: the end.\nA fox, a dog!\n";
-        return new TheoryData<string, string[], string?>
+        return new List<(string, string[], string?)>
         {
-            { "hello.c", Array.Empty<string>(), null },
-            { "wordfreq.c", new[] { "4" }, readme },
-            { "wordfreq.c", Array.Empty<string>(), "" },
-            { "matrix.c", Array.Empty<string>(), null },
-            { "matrix.c", new[] { "30" }, null },
-            { "matrix.c", new[] { "0" }, null },
-            { "sortlist.c", Array.Empty<string>(), null },
-            { "sortlist.c", new[] { "1000", "42" }, null },
-            { "queens.c", new[] { "6" }, null },
+            ("hello.c", Array.Empty<string>(), null),
+            ("wordfreq.c", new[] { "4" }, readme),
+            ("wordfreq.c", Array.Empty<string>(), ""),
+            ("matrix.c", Array.Empty<string>(), null),
+            ("matrix.c", new[] { "30" }, null),
+            ("matrix.c", new[] { "0" }, null),
+            ("sortlist.c", Array.Empty<string>(), null),
+            ("sortlist.c", new[] { "1000", "42" }, null),
+            ("queens.c", new[] { "6" }, null),
         };
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Example_MatchesGcc(string example, string[] args, string? stdin)
+    public void Example_MatchesGcc(string example, string[] args, string? stdin, bool interpret)
     {
         string source = Path.Combine(LanternProcess.RepositoryRoot, "examples", example);
         using TempDirectory dir = TempDirectory.Create("lantern-example-");
@@ -36,7 +48,7 @@ public sealed class ExamplesTests
         Assert.True(gcc.ExitCode == 0, gcc.ToString());
         ProcessResult expected = LanternProcess.RunProcess(binary, args, stdin);
 
-        ProcessResult actual = LanternProcess.Run(new[] { "run", "examples/" + example }.Concat(args), stdin);
+        ProcessResult actual = LanternProcess.Run((interpret ? new[] { "run", "--interp" } : new[] { "run" }).Append("examples/" + example).Concat(args), stdin);
 
         Assert.True(expected.ExitCode == actual.ExitCode, $"gcc: {expected}\nlantern: {actual}");
         Assert.Equal(expected.Stdout, actual.Stdout);
@@ -46,7 +58,7 @@ public sealed class ExamplesTests
     [Fact]
     public void EveryExampleIsCovered()
     {
-        var covered = Cases().Select(row => (string)row[0]).ToHashSet();
+        var covered = Programs().Select(p => p.Example).ToHashSet();
         string[] examples = Directory.GetFiles(Path.Combine(LanternProcess.RepositoryRoot, "examples"), "*.c")
             .Select(Path.GetFileName).ToArray()!;
 

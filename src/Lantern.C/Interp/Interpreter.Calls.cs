@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Lantern.C.Ir;
 using Lantern.C.Runtime;
@@ -458,6 +459,13 @@ public sealed unsafe partial class Interpreter
         if (it is null)
         {
             Console.Error.WriteLine("lantern: an interpreted function was called after the program ended");
+            NativeExit(134, immediate: true);
+            return;
+        }
+
+        if (Environment.CurrentManagedThreadId != it._threadId)
+        {
+            it.Fatal("an interpreted function was called on another thread (threads are not supported by the interpreter)", 134);
             NativeExit(134, immediate: true);
             return;
         }

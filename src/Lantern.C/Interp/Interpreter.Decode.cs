@@ -434,15 +434,24 @@ public sealed unsafe partial class Interpreter
                         throw new InvalidOperationException($"interpreter: unknown opcode {i.Op}");
                 }
 
-                if (d.Op == DOp.Mov && d.A >= 0 && d.A < nv && useCount[d.A] == 1 && defCount[d.A] == 1
-                    && code.Count > blockFirst && code[^1].D == d.A && code[^1].Op is not (DOp.Call or DOp.Setjmp or DOp.VaArg))
+                if (d.Op == DOp.Mov && d.A >= 0 && d.A < nv && useCount[d.A] == 1 && defCount[d.A] == 1)
                 {
-                    // Retarget the producer of a single-use value instead of copying it (sext of a canonical value is a copy).
-                    DInstr prev = code[^1];
-                    prev.D = d.D;
-                    code[^1] = prev;
-                    removable[^1] = -1;
-                    continue;
+                    // Retarget the producer of a single-use value instead of copying it (sext of a canonical value
+                    // is a copy), looking past constant definitions that are about to disappear.
+                    int p = code.Count - 1;
+                    while (p >= blockFirst && removable[p] >= 0 && folded[removable[p]] == useCount[removable[p]] && defCount[removable[p]] == 1)
+                    {
+                        p--;
+                    }
+
+                    if (p >= blockFirst && code[p].D == d.A && code[p].Op is not (DOp.Call or DOp.Setjmp or DOp.VaArg))
+                    {
+                        DInstr prev = code[p];
+                        prev.D = d.D;
+                        code[p] = prev;
+                        removable[p] = -1;
+                        continue;
+                    }
                 }
 
                 removable.Add(i.Op is Opcode.Const or Opcode.SlotAddr or Opcode.SymAddr ? i.Dest : -1);
@@ -477,8 +486,26 @@ public sealed unsafe partial class Interpreter
         code = kept;
         locs = keptLocs;
 
-        // Resolve block ids to instruction indices.
+        // Resolve block ids to instruction indices, threading jumps to jumps.
         var arr = code.ToArray();
+        int Thread(int target)
+        {
+            for (int hops = 0; hops < 8 && arr[target].Op == DOp.Jump; hops++)
+            {
+                target = blockStart[arr[target].T1];
+            }
+
+            return target;
+        }
+
+        for (int b = 0; b < blockStart.Length; b++)
+        {
+            if (blockStart[b] < arr.Length)
+            {
+                blockStart[b] = Thread(blockStart[b]);
+            }
+        }
+
         for (int k = 0; k < arr.Length; k++)
         {
             ref DInstr d = ref arr[k];
@@ -591,5 +618,26 @@ public sealed unsafe partial class Interpreter
         }
 
         return site;
+    }
+}
+
+public sealed unsafe partial class Interpreter
+{
+    /// <summary>The decoded form of function <paramref name="name"/>, one instruction a line (for debugging the interpreter).</summary>
+    public string DumpDecoded(string name)
+    {
+        if (!Load() || !_functionsByName.TryGetValue(name, out DFunc? f))
+        {
+            return "";
+        }
+
+        var sb = new System.Text.StringBuilder();
+        for (int k = 0; k < f.CodeLength; k++)
+        {
+            DInstr d = f.Code[k];
+            sb.Append($"{k,4}: {d.Op,-14} d={d.D} a={d.A} b={d.B} imm={d.Imm} t={d.T1},{d.T2} sh={d.Sh}\n");
+        }
+
+        return sb.ToString();
     }
 }

@@ -45,6 +45,7 @@ public sealed unsafe partial class Interpreter
 
     private readonly List<long> _atexit = new();
     private long _fflush;
+    private int _threadId;
 
     public Interpreter(IrModule module)
     {
@@ -113,6 +114,7 @@ public sealed unsafe partial class Interpreter
 
         Interpreter? previous = s_active;
         s_active = this;
+        _threadId = Environment.CurrentManagedThreadId;
         try
         {
             ResetStacks();

@@ -130,7 +130,7 @@ public sealed class Lexer
     {
         string src = _src;
         int n = src.Length;
-        var tokens = new List<Token>(n / 6 + 16);
+        var tokens = new List<Token>(n / 4 + 16);
         int p = n > 0 && src[0] == '\uFEFF' ? 1 : 0; // byte order mark
         int line = 1;
         int lineStart = p;

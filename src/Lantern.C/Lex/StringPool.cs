@@ -6,7 +6,7 @@ namespace Lantern.C.Lex;
 /// </summary>
 public sealed class StringPool
 {
-    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _strings = new(4096, StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
     // Keywords and common names are seeded with string literals, which the runtime interns: a parser comparing

@@ -47,7 +47,14 @@ internal sealed partial class Lowerer
             {
                 if (g.Body is not null)
                 {
-                    LowerFunction(g);
+                    try
+                    {
+                        LowerFunction(g);
+                    }
+                    catch (InsufficientExecutionStackException)
+                    {
+                        _diag.Error(g.Loc, $"function '{g.Name}' is too deeply nested");
+                    }
                 }
             }
             else if (!g.IsExtern || g.IsDefinition)
@@ -128,7 +135,7 @@ internal sealed partial class Lowerer
             return new IrParamType(IrType.I64, TypeRules.Classify(t));
         }
 
-        return new IrParamType(TypeRules.ToIr(t.Kind == TypeKind.Array || t.Kind == TypeKind.Function ? CType.PointerTo(t) : t));
+        return new IrParamType(TypeRules.ToIr(t));
     }
 
     private IrSignature SigOf(CType ft)
@@ -294,10 +301,40 @@ internal sealed partial class Lowerer
         return v.PtrSlot;
     }
 
+    // SlotAddr results are reused within a block (a vreg defined earlier in the same block is valid there).
+    private int[] _slotAddrGen = new int[64];
+    private int[] _slotAddrVReg = new int[64];
+    private int _slotAddrGeneration;
+    private IrBlock? _slotAddrBlock;
+
     private int SlotAddr(int slot)
     {
+        if (_cur.Instrs.Count > 0 && _cur.Instrs[^1].IsTerminator)
+        {
+            _cur = _fn.NewBlock("dead");
+        }
+
+        if (!ReferenceEquals(_slotAddrBlock, _cur))
+        {
+            _slotAddrBlock = _cur;
+            _slotAddrGeneration++;
+        }
+
+        if (slot >= _slotAddrGen.Length)
+        {
+            Array.Resize(ref _slotAddrGen, Math.Max(slot + 1, _slotAddrGen.Length * 2));
+            Array.Resize(ref _slotAddrVReg, _slotAddrGen.Length);
+        }
+
+        if (_slotAddrGen[slot] == _slotAddrGeneration)
+        {
+            return _slotAddrVReg[slot];
+        }
+
         int d = NewV(IrType.I64);
         Emit(Opcode.SlotAddr, IrType.I64, d).Imm = slot;
+        _slotAddrGen[slot] = _slotAddrGeneration;
+        _slotAddrVReg[slot] = d;
         return d;
     }
 
@@ -345,6 +382,8 @@ internal sealed partial class Lowerer
         _fn.CallsSetjmp = fn.CallsSetjmp;
         _labelBlocks = new Dictionary<string, IrBlock>();
         _cur = _fn.NewBlock("entry");
+        _slotAddrGeneration++;
+        _slotAddrBlock = null;
         var scope0 = new IrScope { Id = 0, Parent = -1, Start = fn.Body!.Loc, End = fn.EndLoc };
         _fn.Scopes.Add(scope0);
         _scopeId = 0;
@@ -486,6 +525,7 @@ internal sealed partial class Lowerer
 
     private void LowerStmt(Node n)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (n.Kind)
         {
             case NodeKind.ExprStmt:

@@ -64,6 +64,10 @@ public enum NodeKind : byte
 }
 
 /// <summary>An AST node; expressions carry their C type in <see cref="Type"/>.</summary>
+/// <remarks>
+/// Kept small (expressions are most nodes): fields used only by statements live in a lazily created
+/// <see cref="StmtFields"/> object behind properties.
+/// </remarks>
 public sealed class Node
 {
     public Node(NodeKind kind, SourceLocation loc)
@@ -79,49 +83,88 @@ public sealed class Node
     public Node? Lhs;
     public Node? Rhs;
 
-    // if / for / while / do / ?:
-    public Node? Cond;
-    public Node? Then;
-    public Node? Els;
-    public Node? Init;
-    public Node? Inc;
+    /// <summary>Integer value (Num of integer type), or the bits of <see cref="FVal"/>.</summary>
+    public long Val;
+
+    public Obj? Var;
+    public Member? Member;
 
     /// <summary>Block statements, or call arguments.</summary>
     public List<Node>? Body;
 
-    /// <summary>Variables declared directly in a block (for scopes and debug info).</summary>
-    public List<Obj>? Locals;
+    private StmtFields? _s;
 
-    public Obj? Var;
-    public Member? Member;
-    public long Val;
-    public double FVal;
+    private StmtFields S => _s ??= new StmtFields();
+
+    /// <summary>Floating value of a Num of floating type.</summary>
+    public double FVal
+    {
+        get => BitConverter.Int64BitsToDouble(Val);
+        set => Val = BitConverter.DoubleToInt64Bits(value);
+    }
+
+    // if / for / while / do / ?:
+    public Node? Cond { get => _s?.Cond; set => S.Cond = value; }
+
+    public Node? Then { get => _s?.Then; set => S.Then = value; }
+
+    public Node? Els { get => _s?.Els; set => S.Els = value; }
+
+    public Node? Init { get => _s?.Init; set => S.Init = value; }
+
+    public Node? Inc { get => _s?.Inc; set => S.Inc = value; }
+
+    /// <summary>Variables declared directly in a block (for scopes and debug info).</summary>
+    public List<Obj>? Locals { get => _s?.Locals; set => S.Locals = value; }
 
     /// <summary>Goto/label name.</summary>
-    public string? Label;
+    public string? Label { get => _s?.Label; set => S.Label = value; }
 
     /// <summary>Function type of a call.</summary>
-    public CType? FuncType;
+    public CType? FuncType { get => _s?.FuncType; set => S.FuncType = value; }
 
     /// <summary>Switch: its case nodes and default.</summary>
-    public List<Node>? Cases;
-    public Node? DefaultCase;
+    public List<Node>? Cases { get => _s?.Cases; set => S.Cases = value; }
+
+    public Node? DefaultCase { get => _s?.DefaultCase; set => S.DefaultCase = value; }
 
     /// <summary>Case: last value of a range (equals Val for a single value).</summary>
-    public long CaseEnd;
+    public long CaseEnd { get => _s?.CaseEnd ?? 0; set => S.CaseEnd = value; }
 
     /// <summary>Break/continue: the loop or switch node.</summary>
-    public Node? Target;
+    public Node? Target { get => _s?.Target; set => S.Target = value; }
 
     /// <summary>End of a block (closing brace), for scope ranges.</summary>
-    public SourceLocation EndLoc;
+    public SourceLocation EndLoc { get => _s?.EndLoc ?? default; set => S.EndLoc = value; }
 
     /// <summary>Lowering scratch: block ids.</summary>
-    internal int BlockId = -1;
-    internal int BreakBlock = -1;
-    internal int ContinueBlock = -1;
+    internal int BlockId { get => _s?.BlockId ?? -1; set => S.BlockId = value; }
+
+    internal int BreakBlock { get => _s?.BreakBlock ?? -1; set => S.BreakBlock = value; }
+
+    internal int ContinueBlock { get => _s?.ContinueBlock ?? -1; set => S.ContinueBlock = value; }
 
     public override string ToString() => $"{Kind} : {Type}";
+
+    private sealed class StmtFields
+    {
+        public Node? Cond;
+        public Node? Then;
+        public Node? Els;
+        public Node? Init;
+        public Node? Inc;
+        public List<Obj>? Locals;
+        public string? Label;
+        public CType? FuncType;
+        public List<Node>? Cases;
+        public Node? DefaultCase;
+        public long CaseEnd;
+        public Node? Target;
+        public SourceLocation EndLoc;
+        public int BlockId = -1;
+        public int BreakBlock = -1;
+        public int ContinueBlock = -1;
+    }
 }
 
 /// <summary>A variable or function.</summary>

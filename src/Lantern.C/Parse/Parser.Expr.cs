@@ -64,16 +64,16 @@ internal sealed partial class Parser
 
     private static bool IsIntNum(Node n) => n.Kind == NodeKind.Num && !n.Type.IsFloating;
 
-    private static CType Decay(CType t)
+    private CType Decay(CType t)
     {
         if (t.Kind == TypeKind.Array)
         {
-            return CType.PointerTo(t.Base!);
+            return Ptr(t.Base!);
         }
 
         if (t.Kind == TypeKind.Function)
         {
-            return CType.PointerTo(t);
+            return Ptr(t);
         }
 
         return t;
@@ -205,7 +205,8 @@ internal sealed partial class Parser
         return Cast(NewNum(0, e.Loc), to.IsScalar ? to : CType.Int);
     }
 
-    private static bool IsCharLike(CType a, CType b) => a.Kind == TypeKind.Char && b.Kind == TypeKind.Char;
+    /// <summary>Pointer targets that differ only in signedness (gcc warns only with -Wpointer-sign).</summary>
+    private static bool IsCharLike(CType a, CType b) => a.IsInteger && b.IsInteger && a.Size == b.Size && (a.Kind == b.Kind || a.Kind == TypeKind.Enum || b.Kind == TypeKind.Enum || (a.Kind is TypeKind.Long or TypeKind.LongLong && b.Kind is TypeKind.Long or TypeKind.LongLong));
 
     private static string WhatTo(string context, int argIndex, string? fnName) => context switch
     {
@@ -627,6 +628,7 @@ internal sealed partial class Parser
     // assign-op = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "<<=" | ">>="
     private Node Assign()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Node lhs = Conditional();
         Token t = Tok;
         if (t.Kind != TokenKind.Punct)
@@ -689,7 +691,7 @@ internal sealed partial class Parser
         if (lhs.Kind == NodeKind.Member && lhs.Member!.IsBitField)
         {
             // tmp = &A.x's struct, tmp->x = tmp->x op B
-            Node baseAddr = NewUnaryRaw(NodeKind.Addr, lhs.Lhs!, CType.PointerTo(lhs.Lhs!.Type), loc);
+            Node baseAddr = NewUnaryRaw(NodeKind.Addr, lhs.Lhs!, Ptr(lhs.Lhs!.Type), loc);
             Obj tmp = NewTemp(baseAddr.Type, loc);
             Node set = NewAssignRaw(VarNode(tmp, loc), baseAddr, loc);
             Node Mem() => new Node(NodeKind.Member, loc)
@@ -702,7 +704,7 @@ internal sealed partial class Parser
         }
 
         {
-            CType pt = CType.PointerTo(lhs.Type);
+            CType pt = Ptr(lhs.Type);
             Obj tmp = NewTemp(pt, loc);
             Node set = NewAssignRaw(VarNode(tmp, loc), NewUnaryRaw(NodeKind.Addr, lhs, pt, loc), loc);
             Node Deref() => NewUnaryRaw(NodeKind.Deref, VarNode(tmp, loc), lhs.Type, loc);
@@ -979,6 +981,7 @@ internal sealed partial class Parser
     //       | postfix
     private Node Unary()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Token t = Tok;
         if (t.Kind == TokenKind.Punct)
         {
@@ -1082,7 +1085,7 @@ internal sealed partial class Parser
                     // labels-as-values
                     _pos++;
                     Token name = ExpectIdent();
-                    var n = new Node(NodeKind.LabelVal, t.Location) { Label = name.Text, Type = CType.PointerTo(CType.Void) };
+                    var n = new Node(NodeKind.LabelVal, t.Location) { Label = name.Text, Type = Ptr(CType.Void) };
                     _gotos?.Add(n);
                     return n;
                 }
@@ -1200,14 +1203,14 @@ internal sealed partial class Parser
 
         if (n.Kind == NodeKind.Var && n.Var!.IsFunction)
         {
-            return NewUnaryRaw(NodeKind.Addr, n, CType.PointerTo(n.Type), loc);
+            return NewUnaryRaw(NodeKind.Addr, n, Ptr(n.Type), loc);
         }
 
         if (!IsLvalue(n) && n.Kind != NodeKind.StmtExpr && !(n.Kind == NodeKind.Comma && n.Type.IsRecord) && !(n.Kind == NodeKind.Funcall && n.Type.IsRecord))
         {
             if (n.Kind == NodeKind.Deref || n.Type.Kind == TypeKind.Function)
             {
-                return NewUnaryRaw(NodeKind.Addr, n, CType.PointerTo(n.Type), loc);
+                return NewUnaryRaw(NodeKind.Addr, n, Ptr(n.Type), loc);
             }
 
             Error(loc, "lvalue required as unary '&' operand");
@@ -1217,10 +1220,10 @@ internal sealed partial class Parser
         // &*p is p
         if (n.Kind == NodeKind.Deref)
         {
-            return Cast(n.Lhs!, CType.PointerTo(n.Type));
+            return Cast(n.Lhs!, Ptr(n.Type));
         }
 
-        return NewUnaryRaw(NodeKind.Addr, n, CType.PointerTo(n.Type), loc);
+        return NewUnaryRaw(NodeKind.Addr, n, Ptr(n.Type), loc);
     }
 
     private Node Dereference(Node n, SourceLocation loc)
@@ -1396,8 +1399,8 @@ internal sealed partial class Parser
     }
 
     /// <summary>An int lvalue standing for an erroneous expression (avoids follow-on errors).</summary>
-    private static Node ErrorLvalue(SourceLocation loc) =>
-        NewUnaryRaw(NodeKind.Deref, new Node(NodeKind.Num, loc) { Type = CType.PointerTo(CType.Int) }, CType.Int, loc);
+    private Node ErrorLvalue(SourceLocation loc) =>
+        NewUnaryRaw(NodeKind.Deref, new Node(NodeKind.Num, loc) { Type = Ptr(CType.Int) }, CType.Int, loc);
 
     private static Node? FindMember(Node n, CType u, string name, SourceLocation loc)
     {

@@ -1290,7 +1290,7 @@ internal sealed partial class Parser
             Error(loc, "first argument to 'va_arg' not of type 'va_list'");
         }
 
-        return Cast(ap, CType.PointerTo(CType.Void));
+        return Cast(ap, Ptr(CType.Void));
     }
 
     /// <summary>Parses a builtin starting at the current identifier; returns null when it is not one.</summary>
@@ -1443,7 +1443,7 @@ internal sealed partial class Parser
                 }
 
                 Expect(")");
-                return Cast(a, CType.PointerTo(CType.Void));
+                return Cast(a, Ptr(CType.Void));
             }
 
             case "__builtin_unreachable":
@@ -1475,7 +1475,9 @@ internal sealed partial class Parser
                 Expect("(");
                 Assign();
                 Expect(")");
-                return NewFloat(double.NaN, t.Text == "__builtin_nanf" ? CType.Float : t.Text == "__builtin_nanl" ? CType.LongDouble : CType.Double, loc);
+                // A positive quiet NaN, as gcc's (.NET's double.NaN has the sign bit set).
+                return NewFloat(BitConverter.Int64BitsToDouble(0x7FF8000000000000),
+                    t.Text == "__builtin_nanf" ? CType.Float : t.Text == "__builtin_nanl" ? CType.LongDouble : CType.Double, loc);
             case "__builtin_isnan":
             case "__builtin_isinf":
             case "__builtin_isfinite":
@@ -1488,6 +1490,69 @@ internal sealed partial class Parser
                 Node x = BuiltinArg();
                 Expect(")");
                 return FloatClassify(t.Text, x, loc);
+            }
+
+            case "__builtin_isgreater":
+            case "__builtin_isgreaterequal":
+            case "__builtin_isless":
+            case "__builtin_islessequal":
+            case "__builtin_islessgreater":
+            case "__builtin_isunordered":
+            {
+                _pos++;
+                Expect("(");
+                Node x = BuiltinArg();
+                Expect(",");
+                Node y = BuiltinArg();
+                Expect(")");
+                return FloatCompare(t.Text, x, y, loc);
+            }
+
+            case "__builtin_fpclassify":
+            {
+                _pos++;
+                Expect("(");
+                var cls = new Node[5];
+                for (int i = 0; i < 5; i++)
+                {
+                    cls[i] = Cast(BuiltinArg(), CType.Int);
+                    Expect(",");
+                }
+
+                Node x = BuiltinArg();
+                Expect(")");
+                return FpClassify(cls, x, loc);
+            }
+
+            case "__builtin_bswap16":
+            case "__builtin_bswap32":
+            case "__builtin_bswap64":
+            case "__builtin_popcount":
+            case "__builtin_popcountl":
+            case "__builtin_popcountll":
+            case "__builtin_clz":
+            case "__builtin_clzl":
+            case "__builtin_clzll":
+            case "__builtin_ctz":
+            case "__builtin_ctzl":
+            case "__builtin_ctzll":
+            case "__builtin_ffs":
+            case "__builtin_ffsl":
+            case "__builtin_ffsll":
+            case "__builtin_parity":
+            case "__builtin_parityl":
+            case "__builtin_parityll":
+            {
+                if (_currentFn is null)
+                {
+                    break;
+                }
+
+                _pos++;
+                Expect("(");
+                Node x = BuiltinArg();
+                Expect(")");
+                return BitBuiltin(t.Text, x, loc);
             }
 
             case "__builtin_constant_p":
@@ -1535,7 +1600,7 @@ internal sealed partial class Parser
                 Expect("(");
                 Node n = Cast(BuiltinArg(), CType.ULong);
                 Expect(")");
-                return new Node(NodeKind.Alloca, loc) { Lhs = n, Type = CType.PointerTo(CType.Void) };
+                return new Node(NodeKind.Alloca, loc) { Lhs = n, Type = Ptr(CType.Void) };
             }
 
             case "_Generic":
@@ -1601,7 +1666,9 @@ internal sealed partial class Parser
                 result = NewCompare(NodeKind.Ne, V(), V(), loc, "!=");
                 break;
             case "__builtin_isinf":
-                result = NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Eq, V(), inf, loc, "=="), NewCompare(NodeKind.Eq, V(), ninf, loc, "=="), loc);
+                // like glibc's isinf(): -1 for -inf
+                result = MakeConditional(NewCompare(NodeKind.Eq, V(), inf, loc, "=="), NewNum(1, loc),
+                    MakeConditional(NewCompare(NodeKind.Eq, V(), ninf, loc, "=="), NewNum(-1, loc), NewNum(0, loc), loc), loc);
                 break;
             case "__builtin_isinf_sign":
                 result = MakeConditional(NewCompare(NodeKind.Eq, V(), inf, loc, "=="), NewNum(1, loc),
@@ -1625,13 +1692,164 @@ internal sealed partial class Parser
             {
                 // signbit: look at the sign bit of the representation
                 CType it = ft.Kind == TypeKind.Float ? CType.Int : CType.Long;
-                Node bits = NewUnaryRaw(NodeKind.Deref, Cast(NewUnaryRaw(NodeKind.Addr, V(), CType.PointerTo(ft), loc), CType.PointerTo(it)), it, loc);
+                Node bits = NewUnaryRaw(NodeKind.Deref, Cast(NewUnaryRaw(NodeKind.Addr, V(), Ptr(ft), loc), Ptr(it)), it, loc);
                 result = NewCompare(NodeKind.Lt, bits, NewNum(0, loc), loc, "<");
                 break;
             }
         }
 
         return NewComma(set, result, loc);
+    }
+
+    private Node FloatCompare(string which, Node x, Node y, SourceLocation loc)
+    {
+        if (!x.Type.IsArithmetic || !y.Type.IsArithmetic)
+        {
+            Error(loc, $"non-floating-point arguments in call to function '{which}'");
+            return NewNum(0, loc);
+        }
+
+        if (_currentFn is null)
+        {
+            Error(loc, "initializer element is not constant");
+            return NewNum(0, loc);
+        }
+
+        CType ct = TypeRules.CommonType(x.Type, y.Type);
+        Obj tx = NewTemp(ct, loc);
+        Obj ty = NewTemp(ct, loc);
+        Node set = NewComma(NewAssignRaw(VarNode(tx, loc), x, loc), NewAssignRaw(VarNode(ty, loc), y, loc), loc);
+        Node X() => VarNode(tx, loc);
+        Node Y() => VarNode(ty, loc);
+        Node r = which switch
+        {
+            "__builtin_isgreater" => NewCompare(NodeKind.Lt, Y(), X(), loc, ">"),
+            "__builtin_isgreaterequal" => NewCompare(NodeKind.Le, Y(), X(), loc, ">="),
+            "__builtin_isless" => NewCompare(NodeKind.Lt, X(), Y(), loc, "<"),
+            "__builtin_islessequal" => NewCompare(NodeKind.Le, X(), Y(), loc, "<="),
+            "__builtin_islessgreater" => NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Lt, X(), Y(), loc, "<"), NewCompare(NodeKind.Lt, Y(), X(), loc, ">"), loc),
+            _ => NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Ne, X(), X(), loc, "!="), NewCompare(NodeKind.Ne, Y(), Y(), loc, "!="), loc),
+        };
+        return NewComma(set, r, loc);
+    }
+
+    /// <summary>Bit-manipulation builtins as branch-free expressions over a temporary.</summary>
+    private Node BitBuiltin(string name, Node x, SourceLocation loc)
+    {
+        string op = name["__builtin_".Length..].TrimEnd('l');
+        bool wide = name.EndsWith('l');
+        CType ut = op switch
+        {
+            "bswap16" => CType.UShort,
+            "bswap32" => CType.UInt,
+            "bswap64" => CType.ULong,
+            _ => wide ? CType.ULong : CType.UInt,
+        };
+        if (!x.Type.IsInteger)
+        {
+            Error(loc, $"argument to '{name}' must be an integer");
+            return NewNum(0, loc);
+        }
+
+        Obj tmp = NewTemp(ut, loc);
+        Node set = NewAssignRaw(VarNode(tmp, loc), x, loc);
+        Node V() => VarNode(tmp, loc);
+        Node N(long v) => NewNumTyped(v, ut, loc);
+        Node And(Node a, Node b) => NewArith(NodeKind.BitAnd, a, b, loc);
+        Node Or(Node a, Node b) => NewArith(NodeKind.BitOr, a, b, loc);
+        Node Shr(Node a, int s) => NewShift(NodeKind.Shr, a, NewNum(s, loc), loc);
+        Node Shl(Node a, int s) => NewShift(NodeKind.Shl, a, NewNum(s, loc), loc);
+        Node Assign(Node value) => NewAssignRaw(V(), value, loc);
+        int bits = ut.Size * 8;
+        Node Popcount()
+        {
+            // v = v - ((v >> 1) & 0x55..); v = (v & 0x33..) + ((v >> 2) & 0x33..); v = (v + (v >> 4)) & 0x0f..; (v * 0x01..) >> (bits - 8)
+            long m1 = unchecked((long)0x5555555555555555UL), m2 = unchecked((long)0x3333333333333333UL), m4 = 0x0f0f0f0f0f0f0f0fL, h = 0x0101010101010101L;
+            Node e = Assign(NewSub(V(), And(Shr(V(), 1), N(m1)), loc));
+            e = NewComma(e, Assign(NewAdd(And(V(), N(m2)), And(Shr(V(), 2), N(m2)), loc)), loc);
+            e = NewComma(e, Assign(And(NewAdd(V(), Shr(V(), 4), loc), N(m4))), loc);
+            return NewComma(e, Cast(Shr(NewArith(NodeKind.Mul, V(), N(h), loc), bits - 8), CType.Int), loc);
+        }
+
+        Node result;
+        switch (op)
+        {
+            case "bswap16":
+                result = Cast(Or(Shl(V(), 8), Shr(V(), 8)), CType.UShort);
+                break;
+            case "bswap32":
+            case "bswap64":
+            {
+                Node acc = N(0);
+                for (int i = 0; i < bits / 8; i++)
+                {
+                    Node b = And(Shr(V(), i * 8), N(0xff));
+                    acc = Or(acc, Shl(b, bits - 8 - i * 8));
+                }
+
+                result = Cast(acc, ut);
+                break;
+            }
+
+            case "popcount":
+                result = Popcount();
+                break;
+            case "parity":
+                result = NewArith(NodeKind.BitAnd, Popcount(), NewNum(1, loc), loc);
+                break;
+            case "ctz":
+                // popcount((v & -v) - 1)
+                result = NewComma(Assign(NewSub(And(V(), NewSub(N(0), V(), loc)), N(1), loc)), Popcount(), loc);
+                break;
+            case "ffs":
+            {
+                Obj saved = NewTemp(ut, loc);
+                Node keep = NewAssignRaw(VarNode(saved, loc), V(), loc);
+                Node ctz = NewComma(Assign(NewSub(And(V(), NewSub(N(0), V(), loc)), N(1), loc)), Popcount(), loc);
+                result = NewComma(keep, MakeConditional(VarNode(saved, loc), NewAdd(ctz, NewNum(1, loc), loc), NewNum(0, loc), loc), loc);
+                break;
+            }
+
+            default:
+            {
+                // clz: smear the highest bit down, then bits - popcount
+                Node e = Assign(Or(V(), Shr(V(), 1)));
+                for (int s = 2; s < bits; s *= 2)
+                {
+                    e = NewComma(e, Assign(Or(V(), Shr(V(), s))), loc);
+                }
+
+                result = NewComma(e, NewSub(NewNum(bits, loc), Popcount(), loc), loc);
+                break;
+            }
+        }
+
+        return NewComma(set, result, loc);
+    }
+
+    // fpclassify(nan, inf, normal, subnormal, zero, x)
+    private Node FpClassify(Node[] cls, Node x, SourceLocation loc)
+    {
+        if (!x.Type.IsArithmetic || _currentFn is null)
+        {
+            Error(loc, "invalid argument to '__builtin_fpclassify'");
+            return NewNum(0, loc);
+        }
+
+        CType ft = x.Type.Kind == TypeKind.Float ? CType.Float : CType.Double;
+        Obj tmp = NewTemp(ft, loc);
+        Node set = NewAssignRaw(VarNode(tmp, loc), x, loc);
+        Node V() => VarNode(tmp, loc);
+        double min = ft.Kind == TypeKind.Float ? 1.17549435e-38 : 2.2250738585072014e-308;
+        Node isNan = NewCompare(NodeKind.Ne, V(), V(), loc, "!=");
+        Node isInf = NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Eq, V(), NewFloat(double.PositiveInfinity, ft, loc), loc, "=="),
+            NewCompare(NodeKind.Eq, V(), NewFloat(double.NegativeInfinity, ft, loc), loc, "=="), loc);
+        Node isZero = NewCompare(NodeKind.Eq, V(), NewFloat(0, ft, loc), loc, "==");
+        Node isSub = NewLogical(NodeKind.LogAnd, NewCompare(NodeKind.Lt, V(), NewFloat(min, ft, loc), loc, "<"),
+            NewCompare(NodeKind.Lt, NewFloat(-min, ft, loc), V(), loc, ">"), loc);
+        Node r = MakeConditional(isNan, cls[0], MakeConditional(isInf, cls[1], MakeConditional(isZero, cls[4],
+            MakeConditional(isSub, cls[3], cls[2], loc), loc), loc), loc);
+        return NewComma(set, r, loc);
     }
 
     // generic-selection = "(" assign ("," generic-assoc)* ")"

@@ -266,6 +266,7 @@ internal sealed partial class Parser
     //      | expr-stmt
     private Node Stmt()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Token t = Tok;
         SourceLocation loc = t.Location;
         if (t.Kind == TokenKind.Identifier)

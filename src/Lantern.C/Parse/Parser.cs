@@ -70,6 +70,20 @@ internal sealed partial class Parser
     private readonly Dictionary<CType, Obj> _vlaSize = new(ReferenceEqualityComparer.Instance);
 
     private int _uniqueId;
+
+    private readonly Dictionary<CType, CType> _pointerTypes = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The (shared) unqualified pointer type to <paramref name="t"/>.</summary>
+    private CType Ptr(CType t)
+    {
+        if (!_pointerTypes.TryGetValue(t, out CType? p))
+        {
+            p = CType.PointerTo(t);
+            _pointerTypes[t] = p;
+        }
+
+        return p;
+    }
     private string? _declName;
     private SourceLocation _declNameLoc;
 
@@ -340,8 +354,13 @@ internal sealed partial class Parser
             {
                 ExternalDeclaration();
             }
-            catch (ParseErrorException)
+            catch (Exception e) when (e is ParseErrorException or InsufficientExecutionStackException)
             {
+                if (e is InsufficientExecutionStackException)
+                {
+                    Error(_tokens[start].Location, "declaration too deeply nested");
+                }
+
                 while (_scopes.Count > 1)
                 {
                     LeaveScope();
@@ -1366,7 +1385,7 @@ internal sealed partial class Parser
                 if (mt.Kind == TypeKind.Function)
                 {
                     Error(loc.Location, $"field '{name}' declared as a function");
-                    mt = CType.PointerTo(mt);
+                    mt = Ptr(mt);
                 }
                 else if (IsIncompleteType(mt) && !(mt.Kind == TypeKind.Array && mt.ArrayLength < 0))
                 {
@@ -1493,7 +1512,7 @@ internal sealed partial class Parser
         SkipAttributes();
         while (Consume("*"))
         {
-            ty = CType.PointerTo(ty);
+            ty = Ptr(ty);
             TypeQualifiers q = TypeQualifiers.None;
             while (true)
             {
@@ -1534,6 +1553,7 @@ internal sealed partial class Parser
     // declarator = pointers ("(" ident ")" | "(" declarator ")" | ident) type-suffix
     private CType Declarator(CType ty, out Token? name)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         ty = Pointers(ty);
         SkipAttributes();
         if (IsNestedDeclarator())
@@ -1706,16 +1726,16 @@ internal sealed partial class Parser
     }
 
     /// <summary>Array and function parameters are adjusted to pointers (C11 6.7.6.3).</summary>
-    private static CType AdjustParamType(CType t)
+    private CType AdjustParamType(CType t)
     {
         if (t.Kind == TypeKind.Array)
         {
-            return CType.PointerTo(t.Base!);
+            return Ptr(t.Base!);
         }
 
         if (t.Kind == TypeKind.Function)
         {
-            return CType.PointerTo(t);
+            return Ptr(t);
         }
 
         return t;

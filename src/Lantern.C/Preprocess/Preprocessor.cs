@@ -54,6 +54,7 @@ public sealed class Preprocessor
     private string _baseFile = "";
     private int _counter;
     private bool _inIfExpression;
+    private int _directiveCount;
 
     public Preprocessor(PreprocessorOptions options, DiagnosticBag diagnostics)
     {
@@ -87,6 +88,9 @@ public sealed class Preprocessor
 
     /// <summary>Preprocesses source text given as a string (REPL, tests).</summary>
     public List<Token> PreprocessText(string name, string text) => Run(name, text, null);
+
+    /// <summary>The predefined object-like macros as "NAME VALUE" (besides __FILE__, __LINE__, __DATE__, ...).</summary>
+    public static IReadOnlyList<string> PredefinedMacros => s_predefined;
 
     /// <summary>True when a macro of this name is defined (after preprocessing: at the end of the translation unit).</summary>
     public bool IsDefined(string name) => _macros.ContainsKey(name);
@@ -495,9 +499,11 @@ public sealed class Preprocessor
             return true;
         }
 
-        // A function-like macro name not followed by '(' is not an invocation.
+        // A function-like macro name not followed by '(' is not an invocation; as in gcc, neither is one
+        // separated from its '(' by a directive.
+        int directivesBefore = _directiveCount;
         Token next = Next();
-        if (!(next.Kind == TokenKind.Punct && next.Text == "("))
+        if (!(next.Kind == TokenKind.Punct && next.Text == "(") || _directiveCount != directivesBefore)
         {
             PushBack(next);
             return false;
@@ -1092,9 +1098,14 @@ public sealed class Preprocessor
             return null;
         }
 
-        if (ReferenceEquals(a, b))
+        if (ReferenceEquals(a, b) || a.IsSubsetOf(b))
         {
             return a;
+        }
+
+        if (b.IsSubsetOf(a))
+        {
+            return b;
         }
 
         var r = new HashSet<string>(a, StringComparer.Ordinal);
@@ -1131,6 +1142,7 @@ public sealed class Preprocessor
     /// <summary>Runs the directive whose '#' was just read from <paramref name="f"/>.</summary>
     private void Directive(Frame f, Token hash)
     {
+        _directiveCount++;
         List<Token> toks = f.Tokens;
         int end = LineEnd(toks, f.Pos);
         if (f.Pos == end)

@@ -55,6 +55,12 @@ int gethostname(char *name, size_t len);
 int ftruncate(int fd, off_t length);
 int fsync(int fd);
 
+extern char *optarg;
+extern int optind;
+extern int opterr;
+extern int optopt;
+int getopt(int argc, char *const argv[], const char *optstring);
+
 #define _SC_CLK_TCK 2
 #define _SC_PAGESIZE 30
 #define _SC_PAGE_SIZE _SC_PAGESIZE

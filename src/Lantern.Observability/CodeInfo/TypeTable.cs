@@ -40,7 +40,9 @@ public sealed record ArrayType(TypeId Element, IReadOnlyList<long?> Dimensions) 
 
 /// <summary>
 /// A member of a struct or union at byte <see cref="Offset"/>; a bit-field has <see cref="BitSize"/> and its
-/// position as <see cref="BitOffset"/> (bits from the start of the struct, DWARF 5 DW_AT_data_bit_offset).
+/// position as <see cref="BitOffset"/> (bits from the start of the struct, DWARF 5 DW_AT_data_bit_offset; when
+/// null, <c>Offset * 8</c>). For a bit-field only the bit position is emitted; a reader reports
+/// <c>Offset = BitOffset / 8</c>.
 /// </summary>
 public sealed record MemberInfo(string? Name, TypeId Type, long Offset, int? BitSize = null, long? BitOffset = null)
 {

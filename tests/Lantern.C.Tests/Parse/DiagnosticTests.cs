@@ -89,6 +89,21 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void DeepNestingIsAnErrorNotACrash()
+    {
+        string deep = "int x = " + new string('(', 100000) + "1" + new string(')', 100000) + ";\nint main(void) { return " + string.Concat(Enumerable.Repeat("- ", 200000)) + "1; }";
+        CompileResult r = FrontEndTestUtil.Compile(deep);
+        Assert.False(r.Success);
+        Assert.Contains(r.Diagnostics.Items, d => d.Message.Contains("too deeply nested"));
+    }
+
+    [Fact]
+    public void ModeratelyDeepNestingCompiles()
+    {
+        FrontEndTestUtil.CompileOk("int x = " + new string('(', 300) + "1" + new string(')', 300) + ";\nint f(int a) { return " + string.Concat(Enumerable.Repeat("- ", 300)) + "a; }");
+    }
+
+    [Fact]
     public void TooManyInitializersIsAWarning()
     {
         CompileResult r = FrontEndTestUtil.Compile("int a[2] = { 1, 2, 3 };");

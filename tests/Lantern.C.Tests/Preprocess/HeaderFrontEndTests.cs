@@ -122,6 +122,14 @@ int main(void)
     [InlineData("unistd.h")]
     [InlineData("strings.h")]
     [InlineData("sys/types.h")]
+    [InlineData("sys/time.h")]
+    [InlineData("sys/stat.h")]
+    [InlineData("fcntl.h")]
+    [InlineData("uchar.h")]
+    [InlineData("fenv.h")]
+    [InlineData("alloca.h")]
+    [InlineData("memory.h")]
+    [InlineData("libgen.h")]
     public void EachHeaderCompilesAloneAndTwice(string header)
     {
         var options = new CompileOptions();

@@ -421,6 +421,13 @@ no7
     }
 
     [Fact]
+    public void DirectiveBetweenNameAndParenPreventsTheCall()
+    {
+        // As gcc: f, a directive, then ( is not an invocation; a directive inside the arguments is fine.
+        Assert.Equal("[ 2 ] [ 3 ] f ( 4 ) g ( 1 )", Pp("#define f(x) [x]\nf(\n#define Q 2\nQ)\nf\n\n(3)\nf /* c */\n#\n(4)\n#define g(x) <x>\ng\n#define Z 1\n(Z)"));
+    }
+
+    [Fact]
     public void SkippedGroupsMayContainAnything()
     {
         Assert.Equal("ok", Pp("#if 0\ndon't @ care\n#bogus directive\n#else\nok\n#endif"));

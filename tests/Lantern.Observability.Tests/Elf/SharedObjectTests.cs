@@ -26,15 +26,4 @@ public class SharedObjectTests
             NativeLibrary.Free(handle);
         }
     }
-
-    [Fact]
-    public void Dump()
-    {
-        var dir = Environment.GetEnvironmentVariable("LANTERN_DWARF_DUMP");
-        if (dir is null) return;
-        File.WriteAllBytes(Path.Combine(dir, "simple.so"), ElfWriter.WriteSharedObject(SampleUnits.Simple(), SampleUnits.CodeOf, "libsimple.so").Bytes);
-        File.WriteAllBytes(Path.Combine(dir, "simple.o"), ElfWriter.WriteSymfile(SampleUnits.Simple()));
-        File.WriteAllBytes(Path.Combine(dir, "rich.o"), ElfWriter.WriteSymfile(SampleUnits.Rich()));
-        File.WriteAllBytes(Path.Combine(dir, "rich.so"), ElfWriter.WriteSharedObject(SampleUnits.Rich(), SampleUnits.CodeOf, "librich.so").Bytes);
-    }
 }

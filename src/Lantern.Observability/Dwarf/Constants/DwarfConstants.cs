@@ -70,6 +70,8 @@ public static class DwAt
     public const ushort UpperBound = 0x2f;
     public const ushort AbstractOrigin = 0x31;
     public const ushort BitSize = 0x0d;
+    /// <summary>DWARF 2-4 bit-field position, counted from the most significant bit of the storage unit.</summary>
+    public const ushort BitOffset = 0x0c;
     public const ushort DataMemberLocation = 0x38;
     public const ushort DeclFile = 0x3a;
     public const ushort DeclLine = 0x3b;

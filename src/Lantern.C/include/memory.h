@@ -1,0 +1,2 @@
+/* Lantern C library: <memory.h> (historical: same as <string.h>). */
+#include <string.h>

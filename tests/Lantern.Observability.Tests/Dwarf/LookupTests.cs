@@ -1,0 +1,166 @@
+using Lantern.Observability.Dwarf;
+using Lantern.Observability.Dwarf.Read;
+using Lantern.Observability.Elf;
+using Lantern.Observability.Tests.CodeInfoTests;
+
+namespace Lantern.Observability.Tests.Dwarf;
+
+/// <summary>Address lookups, variables in scope and CFI evaluation on objects we produce.</summary>
+public class LookupTests
+{
+    private const ulong Base = 0x5555_0000_1000;
+
+    private static DebugData Rich() => DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(SampleUnits.Rich(Base))));
+
+    [Theory]
+    [InlineData(0x000, "walk", "/home/user/project/rich.c", 10, 1)]
+    [InlineData(0x00b, "walk", "/home/user/project/rich.c", 11, 9)]
+    [InlineData(0x016, "walk", "/home/user/project/rich.c", 12, 20)]
+    [InlineData(0x045, "walk", "/home/user/project/sub/inner.h", 2, 3)]
+    [InlineData(0x0ff, "walk", "/home/user/project/rich.c", 200, 7)]
+    [InlineData(0x150, "walk", "/usr/include/rich.h", 30000, 2)]
+    [InlineData(0x17f, "walk", "/home/user/project/rich.c", 42, 3)]
+    [InlineData(0x210, "helper", "/usr/include/rich.h", 50, 0)]
+    public void Lookup_FindsFunctionFileAndLine(ulong offset, string function, string file, int line, int column)
+    {
+        AddressInfo info = Rich().Lookup(Base + offset)!;
+
+        Assert.Equal(function, info.Function);
+        Assert.Equal(file, info.Position!.File);
+        Assert.Equal(line, info.Position.Line);
+        Assert.Equal(column, info.Position.Column);
+    }
+
+    [Fact]
+    public void Lookup_OutsideAnyFunctionFindsNothing()
+    {
+        DebugData data = Rich();
+
+        Assert.Null(data.Lookup(Base - 1));
+        Assert.Null(data.Lookup(Base + 0x1f0));
+        Assert.Equal("stub", data.Lookup(Base + 0x310)!.Function);
+        Assert.Null(data.Lookup(Base + 0x310)!.Position);
+    }
+
+    [Theory]
+    [InlineData(0x010, "list fn total")]
+    [InlineData(0x035, "p list fn total c")]
+    [InlineData(0x045, "u m x p list fn total c")]
+    [InlineData(0x065, "u m x p list fn total")]
+    [InlineData(0x110, "p list fn total")]
+    [InlineData(0x130, "s name flag list fn total")]
+    [InlineData(0x175, "list fn total")]
+    public void VariablesAt_ListsTheVisibleVariablesInnermostScopeFirst(ulong offset, string expected)
+    {
+        IReadOnlyList<ScopedVariable> variables = Rich().VariablesAt(Base + offset);
+
+        Assert.Equal(expected, string.Join(" ", variables.Select(v => v.Name)));
+    }
+
+    [Fact]
+    public void VariablesAt_DecodesTypesAndLocations()
+    {
+        Dictionary<string, ScopedVariable> v = Rich().VariablesAt(Base + 0x45).ToDictionary(x => x.Name);
+
+        Assert.Equal("node_t *", v["list"].TypeName);
+        Assert.True(v["list"].IsParameter);
+        Assert.Equal(new SimpleLocation(LocationKind.FrameBaseOffset, -24, 0, 0, []).Offset, v["list"].Location.Offset);
+        Assert.Equal(LocationKind.FrameBaseOffset, v["list"].Location.Kind);
+        Assert.Equal("int (*)(int, void *, ...)", v["fn"].TypeName);
+        Assert.Equal("enum color", v["c"].TypeName);
+        Assert.Equal(LocationKind.Register, v["c"].Location.Kind);
+        Assert.Equal((ulong)X64Registers.Rbx, v["c"].Location.Register);
+        Assert.Equal("union <anonymous>", v["u"].TypeName);
+        Assert.Equal("double[2][3]", v["m"].TypeName);
+        Assert.Equal("struct opaque * *", v["x"].TypeName);
+        Assert.Equal((ulong)(X64Registers.Xmm0 + 20), v["x"].Location.Register);
+        Assert.Equal("struct node *", v["p"].TypeName);
+
+        Dictionary<string, ScopedVariable> w = Rich().VariablesAt(Base + 0x130).ToDictionary(x => x.Name);
+        Assert.Equal("const char *", w["s"].TypeName);
+        Assert.Equal("char[]", w["name"].TypeName);
+        Assert.Equal("_Bool", w["flag"].TypeName);
+    }
+
+    [Fact]
+    public void Globals_HaveAbsoluteAddresses()
+    {
+        DebugData data = Rich();
+        DwarfDie counter = data.Info.Units[0].Root.Children.Single(d => d.Tag == DwTag.Variable && d.Name == "counter");
+
+        SimpleLocation location = data.LocationAt(counter, 0)!.Value;
+
+        Assert.Equal(LocationKind.Address, location.Kind);
+        Assert.Equal(0x5555_0020_0000UL, location.Address);
+        Assert.Equal("volatile int", DebugData.TypeName(counter.GetReference(DwAt.Type)));
+    }
+
+    /// <summary>
+    /// The standard frame-pointer CFI at every instruction of <c>add</c> (push rbp / mov rbp,rsp / pop rbp; ret)
+    /// and <c>twice</c> (leave; ret): CFA and where the caller's rbp and the return address are.
+    /// </summary>
+    [Theory]
+    [InlineData(".debug_frame")]
+    [InlineData(".eh_frame")]
+    public void Cfi_IsExactAtEveryInstruction(string section)
+    {
+        CompilationUnitInfo unit = SampleUnits.Simple();
+        SharedObjectImage image = ElfWriter.WriteSharedObject(unit, SampleUnits.CodeOf);
+        var data = DebugData.Load(ElfFile.Parse(image.Bytes));
+        CallFrameInfo cfi = section == ".eh_frame" ? data.EhFrame! : data.DebugFrame!;
+        foreach (CodeInfo function in unit.Functions)
+        {
+            ulong start = image.Addresses[function];
+            // Instruction boundaries of both samples: push, mov, body..., teardown at 0x10, ret at 0x11.
+            foreach (ulong offset in new ulong[] { 0, 1, 4, 7, 0xa, 0xd, 0xe, 0x10, 0x11 })
+            {
+                UnwindRow row = cfi.Evaluate(start + offset)!;
+                (ulong register, long cfaOffset, bool rbpSaved) = offset switch
+                {
+                    0 => ((ulong)X64Registers.Rsp, 8L, false),
+                    < 4 => ((ulong)X64Registers.Rsp, 16L, true),
+                    < 0x11 => ((ulong)X64Registers.Rbp, 16L, true),
+                    _ => ((ulong)X64Registers.Rsp, 8L, false),
+                };
+                Assert.Equal((register, cfaOffset), (row.CfaRegister, row.CfaOffset));
+                Assert.Equal(new RegisterRule(RegisterRuleKind.Offset, -8), row.ReturnAddress);
+                Assert.Equal(rbpSaved ? new RegisterRule(RegisterRuleKind.Offset, -16) : new RegisterRule(RegisterRuleKind.SameValue), row.GetRule(X64Registers.Rbp));
+            }
+
+            Assert.Null(cfi.Evaluate(start + function.Size));
+        }
+    }
+
+    [Fact]
+    public void Cfi_CodeAfterAnEpilogueGetsTheFrameBack()
+    {
+        DebugData data = Rich();
+
+        UnwindRow afterFirstRet = data.Unwind(Base + 0x172)!;
+        UnwindRow inSecondEpilogue = data.Unwind(Base + 0x176)!;
+
+        Assert.Equal(((ulong)X64Registers.Rbp, 16L), (afterFirstRet.CfaRegister, afterFirstRet.CfaOffset));
+        Assert.Equal(((ulong)X64Registers.Rsp, 8L), (inSecondEpilogue.CfaRegister, inSecondEpilogue.CfaOffset));
+        Assert.Equal(new RegisterRule(RegisterRuleKind.Offset, -16), data.Unwind(Base + 0x300 + 0x150)!.GetRule(X64Registers.R15));
+        Assert.Equal(new RegisterRule(RegisterRuleKind.SameValue), data.Unwind(Base + 0x300 + 0x205)!.GetRule(X64Registers.R15));
+    }
+
+    [Theory]
+    [InlineData(false, 0x7f00_1234_5000UL)]
+    [InlineData(true, 0x7f00_1234_5000UL)]
+    [InlineData(null, 0x7f01_0000_0000UL)]
+    public void EhFrame_ReadsBackInBothPointerWidths(bool? wide, ulong address)
+    {
+        CompilationUnitInfo unit = SampleUnits.Simple(address);
+        ulong sectionAddress = address + 0x10_0000;
+        var frame = Lantern.Observability.Dwarf.Write.EhFrameWriter.Write(
+            unit.Functions.Select(f => new Lantern.Observability.Dwarf.Write.EhFrameFunction(f.Address, f.Size, f.Cfi)), sectionAddress, wide);
+
+        CallFrameInfo cfi = CallFrameInfo.ParseEhFrame(frame.Bytes, sectionAddress);
+
+        Assert.Equal(unit.Functions.Select(f => (f.Address, (ulong)f.Size)), cfi.Fdes.Select(f => (f.InitialLocation, f.AddressRange)));
+        Assert.Equal(frame.Fdes.Select(f => f.FdeAddress - sectionAddress), cfi.Fdes.Select(f => f.Offset));
+        Assert.Equal(((ulong)X64Registers.Rbp, 16L), (cfi.Evaluate(address + 5)!.CfaRegister, cfi.Evaluate(address + 5)!.CfaOffset));
+        Assert.Equal(wide ?? true ? DwEhPe.Pcrel | DwEhPe.Sdata8 : DwEhPe.Pcrel | DwEhPe.Sdata4, cfi.Fdes[0].Cie.PointerEncoding);
+    }
+}

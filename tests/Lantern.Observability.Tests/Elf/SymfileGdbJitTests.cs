@@ -1,0 +1,55 @@
+using Lantern.Observability.Elf;
+using Lantern.Observability.Tests.CodeInfoTests;
+
+namespace Lantern.Observability.Tests.Elf;
+
+/// <summary>
+/// The symfile through the real gdb's JIT interface: a small C host (Elf/Data/jit-harness.c) maps the hand-written
+/// code at the address the CodeInfo names, registers our symfile through <c>__jit_debug_descriptor</c> and calls
+/// the code; gdb breaks in the JIT function by name, shows its arguments and unwinds through it to main.
+/// </summary>
+public class SymfileGdbJitTests
+{
+    private const ulong CodeAddress = 0x10_0000_0000;
+
+    [Fact]
+    public void Gdb_BreaksInJitCodeShowsArgumentsAndBacktraceToMain()
+    {
+        CompilationUnitInfo unit = SampleUnits.Simple(CodeAddress);
+        var code = new byte[0x40 + SampleUnits.TwiceCode.Length];
+        SampleUnits.AddCode.CopyTo(code, 0);
+        SampleUnits.TwiceCode.CopyTo(code, 0x40);
+        using TempFile codeFile = ToolRunner.WriteTemp(code, ".bin");
+        using TempFile symfile = ToolRunner.WriteTemp(ElfWriter.WriteSymfile(unit), ".o");
+        // The executable goes to a private temporary directory (gcc creates it there; it must not stay open for writing).
+        using TempDirectory directory = TempDirectory.Create(prefix: "lantern-jit-");
+        string harness = Path.Combine(directory.Path, "jit-harness");
+        string source = Path.Combine(AppContext.BaseDirectory, "Elf", "Data", "jit-harness.c");
+        (int gccExit, _, string gccErrors) = ToolRunner.Run("gcc", "gcc", "-g", "-O0", "-o", harness, source);
+        Assert.True(gccExit == 0, gccErrors);
+
+        (int exit, string stdout, string stderr) = ToolRunner.Run("gdb", "gdb", "-nx", "-batch",
+            "-ex", "set breakpoint pending on",
+            "-ex", "break add",
+            "-ex", "run",
+            "-ex", "bt",
+            "-ex", "info args",
+            "-ex", "print a * 10 + b",
+            "-ex", "info line *$pc",
+            "-ex", "finish",
+            "-ex", "continue",
+            "--args", harness, codeFile.Path, symfile.Path, CodeAddress.ToString("x"));
+
+        string transcript = stdout + stderr;
+        Assert.True(exit == 0, transcript);
+        Assert.Matches(@"Breakpoint 1, add \(a=2, b=3\) at simple\.c:3", transcript);
+        Assert.Matches(@"#0 +add \(a=2, b=3\) at simple\.c:3", transcript);
+        Assert.Matches(@"#1 +0x[0-9a-f]+ in call_jit \(fn=0x1000000000 <add>, a=2, b=3\) at .*jit-harness\.c:\d+", transcript);
+        Assert.Matches(@"#2 +0x[0-9a-f]+ in main \(argc=4, argv=0x[0-9a-f]+\) at .*jit-harness\.c:\d+", transcript);
+        Assert.Contains("a = 2\nb = 3", transcript);
+        Assert.Contains("$1 = 23", transcript);
+        Assert.Matches($@"Line 3 of ""simple\.c"" starts at address 0x{CodeAddress + 0xa:x} <add\+10>", transcript);
+        Assert.Matches(@"Value returned is \$2 = 5", transcript);
+        Assert.Contains("add(2, 3) = 5", transcript);
+    }
+}
