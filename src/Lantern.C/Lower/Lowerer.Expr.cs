@@ -504,7 +504,8 @@ internal sealed partial class Lowerer
                 return Un(Opcode.FPToSI, IrType.I32, v);
             }
 
-            int wide = Un(Opcode.FPToSI, IrType.I64, v);
+            // As gcc: a 64-bit cvttsd2si for unsigned int, a 32-bit one for (unsigned) char and short.
+            int wide = Un(Opcode.FPToSI, tt == IrType.I32 ? IrType.I64 : IrType.I32, v);
             return Un(Opcode.Trunc, tt, wide);
         }
 

@@ -33,6 +33,24 @@ public class InterpreterEndToEndTests
     }
 
     [Fact]
+    public void OutOfRangeConversionsAndNanMatchGcc()
+    {
+        const string src = """
+            #include <stdio.h>
+            #include <math.h>
+            volatile double big = -2147483649.0, huge = 1e19, neg = -1.0;
+            int main(void) {
+                printf("%d %u %d %u %lu %lu %f\n", (signed char)big, (unsigned char)big, (int)huge, (unsigned)neg,
+                       (unsigned long)huge, (unsigned long)neg, NAN);
+                return 0;
+            }
+            """;
+        var (status, output, _) = RunC(src);
+        Assert.Equal(0, status);
+        Assert.Equal("0 0 -2147483648 4294967295 10000000000000000000 18446744073709551615 nan\n", output);
+    }
+
+    [Fact]
     public void ArgvAndArgc()
     {
         var (status, output, _) = RunC(

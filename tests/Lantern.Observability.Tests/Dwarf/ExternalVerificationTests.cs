@@ -15,7 +15,7 @@ public class ExternalVerificationTests
     public static TheoryData<string, string> Objects()
     {
         var data = new TheoryData<string, string>();
-        foreach (string unit in new[] { "simple", "rich", "many" })
+        foreach (string unit in new[] { "simple", "rich", "many", "multi" })
         {
             data.Add(unit, "symfile");
             data.Add(unit, "so");
@@ -26,6 +26,14 @@ public class ExternalVerificationTests
 
     private static byte[] Produce(string unit, string kind)
     {
+        if (unit == "multi")
+        {
+            CompilationUnitInfo[] units = [SampleUnits.Simple(0x10_0000), SampleUnits.Rich(0x20_0000), RoundTripTests.Make("many", 0x80_0000)];
+            return kind == "symfile"
+                ? ElfWriter.WriteSymfile(units)
+                : ElfWriter.WriteSharedObject(units, f => new byte[f.Size], "libmulti.so").Bytes;
+        }
+
         CompilationUnitInfo info = RoundTripTests.Make(unit, unit == "simple" ? 0x7f12_3456_0000UL : 0x5555_0000_1000UL);
         return kind == "symfile"
             ? ElfWriter.WriteSymfile(info)

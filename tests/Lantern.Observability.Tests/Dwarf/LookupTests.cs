@@ -144,4 +144,23 @@ public class LookupTests
         Assert.Equal(new RegisterRule(RegisterRuleKind.Offset, -16), data.Unwind(Base + 0x300 + 0x150)!.GetRule(X64Registers.R15));
         Assert.Equal(new RegisterRule(RegisterRuleKind.SameValue), data.Unwind(Base + 0x300 + 0x205)!.GetRule(X64Registers.R15));
     }
+
+    [Theory]
+    [InlineData(false, 0x7f00_1234_5000UL)]
+    [InlineData(true, 0x7f00_1234_5000UL)]
+    [InlineData(null, 0x7f01_0000_0000UL)]
+    public void EhFrame_ReadsBackInBothPointerWidths(bool? wide, ulong address)
+    {
+        CompilationUnitInfo unit = SampleUnits.Simple(address);
+        ulong sectionAddress = address + 0x10_0000;
+        var frame = Lantern.Observability.Dwarf.Write.EhFrameWriter.Write(
+            unit.Functions.Select(f => new Lantern.Observability.Dwarf.Write.EhFrameFunction(f.Address, f.Size, f.Cfi)), sectionAddress, wide);
+
+        CallFrameInfo cfi = CallFrameInfo.ParseEhFrame(frame.Bytes, sectionAddress);
+
+        Assert.Equal(unit.Functions.Select(f => (f.Address, (ulong)f.Size)), cfi.Fdes.Select(f => (f.InitialLocation, f.AddressRange)));
+        Assert.Equal(frame.Fdes.Select(f => f.FdeAddress - sectionAddress), cfi.Fdes.Select(f => f.Offset));
+        Assert.Equal(((ulong)X64Registers.Rbp, 16L), (cfi.Evaluate(address + 5)!.CfaRegister, cfi.Evaluate(address + 5)!.CfaOffset));
+        Assert.Equal(wide ?? true ? DwEhPe.Pcrel | DwEhPe.Sdata8 : DwEhPe.Pcrel | DwEhPe.Sdata4, cfi.Fdes[0].Cie.PointerEncoding);
+    }
 }

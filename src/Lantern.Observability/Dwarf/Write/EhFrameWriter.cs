@@ -32,12 +32,26 @@ public sealed class EhFrame
 /// </summary>
 public static class EhFrameWriter
 {
-    /// <summary>The FDE pointer encoding: 4-byte signed, relative to the field's own address.</summary>
+    /// <summary>The usual FDE pointer encoding: 4-byte signed, relative to the field's own address.</summary>
     public const byte PointerEncoding = DwEhPe.Pcrel | DwEhPe.Sdata4;
 
+    /// <summary>The wide FDE pointer encoding: 8-byte signed, relative to the field's own address.</summary>
+    public const byte WidePointerEncoding = DwEhPe.Pcrel | DwEhPe.Sdata8;
+
     /// <summary>Encodes .eh_frame for loading at <paramref name="sectionAddress"/>.</summary>
-    public static EhFrame Write(IEnumerable<EhFrameFunction> functions, ulong sectionAddress)
+    /// <param name="functions">The functions, with the addresses their code has when the section is in use.</param>
+    /// <param name="sectionAddress">Where the section's first byte will be.</param>
+    /// <param name="widePointers">
+    /// Encode pc_begin/pc_range in 8 bytes (<see cref="WidePointerEncoding"/>) instead of 4. libgcc's
+    /// <c>__register_frame</c> ignores an FDE whose 4-byte pc_begin has all 32 low bits zero (it takes it for a
+    /// discarded link-once function), so code starting at a 4 GiB boundary needs the wide form. Null (the default)
+    /// picks the wide form exactly when some function starts at such an address.
+    /// </param>
+    public static EhFrame Write(IEnumerable<EhFrameFunction> functions, ulong sectionAddress, bool? widePointers = null)
     {
+        List<EhFrameFunction> list = functions.ToList();
+        bool wide = widePointers ?? list.Any(f => (f.Address & 0xffff_ffff) == 0);
+        byte encoding = wide ? WidePointerEncoding : PointerEncoding;
         var b = new ByteBuilder();
         int cieOffset = b.Count;
         Reservation cieLength = b.Reserve(4);                   /* length */
@@ -48,20 +62,29 @@ public static class EhFrameWriter
         b.WriteSLeb128(CfiEncoder.DataAlignment);               /* data_alignment_factor */
         b.WriteULeb128(DwRegX64.ReturnAddress);                 /* return_address_register */
         b.WriteULeb128(1);                                      /* augmentation data length */
-        b.WriteByte(PointerEncoding);                           /* R: FDE pointer encoding */
+        b.WriteByte(encoding);                                  /* R: FDE pointer encoding */
         CfiEncoder.WriteInitialInstructions(b);                 /* initial_instructions */
         b.Align(8, DwCfa.Nop);                                  /* padding */
         b.PatchLengthFrom(cieLength);
 
         var fdes = new List<(ulong, ulong)>();
-        foreach (EhFrameFunction function in functions)
+        foreach (EhFrameFunction function in list)
         {
             int fdeOffset = b.Count;
             Reservation fdeLength = b.Reserve(4);               /* length */
             b.WriteUInt32LittleEndian((uint)(b.Count - cieOffset)); /* CIE_pointer: distance back to the CIE */
             ulong field = sectionAddress + (ulong)b.Count;
-            b.WriteInt32LittleEndian(checked((int)unchecked((long)(function.Address - field)))); /* pc_begin (pcrel sdata4) */
-            b.WriteUInt32LittleEndian(function.Size);           /* pc_range (sdata4) */
+            if (wide)
+            {
+                b.WriteInt64LittleEndian(unchecked((long)(function.Address - field))); /* pc_begin (pcrel sdata8) */
+                b.WriteUInt64LittleEndian(function.Size);       /* pc_range (sdata8) */
+            }
+            else
+            {
+                b.WriteInt32LittleEndian(checked((int)unchecked((long)(function.Address - field)))); /* pc_begin (pcrel sdata4) */
+                b.WriteUInt32LittleEndian(function.Size);       /* pc_range (sdata4) */
+            }
+
             b.WriteULeb128(0);                                  /* augmentation data length */
             CfiEncoder.WriteRows(b, function.Cfi, function.Size); /* instructions */
             b.Align(8, DwCfa.Nop);                              /* padding */
