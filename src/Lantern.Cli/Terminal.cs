@@ -86,7 +86,8 @@ internal static class Terminal
     private static TextWriter OpenWriter(int fd)
     {
         var stream = new DescriptorStream(fd);
-        return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16384) { AutoFlush = false };
+        // stderr is unbuffered, as in C; stdout is flushed explicitly (before the C program runs and at exit).
+        return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16384) { AutoFlush = fd == 2 };
     }
 
     /// <summary>

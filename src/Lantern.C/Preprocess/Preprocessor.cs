@@ -1650,7 +1650,7 @@ public sealed class Preprocessor
 
         // #pragma push_macro("NAME") / pop_macro("NAME")
         if (first.Kind == TokenKind.Identifier && (first.Text == "push_macro" || first.Text == "pop_macro")
-            && from + 3 < end + 1 && from + 2 < end && toks[from + 1].Is("(") && toks[from + 2].Kind == TokenKind.StringLiteral)
+            && from + 2 < end && toks[from + 1].Is("(") && toks[from + 2].Kind == TokenKind.StringLiteral)
         {
             string s = toks[from + 2].Text;
             string macroName = s.Length >= 2 ? s.Substring(1, s.Length - 2) : s;
