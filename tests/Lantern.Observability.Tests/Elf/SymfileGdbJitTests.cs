@@ -12,10 +12,12 @@ public class SymfileGdbJitTests
 {
     private const ulong CodeAddress = 0x10_0000_0000;
 
-    [Fact]
-    public void Gdb_BreaksInJitCodeShowsArgumentsAndBacktraceToMain()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Gdb_BreaksInJitCodeShowsArgumentsAndBacktraceToMain(bool rbpFrameBase)
     {
-        CompilationUnitInfo unit = SampleUnits.Simple(CodeAddress);
+        CompilationUnitInfo unit = SampleUnits.Simple(CodeAddress, rbpFrameBase);
         var code = new byte[0x40 + SampleUnits.TwiceCode.Length];
         SampleUnits.AddCode.CopyTo(code, 0);
         SampleUnits.TwiceCode.CopyTo(code, 0x40);
