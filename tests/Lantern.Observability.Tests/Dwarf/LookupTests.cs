@@ -80,6 +80,13 @@ public class LookupTests
         Assert.Equal("const char *", w["s"].TypeName);
         Assert.Equal("char[]", w["name"].TypeName);
         Assert.Equal("_Bool", w["flag"].TypeName);
+
+        Dictionary<string, ScopedVariable> h = Rich().VariablesAt(Base + 0x205).ToDictionary(x => x.Name);
+        Assert.Equal("int * restrict", h["r"].TypeName);
+        Assert.Equal("_Atomic int", h["at"].TypeName);
+        Assert.Equal("const void *", h["v"].TypeName);
+        Assert.Equal("nothing *", h["n"].TypeName);
+        Assert.Equal("void (*)()", h["f"].TypeName);
     }
 
     [Fact]

@@ -431,6 +431,10 @@ public sealed class DebugData
                 return "const " + TypeName(target, depth + 1);
             case DwTag.VolatileType:
                 return "volatile " + TypeName(target, depth + 1);
+            case DwTag.RestrictType:
+                return TypeName(target, depth + 1) + " restrict";
+            case DwTag.AtomicType:
+                return "_Atomic " + TypeName(target, depth + 1);
             case DwTag.ArrayType:
                 string dims = string.Concat(type.Children.Where(c => c.Tag == DwTag.SubrangeType).Select(c =>
                     c.GetUnsigned(DwAt.Count) is ulong count ? $"[{count}]"
