@@ -25,7 +25,19 @@ internal static class LanternCommand
     public static int Run(string[] args)
     {
         RootCommand root = Build();
-        ParseResult result = root.Parse(Normalize(args));
+        ParseResult result;
+        try
+        {
+            result = root.Parse(Normalize(args));
+        }
+        catch (Exception e)
+        {
+            // A value System.CommandLine could not convert: a usage error, not a crash.
+            Terminal.Error(e.Message);
+            Terminal.WriteError("Try 'lantern --help' for more information.\n");
+            return ExitUsage;
+        }
+
         if (result.Errors.Count > 0 && result.Action is ParseErrorAction)
         {
             foreach (System.CommandLine.Parsing.ParseError error in result.Errors)
@@ -145,13 +157,18 @@ internal static class LanternCommand
             Description = "Stop the program after SECONDS and exit with status 124.",
             HelpName = "SECONDS",
         };
-        timeout.Validators.Add(r =>
+        timeout.CustomParser = r =>
         {
-            if (r.GetValueOrDefault<double?>() is double v && !(v > 0))
+            string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+                && v > 0 && double.IsFinite(v))
             {
-                r.AddError("--timeout must be a positive number of seconds");
+                return v;
             }
-        });
+
+            r.AddError($"--timeout wants a positive number of seconds, not '{text}'");
+            return null;
+        };
         var file = new Argument<string>("prog.c") { Description = "The C source file." };
         var programArgs = new Argument<string[]>("args") { Description = "Arguments passed to the C program.", Arity = ArgumentArity.ZeroOrMore };
         command.Add(interp);

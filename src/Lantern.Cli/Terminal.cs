@@ -1,5 +1,5 @@
+using System.Runtime.InteropServices;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Lantern.Cli;
 
@@ -19,8 +19,9 @@ internal static class Terminal
     private static TextWriter? s_error;
 
     /// <summary>
-    /// stdout as a plain file-descriptor writer. System.Console's own streams initialise the terminal (they
-    /// write the terminfo keypad sequence when stdin is a terminal), which must not pollute the output.
+    /// stdout as a plain file-descriptor writer (<see cref="DescriptorStream"/>). System.Console's own streams
+    /// initialise the terminal (they write the terminfo keypad sequence when stdin is a terminal), which must not
+    /// pollute the output.
     /// </summary>
     public static TextWriter Out => s_out ??= OpenWriter(1);
 
@@ -84,8 +85,9 @@ internal static class Terminal
 
     private static TextWriter OpenWriter(int fd)
     {
-        var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
-        return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16384) { AutoFlush = false };
+        var stream = new DescriptorStream(fd);
+        // stderr is unbuffered, as in C; stdout is flushed explicitly (before the C program runs and at exit).
+        return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16384) { AutoFlush = fd == 2 };
     }
 
     /// <summary>
@@ -131,4 +133,76 @@ internal static class Terminal
         };
         return color + word + Reset;
     }
+}
+
+/// <summary>
+/// Writes to a file descriptor with plain write(2) calls. Unlike a FileStream (which keeps its own position and
+/// uses pwrite on regular files), this shares the descriptor's file offset with everyone else writing to it — the
+/// C program's libc stdout, the other standard stream after <c>2&gt;&amp;1</c> — so output redirected to a file
+/// interleaves instead of overwriting.
+/// </summary>
+internal sealed partial class DescriptorStream : Stream
+{
+    private const int EINTR = 4;
+    private const int EAGAIN = 11;
+
+    private readonly int _fd;
+
+    public DescriptorStream(int fd)
+    {
+        _fd = fd;
+    }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override unsafe void Write(ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* start = buffer)
+        {
+            int done = 0;
+            while (done < buffer.Length)
+            {
+                nint n = SysWrite(_fd, start + done, (nuint)(buffer.Length - done));
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == EINTR || errno == EAGAIN)
+                    {
+                        continue;
+                    }
+
+                    throw new IOException($"write to descriptor {_fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+                }
+
+                done += (int)n;
+            }
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static unsafe partial nint SysWrite(int fd, byte* buffer, nuint count);
 }

@@ -289,6 +289,45 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal("lantern: timeout after 1 s\n", r.Stderr);
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("-1")]
+    [InlineData("0")]
+    public void Run_BadTimeout_IsAUsageError(string value)
+    {
+        string prog = Program("ok2.c", "int main(void) { return 0; }\n");
+
+        ProcessResult r = Lantern("run", "--timeout", value, prog);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith($"lantern: error: --timeout wants a positive number of seconds, not '{value}'\n", r.Stderr);
+    }
+
+    [Fact]
+    public void Run_OutputRedirectedToOneFile_InterleavesWithTheProgramsOutput()
+    {
+        // The program's stdout (libc) and lantern's stderr share one file (2>&1): lantern must append at the
+        // shared offset, not overwrite from its own position.
+        string prog = Program("tick.c", """
+            #include <stdio.h>
+            int main(void)
+            {
+                printf("tick from the program\n");
+                fflush(stdout);
+                for (volatile int x = 0;; x++)
+                    ;
+                return 0;
+            }
+            """);
+        string log = Path.Combine(_dir.Path, "both.log");
+        string command = $"'{LanternProcess.Launcher}' run --timeout 1 {prog} >both.log 2>&1";
+
+        ProcessResult r = LanternProcess.RunProcess("bash", new[] { "-c", command }, workingDirectory: _dir.Path);
+
+        Assert.Equal(124, r.ExitCode);
+        Assert.Equal("tick from the program\nlantern: timeout after 1 s\n", File.ReadAllText(log));
+    }
+
     [Fact]
     public void Run_DeepRecursion_HasABigStack()
     {

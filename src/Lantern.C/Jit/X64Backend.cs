@@ -67,15 +67,22 @@ public sealed class X64Backend
     private Instr? _lastIntCompare;
     private bool[] _needsHome = Array.Empty<bool>();
 
-    // Result forwarding: the previous instruction left vreg _outVreg in register _outReg (or xmm0 for _outXmm).
-    // EmitInstr moves that into _inVreg/_inReg; operand loads of the same instruction read the register
-    // instead of the (equally up to date) memory home, until the register is overwritten.
-    private int _outVreg = -1;
-    private Gpr _outReg;
+    // Register cache: rax, rcx, rdx (index 0, 1, 2) may hold the value of a vreg left there by earlier instructions
+    // (the memory home is always up to date too; the cache only saves reloads). _cacheOut is what the previous
+    // instruction left; EmitInstr copies it to _cacheIn, operand loads read and update _cacheIn. Instructions that
+    // write only tracked registers (see PreservesCache) pass the other entries on; all others pass on only their result.
+    // xmm0 is tracked the same way for one vreg (_outXmm / _inXmm).
+    private readonly int[] _cacheIn = { -1, -1, -1 };
+    private readonly int[] _cacheOut = { -1, -1, -1 };
+    private int _resultVreg = -1;
+    private int _resultCacheIndex = -1;
     private int _outXmm = -1;
-    private int _inVreg = -1;
-    private Gpr _inReg;
     private int _inXmm = -1;
+    private int _lastLoadIndex = 1;
+    private static readonly Gpr[] s_cacheRegs = { Rax, Rcx, Rdx };
+
+    /// <summary>LANTERN_JIT_NO_FORWARD=1 turns the register cache off (every operand is reloaded from its home).</summary>
+    private static readonly bool s_noForward = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_FORWARD") == "1";
 
     // variadic definitions: what the named parameters consumed
     private int _namedGp;
@@ -99,6 +106,7 @@ public sealed class X64Backend
     {
         LayoutFrame();
         AnalyzeVRegs();
+
         _blockLabels = new Label[_f.Blocks.Count];
         for (int i = 0; i < _blockLabels.Length; i++)
         {
@@ -126,7 +134,7 @@ public sealed class X64Backend
             IrBlock block = _f.Blocks[bi];
             Bind(ref _blockLabels[bi]);
             _lastIntCompare = null;
-            _outVreg = -1;
+            Array.Fill(_cacheOut, -1);
             _outXmm = -1;
             foreach (Instr i in block.Instrs)
             {
@@ -419,21 +427,42 @@ public sealed class X64Backend
 
     private AssemblerMemoryOperand B(int v) => __byte_ptr[rbp + _vregOff[v]];
 
-    /// <summary>True if vreg v is available in a register (the previous instruction's result, not yet overwritten).</summary>
+    private static int CacheIndex(Gpr r) => r.Q == rax ? 0 : r.Q == rcx ? 1 : r.Q == rdx ? 2 : -1;
+
+    /// <summary>True if vreg v is available in a register (left there by an earlier instruction, not overwritten since).</summary>
     private bool Forwarded(int v, out Gpr src)
     {
-        src = _inReg;
-        return v >= 0 && v == _inVreg;
+        src = Rax;
+        if (v < 0)
+        {
+            return false;
+        }
+
+        for (int k = 0; k < 3; k++)
+        {
+            if (_cacheIn[k] == v)
+            {
+                src = s_cacheRegs[k];
+                return true;
+            }
+        }
+
+        return false;
     }
 
-    /// <summary>Records that register r was overwritten with the value of vreg v (-1: something else).</summary>
+    /// <summary>Records that register r now holds the value of vreg v (-1: something else).</summary>
     private void Wrote(Gpr r, int v)
     {
-        if (_inVreg >= 0 && r.Q == _inReg.Q && v != _inVreg)
+        int k = CacheIndex(r);
+        if (k >= 0)
         {
-            _inVreg = -1;
+            _cacheIn[k] = v;
         }
     }
+
+    /// <summary>Instructions that write no register except through the tracking helpers (and their result register).</summary>
+    private static bool PreservesCache(Instr i) =>
+        i.Op is Opcode.Load or Opcode.Store or Opcode.Mov or Opcode.SExt or Opcode.ZExt or Opcode.Trunc;
 
     /// <summary>Loads vreg v sign-extended to 64 bits.</summary>
     private void LoadSx(Gpr r, int v)
@@ -454,6 +483,7 @@ public sealed class X64Backend
                     break;
             }
 
+            Wrote(r, v);
             return;
         }
 
@@ -486,6 +516,7 @@ public sealed class X64Backend
                     break;
             }
 
+            Wrote(r, v);
             return;
         }
 
@@ -515,8 +546,8 @@ public sealed class X64Backend
     private void Store(int v, Gpr r)
     {
         Store(v, r, T(v));
-        _outVreg = v;
-        _outReg = r;
+        _resultVreg = v;
+        _resultCacheIndex = CacheIndex(r);
     }
 
     private void LoadXmm(AssemblerRegisterXMM x, int v)
@@ -533,6 +564,30 @@ public sealed class X64Backend
         else
         {
             _a.movsd(x, Q(v));
+        }
+    }
+
+    private void LoadXmmFrom(AssemblerRegisterXMM x, AssemblerMemoryOperand m, IrType t)
+    {
+        if (t == IrType.F32)
+        {
+            _a.movss(x, __dword_ptr[m]);
+        }
+        else
+        {
+            _a.movsd(x, __qword_ptr[m]);
+        }
+    }
+
+    private void StoreXmmTo(AssemblerMemoryOperand m, AssemblerRegisterXMM x, IrType t)
+    {
+        if (t == IrType.F32)
+        {
+            _a.movss(__dword_ptr[m], x);
+        }
+        else
+        {
+            _a.movsd(__qword_ptr[m], x);
         }
     }
 
@@ -996,14 +1051,58 @@ public sealed class X64Backend
             or Opcode.SIToFP or Opcode.SDiv or Opcode.UDiv or Opcode.SRem or Opcode.URem;
         forward |= i.Op == Opcode.Call && i.ArgTypes is not null && i.Args!.Length <= 6 && i.ArgTypes.All(t => !t.IsAggregate)
             && !(i.Signature?.Return.IsAggregate ?? false);
-        _inVreg = forward ? _outVreg : -1;
-        _inReg = _outReg;
-        bool forwardXmm = i.Op is Opcode.FAdd or Opcode.FSub or Opcode.FMul or Opcode.FDiv or Opcode.Ret
-            or Opcode.FPToSI or Opcode.FPToUI;
-        _inXmm = forwardXmm ? _outXmm : -1;
-        _outVreg = -1;
-        _outXmm = -1;
+        bool preserves = PreservesCache(i);
 
+        for (int k = 0; k < 3; k++)
+        {
+            _cacheIn[k] = forward && !s_noForward ? _cacheOut[k] : -1;
+        }
+
+        bool forwardXmm = i.Op is Opcode.FAdd or Opcode.FSub or Opcode.FMul or Opcode.FDiv or Opcode.Ret
+            or Opcode.FPToSI or Opcode.FPToUI or Opcode.Store;
+        _inXmm = forwardXmm && !s_noForward ? _outXmm : -1;
+        int xmmBefore = _outXmm;
+        _outXmm = -1;
+        _resultVreg = -1;
+        _resultCacheIndex = -1;
+        EmitInstrBody(i, blockIndex);
+
+        for (int k = 0; k < 3; k++)
+        {
+            _cacheOut[k] = preserves ? _cacheIn[k] : -1;
+        }
+
+        if (_resultVreg >= 0 && _resultCacheIndex >= 0)
+        {
+            for (int k = 0; k < 3; k++)
+            {
+                if (_cacheOut[k] == _resultVreg)
+                {
+                    _cacheOut[k] = -1; // the vreg was reassigned: older copies are stale
+                }
+            }
+
+            _cacheOut[_resultCacheIndex] = _resultVreg;
+        }
+        else if (i.Dest >= 0)
+        {
+            for (int k = 0; k < 3; k++)
+            {
+                if (_cacheOut[k] == i.Dest)
+                {
+                    _cacheOut[k] = -1;
+                }
+            }
+        }
+
+        if (preserves && _outXmm < 0 && i.Dest != xmmBefore)
+        {
+            _outXmm = xmmBefore; // xmm0 untouched
+        }
+    }
+
+    private void EmitInstrBody(Instr i, int blockIndex)
+    {
         switch (i.Op)
         {
             case Opcode.Const:
@@ -1033,15 +1132,27 @@ public sealed class X64Backend
             case Opcode.Load:
             {
                 AssemblerMemoryOperand m = AddressOf(i.A, Rax);
-                switch (i.Type)
+                if (i.Type.IsFloat())
                 {
-                    case IrType.I8: _a.movzx(ecx, __byte_ptr[m]); break;
-                    case IrType.I16: _a.movzx(ecx, __word_ptr[m]); break;
-                    case IrType.I32 or IrType.F32: _a.mov(ecx, __dword_ptr[m]); break;
-                    default: _a.mov(rcx, __qword_ptr[m]); break;
+                    LoadXmmFrom(xmm0, m, i.Type);
+                    StoreXmm(i.Dest, xmm0);
+                    break;
                 }
 
-                Store(i.Dest, Rcx);
+                // alternate rcx and rdx so that two loads in a row both stay available to the next instruction
+                int k = _cacheIn[1] < 0 ? 1 : _cacheIn[2] < 0 ? 2 : 3 - _lastLoadIndex;
+                _lastLoadIndex = k;
+                Gpr r = s_cacheRegs[k];
+                switch (i.Type)
+                {
+                    case IrType.I8: _a.movzx(r.D, __byte_ptr[m]); break;
+                    case IrType.I16: _a.movzx(r.D, __word_ptr[m]); break;
+                    case IrType.I32: _a.mov(r.D, __dword_ptr[m]); break;
+                    default: _a.mov(r.Q, __qword_ptr[m]); break;
+                }
+
+                Wrote(r, -1);
+                Store(i.Dest, r);
                 break;
             }
 
@@ -1061,13 +1172,25 @@ public sealed class X64Backend
                     break;
                 }
 
-                LoadZx(Rcx, i.B);
+                if (i.Type.IsFloat() && i.B == _inXmm)
+                {
+                    StoreXmmTo(m, xmm0, i.Type);
+                    break;
+                }
+
+                // the value goes in a register the address operand does not use (it may be a cached rcx or rdx)
+                if (!Forwarded(i.B, out Gpr value))
+                {
+                    value = Forwarded(i.A, out Gpr addressReg) && _vregSlot[i.A] < 0 && addressReg.Q == rcx ? Rdx : Rcx;
+                    LoadZx(value, i.B);
+                }
+
                 switch (i.Type)
                 {
-                    case IrType.I8: _a.mov(__byte_ptr[m], cl); break;
-                    case IrType.I16: _a.mov(__word_ptr[m], cx); break;
-                    case IrType.I32 or IrType.F32: _a.mov(__dword_ptr[m], ecx); break;
-                    default: _a.mov(__qword_ptr[m], rcx); break;
+                    case IrType.I8: _a.mov(__byte_ptr[m], value.B); break;
+                    case IrType.I16: _a.mov(__word_ptr[m], value.W); break;
+                    case IrType.I32 or IrType.F32: _a.mov(__dword_ptr[m], value.D); break;
+                    default: _a.mov(__qword_ptr[m], value.Q); break;
                 }
 
                 break;
@@ -1526,6 +1649,28 @@ public sealed class X64Backend
 
     private void EmitFloatBinary(Instr i)
     {
+        if (i.B == _inXmm && i.A != i.B)
+        {
+            // xmm0 already holds b: move it aside (a stays the first operand, as in a + b, for NaN propagation)
+            bool f32b = i.Type == IrType.F32;
+            _a.movaps(xmm1, xmm0);
+            LoadXmm(xmm0, i.A);
+            switch ((i.Op, f32b))
+            {
+                case (Opcode.FAdd, true): _a.addss(xmm0, xmm1); break;
+                case (Opcode.FAdd, false): _a.addsd(xmm0, xmm1); break;
+                case (Opcode.FSub, true): _a.subss(xmm0, xmm1); break;
+                case (Opcode.FSub, false): _a.subsd(xmm0, xmm1); break;
+                case (Opcode.FMul, true): _a.mulss(xmm0, xmm1); break;
+                case (Opcode.FMul, false): _a.mulsd(xmm0, xmm1); break;
+                case (Opcode.FDiv, true): _a.divss(xmm0, xmm1); break;
+                default: _a.divsd(xmm0, xmm1); break;
+            }
+
+            StoreXmm(i.Dest, xmm0);
+            return;
+        }
+
         if (i.Type == IrType.F32)
         {
             LoadXmm(xmm0, i.A);
@@ -1641,8 +1786,8 @@ public sealed class X64Backend
         _a.movzx(eax, al);
         _a.mov(D(i.Dest), eax);
         _lastIntCompare = i; // the flags are still those of the cmp
-        _outVreg = i.Dest;
-        _outReg = Rax;
+        _resultVreg = i.Dest;
+        _resultCacheIndex = 0;
     }
 
     private void EmitFloatCompare(Instr i)
@@ -2034,6 +2179,8 @@ public sealed class X64Backend
                         case IrType.I32: _a.mov(r.D, src.D); break;
                         default: _a.mov(r.Q, src.Q); break;
                     }
+
+                    Wrote(r, args[k]);
                 }
                 else
                 {

@@ -1524,6 +1524,37 @@ internal sealed partial class Parser
                 return FpClassify(cls, x, loc);
             }
 
+            case "__builtin_bswap16":
+            case "__builtin_bswap32":
+            case "__builtin_bswap64":
+            case "__builtin_popcount":
+            case "__builtin_popcountl":
+            case "__builtin_popcountll":
+            case "__builtin_clz":
+            case "__builtin_clzl":
+            case "__builtin_clzll":
+            case "__builtin_ctz":
+            case "__builtin_ctzl":
+            case "__builtin_ctzll":
+            case "__builtin_ffs":
+            case "__builtin_ffsl":
+            case "__builtin_ffsll":
+            case "__builtin_parity":
+            case "__builtin_parityl":
+            case "__builtin_parityll":
+            {
+                if (_currentFn is null)
+                {
+                    break;
+                }
+
+                _pos++;
+                Expect("(");
+                Node x = BuiltinArg();
+                Expect(")");
+                return BitBuiltin(t.Text, x, loc);
+            }
+
             case "__builtin_constant_p":
             {
                 _pos++;
@@ -1700,6 +1731,100 @@ internal sealed partial class Parser
             _ => NewLogical(NodeKind.LogOr, NewCompare(NodeKind.Ne, X(), X(), loc, "!="), NewCompare(NodeKind.Ne, Y(), Y(), loc, "!="), loc),
         };
         return NewComma(set, r, loc);
+    }
+
+    /// <summary>Bit-manipulation builtins as branch-free expressions over a temporary.</summary>
+    private Node BitBuiltin(string name, Node x, SourceLocation loc)
+    {
+        string op = name["__builtin_".Length..].TrimEnd('l');
+        bool wide = name.EndsWith('l');
+        CType ut = op switch
+        {
+            "bswap16" => CType.UShort,
+            "bswap32" => CType.UInt,
+            "bswap64" => CType.ULong,
+            _ => wide ? CType.ULong : CType.UInt,
+        };
+        if (!x.Type.IsInteger)
+        {
+            Error(loc, $"argument to '{name}' must be an integer");
+            return NewNum(0, loc);
+        }
+
+        Obj tmp = NewTemp(ut, loc);
+        Node set = NewAssignRaw(VarNode(tmp, loc), x, loc);
+        Node V() => VarNode(tmp, loc);
+        Node N(long v) => NewNumTyped(v, ut, loc);
+        Node And(Node a, Node b) => NewArith(NodeKind.BitAnd, a, b, loc);
+        Node Or(Node a, Node b) => NewArith(NodeKind.BitOr, a, b, loc);
+        Node Shr(Node a, int s) => NewShift(NodeKind.Shr, a, NewNum(s, loc), loc);
+        Node Shl(Node a, int s) => NewShift(NodeKind.Shl, a, NewNum(s, loc), loc);
+        Node Assign(Node value) => NewAssignRaw(V(), value, loc);
+        int bits = ut.Size * 8;
+        Node Popcount()
+        {
+            // v = v - ((v >> 1) & 0x55..); v = (v & 0x33..) + ((v >> 2) & 0x33..); v = (v + (v >> 4)) & 0x0f..; (v * 0x01..) >> (bits - 8)
+            long m1 = unchecked((long)0x5555555555555555UL), m2 = unchecked((long)0x3333333333333333UL), m4 = 0x0f0f0f0f0f0f0f0fL, h = 0x0101010101010101L;
+            Node e = Assign(NewSub(V(), And(Shr(V(), 1), N(m1)), loc));
+            e = NewComma(e, Assign(NewAdd(And(V(), N(m2)), And(Shr(V(), 2), N(m2)), loc)), loc);
+            e = NewComma(e, Assign(And(NewAdd(V(), Shr(V(), 4), loc), N(m4))), loc);
+            return NewComma(e, Cast(Shr(NewArith(NodeKind.Mul, V(), N(h), loc), bits - 8), CType.Int), loc);
+        }
+
+        Node result;
+        switch (op)
+        {
+            case "bswap16":
+                result = Cast(Or(Shl(V(), 8), Shr(V(), 8)), CType.UShort);
+                break;
+            case "bswap32":
+            case "bswap64":
+            {
+                Node acc = N(0);
+                for (int i = 0; i < bits / 8; i++)
+                {
+                    Node b = And(Shr(V(), i * 8), N(0xff));
+                    acc = Or(acc, Shl(b, bits - 8 - i * 8));
+                }
+
+                result = Cast(acc, ut);
+                break;
+            }
+
+            case "popcount":
+                result = Popcount();
+                break;
+            case "parity":
+                result = NewArith(NodeKind.BitAnd, Popcount(), NewNum(1, loc), loc);
+                break;
+            case "ctz":
+                // popcount((v & -v) - 1)
+                result = NewComma(Assign(NewSub(And(V(), NewSub(N(0), V(), loc)), N(1), loc)), Popcount(), loc);
+                break;
+            case "ffs":
+            {
+                Obj saved = NewTemp(ut, loc);
+                Node keep = NewAssignRaw(VarNode(saved, loc), V(), loc);
+                Node ctz = NewComma(Assign(NewSub(And(V(), NewSub(N(0), V(), loc)), N(1), loc)), Popcount(), loc);
+                result = NewComma(keep, MakeConditional(VarNode(saved, loc), NewAdd(ctz, NewNum(1, loc), loc), NewNum(0, loc), loc), loc);
+                break;
+            }
+
+            default:
+            {
+                // clz: smear the highest bit down, then bits - popcount
+                Node e = Assign(Or(V(), Shr(V(), 1)));
+                for (int s = 2; s < bits; s *= 2)
+                {
+                    e = NewComma(e, Assign(Or(V(), Shr(V(), s))), loc);
+                }
+
+                result = NewComma(e, NewSub(NewNum(bits, loc), Popcount(), loc), loc);
+                break;
+            }
+        }
+
+        return NewComma(set, result, loc);
     }
 
     // fpclassify(nan, inf, normal, subnormal, zero, x)

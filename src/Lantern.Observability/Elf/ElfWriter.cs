@@ -63,16 +63,20 @@ public static class ElfWriter
     /// (so each resolves to the function's absolute address), the DWARF sections with absolute addresses, and
     /// .debug_frame for unwinding. The only SHF_ALLOC section is .text, at the real address of the code.
     /// </summary>
-    public static byte[] WriteSymfile(CompilationUnitInfo unit)
+    public static byte[] WriteSymfile(CompilationUnitInfo unit) => WriteSymfile([unit]);
+
+    /// <summary>A symbol file batching several units (one DWARF unit each) into one object.</summary>
+    public static byte[] WriteSymfile(IReadOnlyList<CompilationUnitInfo> units)
     {
-        if (unit.Functions.Count == 0)
+        List<CodeInfo> functions = units.SelectMany(u => u.Functions).ToList();
+        if (functions.Count == 0)
         {
-            throw new ArgumentException("a symfile needs at least one function", nameof(unit));
+            throw new ArgumentException("a symfile needs at least one function", nameof(units));
         }
 
-        ulong low = unit.Functions.Min(f => f.Address);
-        ulong high = unit.Functions.Max(f => f.Address + f.Size);
-        DwarfSections dwarf = DwarfWriter.Write(unit);
+        ulong low = functions.Min(f => f.Address);
+        ulong high = functions.Max(f => f.Address + f.Size);
+        DwarfSections dwarf = DwarfWriter.Write(units);
 
         var sections = new List<OutSection>();
         var text = new OutSection(".text", ElfConst.ShtNobits, ElfConst.ShfAlloc | ElfConst.ShfExecinstr, [], 16)
@@ -87,7 +91,7 @@ public static class ElfWriter
         }
 
         int textIndex = 1;
-        (byte[] symtab, byte[] strtab, uint firstGlobal) = WriteSymtab(unit, textIndex, f => f.Address - low);
+        (byte[] symtab, byte[] strtab, uint firstGlobal) = WriteSymtab(units, textIndex, f => f.Address - low);
         var symtabSection = new OutSection(".symtab", ElfConst.ShtSymtab, 0, symtab, 8) { EntSize = ElfConst.Elf64SymSize, Info = firstGlobal };
         var strtabSection = new OutSection(".strtab", ElfConst.ShtStrtab, 0, strtab);
         sections.Add(symtabSection);
@@ -122,17 +126,22 @@ public static class ElfWriter
     /// <param name="codeOf">The machine code of each function (<see cref="CodeInfo.Size"/> bytes).</param>
     /// <param name="soname">The DT_SONAME, or null.</param>
     public static SharedObjectImage WriteSharedObject(CompilationUnitInfo unit, Func<CodeInfo, byte[]> codeOf, string? soname = null)
+        => WriteSharedObject([unit], codeOf, soname);
+
+    /// <summary>A shared object with the functions of several units (one DWARF unit each).</summary>
+    public static SharedObjectImage WriteSharedObject(IReadOnlyList<CompilationUnitInfo> units, Func<CodeInfo, byte[]> codeOf, string? soname = null)
     {
-        if (unit.Functions.Count == 0)
+        List<CodeInfo> functions = units.SelectMany(u => u.Functions).ToList();
+        if (functions.Count == 0)
         {
-            throw new ArgumentException("a shared object needs at least one function", nameof(unit));
+            throw new ArgumentException("a shared object needs at least one function", nameof(units));
         }
 
         const int SegmentCount = 6;
         // Dynamic string table and symbols.
         var dynstr = new StringTable(leadingNul: true);
         uint sonameOffset = soname is null ? 0 : dynstr.Add(soname);
-        List<CodeInfo> exported = unit.Functions.Where(f => f.IsExternal).ToList();
+        List<CodeInfo> exported = functions.Where(f => f.IsExternal).ToList();
         foreach (CodeInfo function in exported)
         {
             dynstr.Add(function.SymbolName);
@@ -147,14 +156,14 @@ public static class ElfWriter
         ulong dynsymAddress = AlignUp(hashAddress + (ulong)hashSize, 8);
         ulong dynstrAddress = dynsymAddress + (ulong)(dynsymCount * ElfConst.Elf64SymSize);
         ulong ehFrameHdrAddress = AlignUp(dynstrAddress + (ulong)dynstr.Count, 4);
-        ulong ehFrameAddress = AlignUp(ehFrameHdrAddress + 12 + (ulong)(8 * unit.Functions.Count), 8);
+        ulong ehFrameAddress = AlignUp(ehFrameHdrAddress + 12 + (ulong)(8 * functions.Count), 8);
 
         // The .eh_frame size does not depend on addresses: measure it, then place .text after it.
-        int ehFrameSize = EhFrameWriter.Write(unit.Functions.Select(f => new EhFrameFunction(ehFrameAddress, f.Size, f.Cfi)), ehFrameAddress).Bytes.Length;
+        int ehFrameSize = EhFrameWriter.Write(functions.Select(f => new EhFrameFunction(ehFrameAddress, f.Size, f.Cfi)), ehFrameAddress, widePointers: false).Bytes.Length;
         ulong textAddress = AlignUp(ehFrameAddress + (ulong)ehFrameSize, PageSize);
         var addresses = new Dictionary<CodeInfo, ulong>();
         var text = new ByteBuilder();
-        foreach (CodeInfo function in unit.Functions)
+        foreach (CodeInfo function in functions)
         {
             text.Align(16, 0xcc);
             addresses[function] = textAddress + (ulong)text.Count;
@@ -168,7 +177,7 @@ public static class ElfWriter
         }
 
         ulong dynamicAddress = AlignUp(textAddress + (ulong)text.Count, PageSize);
-        EhFrame ehFrame = EhFrameWriter.Write(unit.Functions.Select(f => new EhFrameFunction(addresses[f], f.Size, f.Cfi)), ehFrameAddress);
+        EhFrame ehFrame = EhFrameWriter.Write(functions.Select(f => new EhFrameFunction(addresses[f], f.Size, f.Cfi)), ehFrameAddress, widePointers: false);
         byte[] ehFrameHdr = EhFrameWriter.WriteHeader(ehFrame, ehFrameHdrAddress);
 
         // Sections, in address order, with indexes fixed up below.
@@ -221,13 +230,13 @@ public static class ElfWriter
         offset = dynamicAddress + (ulong)dynamic.Data.Length;
 
         // Non-allocated sections: DWARF at the addresses the code has in the object, .symtab, .strtab.
-        DwarfSections dwarf = DwarfWriter.Write(unit, f => addresses[f]);
+        DwarfSections dwarf = DwarfWriter.Write(units, f => addresses[f]);
         foreach ((string name, byte[] contents) in dwarf.All())
         {
             sections.Add(DebugSection(name, contents));
         }
 
-        (byte[] symtab, byte[] strtab, uint firstGlobal) = WriteSymtab(unit, (int)textIndex, f => addresses[f]);
+        (byte[] symtab, byte[] strtab, uint firstGlobal) = WriteSymtab(units, (int)textIndex, f => addresses[f]);
         var symtabSection = new OutSection(".symtab", ElfConst.ShtSymtab, 0, symtab, 8) { EntSize = ElfConst.Elf64SymSize, Info = firstGlobal };
         sections.Add(symtabSection);
         sections.Add(new OutSection(".strtab", ElfConst.ShtStrtab, 0, strtab));
@@ -272,21 +281,25 @@ public static class ElfWriter
         return section;
     }
 
-    /// <summary>.symtab and .strtab: null, a FILE symbol, local FUNC symbols, then global FUNC symbols.</summary>
-    private static (byte[] Symtab, byte[] Strtab, uint FirstGlobal) WriteSymtab(CompilationUnitInfo unit, int textIndex, Func<CodeInfo, ulong> valueOf)
+    /// <summary>.symtab and .strtab: null; per unit a FILE symbol and its local FUNC symbols; then the global FUNC symbols.</summary>
+    private static (byte[] Symtab, byte[] Strtab, uint FirstGlobal) WriteSymtab(IReadOnlyList<CompilationUnitInfo> units, int textIndex, Func<CodeInfo, ulong> valueOf)
     {
         var strtab = new StringTable(leadingNul: true);
         var symbols = new ByteBuilder();
         WriteSymbol(symbols, 0, 0, 0, 0, 0);
-        WriteSymbol(symbols, strtab.Add(unit.Name), (byte)((ElfConst.StbLocal << 4) | ElfConst.SttFile), ElfConst.ShnAbs, 0, 0);
-        uint firstGlobal = 2;
-        foreach (CodeInfo function in unit.Functions.Where(f => !f.IsExternal))
+        uint firstGlobal = 1;
+        foreach (CompilationUnitInfo unit in units)
         {
-            WriteSymbol(symbols, strtab.Add(function.SymbolName), (byte)((ElfConst.StbLocal << 4) | ElfConst.SttFunc), (ushort)textIndex, valueOf(function), function.Size);
+            WriteSymbol(symbols, strtab.Add(unit.Name), (byte)((ElfConst.StbLocal << 4) | ElfConst.SttFile), ElfConst.ShnAbs, 0, 0);
             firstGlobal++;
+            foreach (CodeInfo function in unit.Functions.Where(f => !f.IsExternal))
+            {
+                WriteSymbol(symbols, strtab.Add(function.SymbolName), (byte)((ElfConst.StbLocal << 4) | ElfConst.SttFunc), (ushort)textIndex, valueOf(function), function.Size);
+                firstGlobal++;
+            }
         }
 
-        foreach (CodeInfo function in unit.Functions.Where(f => f.IsExternal))
+        foreach (CodeInfo function in units.SelectMany(u => u.Functions).Where(f => f.IsExternal))
         {
             WriteSymbol(symbols, strtab.Add(function.SymbolName), (byte)((ElfConst.StbGlobal << 4) | ElfConst.SttFunc), (ushort)textIndex, valueOf(function), function.Size);
         }

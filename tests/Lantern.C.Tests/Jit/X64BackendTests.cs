@@ -525,6 +525,34 @@ public sealed unsafe class X64BackendTests
     }
 
     [Fact]
+    public void StoreThroughACachedPointerOfACachedValue()
+    {
+        // void f(long** pp, long* pv): *(*pp) = *pv; *(*pp + 8) = (int)*pv — the pointer and the value are
+        // loaded back to back (rcx, rdx), so the store must not clobber the address register with the value
+        var m = new IrModule();
+        var b = new IrBuilder(m, "f", P(IrType.Void), new[] { P(IrType.I64), P(IrType.I64) });
+        int pp = b.Param(0);
+        int pv = b.Param(1);
+        int p = b.Load(IrType.I64, pp);
+        int v = b.Load(IrType.I64, pv);
+        b.Store(IrType.I64, p, v);
+        int p2 = b.Op(Opcode.Add, IrType.I64, b.Load(IrType.I64, pp), b.Const(IrType.I64, 8));
+        int v2 = b.Load(IrType.I32, pv);
+        b.Store(IrType.I32, p2, v2);
+        b.Ret();
+        using var jit = new JitModule(m);
+        long* target = stackalloc long[2];
+        target[0] = 0;
+        target[1] = 0;
+        long* holder = stackalloc long[1];
+        holder[0] = (long)target;
+        long value = 0x1122334455667788L;
+        ((delegate* unmanaged<long*, long*, void>)jit.GetFunctionAddress("f"))(holder, &value);
+        Assert.Equal(value, target[0]);
+        Assert.Equal(0x55667788L, target[1]);
+    }
+
+    [Fact]
     public void CopyZeroAndAllocaOfManySizes()
     {
         // long f(void* dst, void* src): for each size copy then zero part, return an alloca'd pointer's alignment

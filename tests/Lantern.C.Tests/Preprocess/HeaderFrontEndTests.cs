@@ -130,6 +130,7 @@ int main(void)
     [InlineData("alloca.h")]
     [InlineData("memory.h")]
     [InlineData("libgen.h")]
+    [InlineData("pthread.h")]
     public void EachHeaderCompilesAloneAndTwice(string header)
     {
         var options = new CompileOptions();

@@ -118,6 +118,22 @@ public class RoundTripTests
     }
 
     [Fact]
+    public void SeveralUnits_InOneSymfile_RoundTripAndResolve()
+    {
+        CompilationUnitInfo[] units = [SampleUnits.Simple(0x10_0000), SampleUnits.Rich(0x20_0000)];
+
+        var data = DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(units)));
+
+        Assert.Equal(units.Select(CodeInfoPrinter.Print), CodeInfoImporter.Import(data).Select(CodeInfoPrinter.Print));
+        Assert.Equal("twice", data.Lookup(0x10_0045)!.Function);
+        Assert.Equal("/tmp/lantern-src/simple.c", data.Lookup(0x10_0045)!.Position!.File);
+        Assert.Equal("walk", data.Lookup(0x20_0045)!.Function);
+        Assert.Equal("/home/user/project/sub/inner.h", data.Lookup(0x20_0045)!.Position!.File);
+        Assert.Equal(0x10_0040UL, data.Elf!.Symbols.Single(s => s.Name == "twice").Address);
+        Assert.Equal(["simple.c", "rich.c"], data.Elf.Symbols.Where(s => s.Type == ElfConst.SttFile).Select(s => s.Name));
+    }
+
+    [Fact]
     public void SharedObject_RoundTripsWithTheAddressesInsideTheObject()
     {
         CompilationUnitInfo original = SampleUnits.Simple();

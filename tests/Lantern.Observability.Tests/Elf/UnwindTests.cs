@@ -81,4 +81,24 @@ public class UnwindTests
         Assert.Matches(@"unwind-harness\(main\+0x[0-9a-f]+\)", lines[callback + 2]);
         Assert.Contains("call returned 42", stdout);
     }
+
+    [Fact]
+    public void Valgrind_ReadsTheSharedObjectAndCallgrindNamesItsFunction()
+    {
+        using TempDirectory directory = TempDirectory.Create(prefix: "lantern-unwind-");
+        string harness = BuildHarness(directory);
+        string so = Path.Combine(directory.Path, "libcall.so");
+        File.WriteAllBytes(so, ElfWriter.WriteSharedObject(Unit(0), _ => CallCode, "libcall.so").Bytes);
+        string output = Path.Combine(directory.Path, "callgrind.out");
+
+        (int exit, string stdout, string stderr) = ToolRunner.Run("valgrind", "valgrind", "--tool=callgrind", "--read-var-info=yes",
+            "--callgrind-out-file=" + output, harness, "so", so);
+        (int annotateExit, string annotated, string annotateErrors) = ToolRunner.Run("callgrind_annotate", "valgrind", "--inclusive=yes", output);
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.DoesNotMatch(@"(?i)warning.*libcall|libcall.*warning|DWARF", stderr);
+        Assert.Matches(@"\(call\+0x6\)", stdout);
+        Assert.True(annotateExit == 0, annotateErrors);
+        Assert.Matches(@"/tmp/call\.c:call \[.*libcall\.so\]", annotated);
+    }
 }

@@ -123,6 +123,7 @@ public static class DwarfWriter
         private readonly List<(Reservation Slot, TypeId Type)> _typeFixups = new();
         private int _unitStart;
         private int _loclistsStart = -1;
+        private Reservation _loclistsLength;
 
         public UnitWriter(SectionState s, CompilationUnitInfo unit, Func<CodeInfo, ulong> addressOf)
         {
@@ -572,8 +573,6 @@ public static class DwarfWriter
             l.PatchLengthFrom(_loclistsLength);
             return offset;
         }
-
-        private Reservation _loclistsLength;
 
         /// <summary>The unit's address ranges in .debug_rnglists when it has several functions (DWARF 5, 2.17.3, 7.25).</summary>
         private uint? WriteRangeList()
