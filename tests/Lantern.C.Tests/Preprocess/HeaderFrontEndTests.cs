@@ -131,6 +131,9 @@ int main(void)
     [InlineData("memory.h")]
     [InlineData("libgen.h")]
     [InlineData("pthread.h")]
+    [InlineData("dirent.h")]
+    [InlineData("sys/mman.h")]
+    [InlineData("sys/wait.h")]
     public void EachHeaderCompilesAloneAndTwice(string header)
     {
         var options = new CompileOptions();
