@@ -68,18 +68,86 @@ internal sealed partial class Lowerer
             EmitGlobal(g, isTentative: false);
         }
 
+        // Drop static inline functions nothing live refers to (headers define many), then declare
+        // every symbol that live code or data refers to but the unit does not define as an extern.
+        var byName = new Dictionary<string, Obj>();
         foreach (Obj g in _parser.Globals)
         {
-            if (!g.IsReferenced)
+            byName[g.Symbol] = g;
+        }
+
+        var functions = new Dictionary<string, IrFunction>();
+        foreach (IrFunction f in _module.Functions)
+        {
+            functions[f.Name] = f;
+        }
+
+        var live = new HashSet<string>();
+        var work = new Stack<string>();
+        void Mark(string sym)
+        {
+            if (live.Add(sym) && functions.ContainsKey(sym))
+            {
+                work.Push(sym);
+            }
+        }
+
+        foreach (IrFunction f in _module.Functions)
+        {
+            if (!(f.IsStatic && byName.TryGetValue(f.Name, out Obj? o) && o.IsInline))
+            {
+                Mark(f.Name);
+            }
+        }
+
+        foreach (IrGlobal g in _module.Globals)
+        {
+            live.Add(g.Name);
+            foreach (IrReloc r in g.Relocs)
+            {
+                Mark(r.Symbol);
+            }
+        }
+
+        while (work.Count > 0)
+        {
+            IrFunction f = functions[work.Pop()];
+            foreach (IrBlock b in f.Blocks)
+            {
+                foreach (Instr i in b.Instrs)
+                {
+                    if (i.Symbol is not null)
+                    {
+                        Mark(i.Symbol);
+                    }
+                }
+            }
+        }
+
+        _module.Functions.RemoveAll(f => !live.Contains(f.Name));
+        var defined = new HashSet<string>();
+        foreach (IrFunction f in _module.Functions)
+        {
+            defined.Add(f.Name);
+        }
+
+        foreach (IrGlobal g in _module.Globals)
+        {
+            defined.Add(g.Name);
+        }
+
+        foreach (Obj g in _parser.Globals)
+        {
+            if (!live.Contains(g.Symbol) || defined.Contains(g.Symbol))
             {
                 continue;
             }
 
-            if (g.IsFunction && g.Body is null)
+            if (g.IsFunction)
             {
                 _module.Externs.Add(new IrExtern(g.Symbol, true, g.Type.IsOldStyle ? null : SigOf(g.Type), g.Loc));
             }
-            else if (!g.IsFunction && g.IsExtern && !g.IsDefinition)
+            else
             {
                 _module.Externs.Add(new IrExtern(g.Symbol, false, null, g.Loc));
             }

@@ -187,6 +187,11 @@ public sealed class CodeInfo
             throw new ArgumentException($"line rows must be in address order: {row.Offset} after {_lines[^1].Offset}", nameof(row));
         }
 
+        if (row.Line < 0 || row.Column < 0 || row.File.Index < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), $"line {row.Line}, column {row.Column} and file {row.File} must not be negative");
+        }
+
         if (row.Offset >= Size && Size > 0)
         {
             throw new ArgumentOutOfRangeException(nameof(row), $"line row offset {row.Offset} is outside the function (size {Size})");

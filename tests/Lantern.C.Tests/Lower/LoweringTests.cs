@@ -218,4 +218,20 @@ public class LoweringTests
         Instr ret = Instrs(g).Single(i => i.Op == Opcode.Ret);
         Assert.Equal(2, Instrs(g).Count(i => i.Op == Opcode.Mov && i.Dest == ret.A));
     }
+
+    [Fact]
+    public void UnusedStaticInlineFunctionsAndTheirExternsAreDropped()
+    {
+        IrModule m = FrontEndTestUtil.CompileOk("""
+            int missing(int);
+            int used(int);
+            static inline int dead(int x) { return missing(x); }
+            static inline int alive(int x) { return used(x); }
+            int sizer(void) { return sizeof(missing(1)); }
+            int main(void) { return alive(1); }
+            """);
+        Assert.Null(m.FindFunction("dead"));
+        Assert.NotNull(m.FindFunction("alive"));
+        Assert.Equal(new[] { "used" }, m.Externs.Select(e => e.Name));
+    }
 }

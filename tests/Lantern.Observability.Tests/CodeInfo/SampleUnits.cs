@@ -35,24 +35,29 @@ internal static class SampleUnits
         0xc3,                   // 0x11 ret
     ];
 
-    /// <summary>A unit with <c>add</c> at <paramref name="addAddress"/> and <c>twice</c> 0x40 bytes after it.</summary>
-    public static CompilationUnitInfo Simple(ulong addAddress = 0x7f12_3456_0000)
+    /// <summary>
+    /// A unit with <c>add</c> at <paramref name="addAddress"/> and <c>twice</c> 0x40 bytes after it; the frame base
+    /// is the CFA (rbp + 16) or, with <paramref name="rbpFrameBase"/>, rbp itself.
+    /// </summary>
+    public static CompilationUnitInfo Simple(ulong addAddress = 0x7f12_3456_0000, bool rbpFrameBase = false)
     {
+        FrameBase frameBase = rbpFrameBase ? FrameBase.Rbp : FrameBase.CallFrameCfa;
+        long rbpToFrameBase = rbpFrameBase ? 0 : -16;
         var unit = new CompilationUnitInfo("simple.c", "/tmp/lantern-src", "Lantern test", 0x1d);
         FileId file = unit.AddFile("simple.c");
         TypeId intType = unit.Types.AddBase("int", BaseTypeEncoding.Signed, 4);
 
-        var add = new CodeInfo("add", addAddress, (uint)AddCode.Length) { DeclFile = file, DeclLine = 1, ReturnType = intType };
-        add.AddParameter(new VariableInfo("a", intType, VariableLocation.FrameOffset(-20)) { DeclFile = file, DeclLine = 1 });
-        add.AddParameter(new VariableInfo("b", intType, VariableLocation.FrameOffset(-24)) { DeclFile = file, DeclLine = 1 });
+        var add = new CodeInfo("add", addAddress, (uint)AddCode.Length) { DeclFile = file, DeclLine = 1, ReturnType = intType, FrameBase = frameBase };
+        add.AddParameter(new VariableInfo("a", intType, VariableLocation.FrameOffset(-4 + rbpToFrameBase)) { DeclFile = file, DeclLine = 1 });
+        add.AddParameter(new VariableInfo("b", intType, VariableLocation.FrameOffset(-8 + rbpToFrameBase)) { DeclFile = file, DeclLine = 1 });
         add.AddLine(0x00, file, 2, 1);
         add.AddLine(0x0a, file, 3, 14, LineFlags.IsStatement | LineFlags.PrologueEnd);
         add.AddLine(0x10, file, 4, 1, LineFlags.IsStatement | LineFlags.EpilogueBegin);
         add.AddCfi(Cfi.StandardFramePointer(0, 1, 0x10));
         unit.AddFunction(add);
 
-        var twice = new CodeInfo("twice", addAddress + 0x40, (uint)TwiceCode.Length) { DeclFile = file, DeclLine = 6, ReturnType = intType };
-        twice.AddParameter(new VariableInfo("x", intType, VariableLocation.FrameOffset(-20)) { DeclFile = file, DeclLine = 6 });
+        var twice = new CodeInfo("twice", addAddress + 0x40, (uint)TwiceCode.Length) { DeclFile = file, DeclLine = 6, ReturnType = intType, FrameBase = frameBase };
+        twice.AddParameter(new VariableInfo("x", intType, VariableLocation.FrameOffset(-4 + rbpToFrameBase)) { DeclFile = file, DeclLine = 6 });
         twice.AddLine(0x00, file, 7, 1);
         twice.AddLine(0x0b, file, 8, 12, LineFlags.IsStatement | LineFlags.PrologueEnd);
         twice.AddLine(0x10, file, 9, 1, LineFlags.IsStatement | LineFlags.EpilogueBegin);
@@ -109,6 +114,8 @@ internal static class SampleUnits
         TypeId volatileInt = t.AddQualified(TypeQualifier.Volatile, intType);
         TypeId constVoid = t.AddQualified(TypeQualifier.Const, null);
         TypeId voidTypedef = t.AddTypedef("nothing", null);
+        TypeId restrictPtr = t.AddQualified(TypeQualifier.Restrict, t.AddPointer(intType));
+        TypeId atomicInt = t.AddQualified(TypeQualifier.Atomic, intType);
 
         unit.AddGlobal(new VariableInfo("counter", volatileInt, VariableLocation.Absolute(0x5555_0020_0000)) { DeclFile = main, DeclLine = 3, IsExternal = true });
         unit.AddGlobal(new VariableInfo("table", ints, VariableLocation.Absolute(0x5555_0020_0010)) { DeclFile = header, DeclLine = 40 });
@@ -157,6 +164,8 @@ internal static class SampleUnits
         helper.AddParameter(new VariableInfo("v", constVoid is { } ? t.AddPointer(constVoid) : intType, VariableLocation.FrameOffset(-8)));
         helper.AddParameter(new VariableInfo("n", voidTypedef is { } ? t.AddPointer(voidTypedef) : intType, VariableLocation.InRegister(X64Registers.Rsi)));
         helper.AddVariable(helper.RootScope, new VariableInfo("f", t.AddPointer(voidFn), VariableLocation.FrameOffset(-16)));
+        helper.AddVariable(helper.RootScope, new VariableInfo("r", restrictPtr, VariableLocation.FrameOffset(-24)));
+        helper.AddVariable(helper.RootScope, new VariableInfo("at", atomicInt, VariableLocation.FrameOffset(-28)));
         helper.AddLine(0x00, header, 50, 0);
         helper.AddCfi(Cfi.StandardFramePointer(0, 1, 0x1e));
         unit.AddFunction(helper);

@@ -80,6 +80,13 @@ public class LookupTests
         Assert.Equal("const char *", w["s"].TypeName);
         Assert.Equal("char[]", w["name"].TypeName);
         Assert.Equal("_Bool", w["flag"].TypeName);
+
+        Dictionary<string, ScopedVariable> h = Rich().VariablesAt(Base + 0x205).ToDictionary(x => x.Name);
+        Assert.Equal("int * restrict", h["r"].TypeName);
+        Assert.Equal("_Atomic int", h["at"].TypeName);
+        Assert.Equal("const void *", h["v"].TypeName);
+        Assert.Equal("nothing *", h["n"].TypeName);
+        Assert.Equal("void (*)()", h["f"].TypeName);
     }
 
     [Fact]
@@ -162,5 +169,89 @@ public class LookupTests
         Assert.Equal(frame.Fdes.Select(f => f.FdeAddress - sectionAddress), cfi.Fdes.Select(f => f.Offset));
         Assert.Equal(((ulong)X64Registers.Rbp, 16L), (cfi.Evaluate(address + 5)!.CfaRegister, cfi.Evaluate(address + 5)!.CfaOffset));
         Assert.Equal(wide ?? true ? DwEhPe.Pcrel | DwEhPe.Sdata8 : DwEhPe.Pcrel | DwEhPe.Sdata4, cfi.Fdes[0].Cie.PointerEncoding);
+    }
+
+    /// <summary>Unwinding one frame of <c>add</c> from every instruction recovers the caller's pc, rsp and rbp.</summary>
+    [Theory]
+    [InlineData(0x00)]
+    [InlineData(0x01)]
+    [InlineData(0x04)]
+    [InlineData(0x0a)]
+    [InlineData(0x10)]
+    [InlineData(0x11)]
+    public void Step_RecoversTheCallerAtEveryInstruction(ulong offset)
+    {
+        const ulong Code = 0x7f12_3456_0000, CallerSp = 0x7ffd_0000_1000, CallerRbp = 0x7ffd_0000_2000, ReturnAddress = 0x40_1234;
+        var data = DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(SampleUnits.Simple(Code))));
+        var memory = new Dictionary<ulong, ulong> { [CallerSp - 8] = ReturnAddress, [CallerSp - 16] = CallerRbp };
+        // The registers of add's frame after executing the instructions before `offset`.
+        (ulong rsp, ulong rbp) = offset switch
+        {
+            0 => (CallerSp - 8, CallerRbp),
+            < 4 => (CallerSp - 16, CallerRbp),
+            < 0x11 => (CallerSp - 16, CallerSp - 16),
+            _ => (CallerSp - 8, CallerRbp),
+        };
+        ulong? Register(ulong r) => r switch { (ulong)X64Registers.Rsp => rsp, (ulong)X64Registers.Rbp => rbp, _ => null };
+
+        CallerFrame caller = data.DebugFrame!.Step(Code + offset, Register, address => memory[address])!;
+
+        Assert.Equal(ReturnAddress, caller.Pc);
+        Assert.Equal(CallerSp, caller.Cfa);
+        Assert.Equal(CallerSp, caller.Registers[X64Registers.Rsp]);
+        Assert.Equal(CallerRbp, caller.Registers[X64Registers.Rbp]);
+        Assert.Null(data.DebugFrame.Step(Code + 0x30, Register, address => memory[address]));
+    }
+
+    [Fact]
+    public void DwarfExpression_EvaluatesTheLocationsCompilersEmit()
+    {
+        ulong Register(ulong r) => r == X64Registers.Rbp ? 0x1000UL : 0x2000UL;
+
+        Assert.Equal(0x1000UL - 20 + 0x10, DwarfExpression.Evaluate([DwOp.Fbreg, 0x6c], Register, frameBase: 0x1010, cfa: 0, out _));
+        Assert.Equal(0x1000UL - 8, DwarfExpression.Evaluate([DwOp.Breg0 + 6, 0x78], Register, 0, 0, out _));
+        Assert.Equal(0x3000UL, DwarfExpression.Evaluate([DwOp.CallFrameCfa], Register, 0, 0x3000, out _));
+        Assert.Equal(0x3010UL, DwarfExpression.Evaluate([DwOp.CallFrameCfa, DwOp.PlusUconst, 0x10], Register, 0, 0x3000, out _));
+        Assert.Equal(0x601000UL, DwarfExpression.Evaluate([DwOp.Addr, 0x00, 0x10, 0x60, 0, 0, 0, 0, 0], Register, 0, 0, out _));
+        Assert.Null(DwarfExpression.Evaluate([DwOp.Reg0 + 3], Register, 0, 0, out ulong? register));
+        Assert.Equal((ulong)X64Registers.Rbx, register);
+        Assert.Null(DwarfExpression.Evaluate([DwOp.Regx, 20], Register, 0, 0, out register));
+        Assert.Equal(20UL, register);
+        Assert.Throws<NotSupportedException>(() => DwarfExpression.Evaluate([0xe0], Register, 0, 0, out _));
+    }
+
+    /// <summary>
+    /// Variable addresses in a frame of <c>add</c> stopped after its prologue, for both frame-base conventions:
+    /// a at rbp-4 and b at rbp-8, whatever the frame base is.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GetVariableAddress_ResolvesFrameBaseRelativeLocations(bool rbpFrameBase)
+    {
+        const ulong Code = 0x7f12_3456_0000, Rbp = 0x7ffd_0000_0ff0;
+        var data = DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(SampleUnits.Simple(Code, rbpFrameBase))));
+        ulong? Register(ulong r) => r switch { (ulong)X64Registers.Rsp => Rbp, (ulong)X64Registers.Rbp => Rbp, _ => null };
+        ulong pc = Code + 0xa;
+
+        Dictionary<string, ScopedVariable> variables = data.VariablesAt(pc).ToDictionary(v => v.Name);
+
+        Assert.Equal(Rbp + 16, data.GetCfa(pc, Register));
+        Assert.Equal(rbpFrameBase ? Rbp : Rbp + 16, data.GetFrameBase(pc, Register));
+        Assert.Equal(Rbp - 4, data.GetVariableAddress(variables["a"], pc, Register, out ulong? ra));
+        Assert.Equal(Rbp - 8, data.GetVariableAddress(variables["b"], pc, Register, out _));
+        Assert.Null(ra);
+    }
+
+    [Fact]
+    public void GetVariableAddress_ReportsRegistersAndAbsoluteAddresses()
+    {
+        DebugData data = Rich();
+        ulong? Register(ulong r) => 0x1000;
+        Dictionary<string, ScopedVariable> variables = data.VariablesAt(Base + 0x45).ToDictionary(v => v.Name);
+
+        Assert.Null(data.GetVariableAddress(variables["c"], Base + 0x45, Register, out ulong? register));
+        Assert.Equal((ulong)X64Registers.Rbx, register);
+        Assert.Equal(0x1000UL + 16 - 56, data.GetVariableAddress(variables["u"], Base + 0x45, Register, out _));
     }
 }

@@ -78,6 +78,9 @@ public sealed class UnwindRow
     }
 }
 
+/// <summary>The caller's state recovered by <see cref="CallFrameInfo.Step"/>: its pc, CFA (= its rsp) and registers.</summary>
+public sealed record CallerFrame(ulong Pc, ulong Cfa, IReadOnlyDictionary<ulong, ulong> Registers);
+
 /// <summary>Call frame information parsed from .debug_frame or .eh_frame, with rule evaluation at a pc.</summary>
 public sealed class CallFrameInfo
 {
@@ -101,6 +104,50 @@ public sealed class CallFrameInfo
 
     /// <summary>The unwind rules in effect at <paramref name="pc"/>, or null if no FDE covers it.</summary>
     public UnwindRow? Evaluate(ulong pc) => Malformed.Guard("call frame information", () => EvaluateAt(pc));
+
+    /// <summary>
+    /// Unwinds one frame: from the registers of a frame stopped at <paramref name="pc"/> (DWARF numbers; a missing
+    /// register reads as null), computes the CFA and the caller's pc and registers. For a frame that is not the
+    /// innermost one, pass <c>return address - 1</c> as the lookup pc (<paramref name="isCallerFrame"/>) so a call at
+    /// the very end of a function finds the right rules. Returns null when no FDE covers the pc, a rule cannot be
+    /// evaluated, or the return address is undefined (the outermost frame).
+    /// </summary>
+    /// <param name="readMemory">Reads 8 bytes of the stopped program's memory.</param>
+    public CallerFrame? Step(ulong pc, Func<ulong, ulong?> readRegister, Func<ulong, ulong> readMemory, bool isCallerFrame = false)
+    {
+        UnwindRow? row = Evaluate(isCallerFrame ? pc - 1 : pc);
+        if (row is null || row.CfaExpression is not null || readRegister(row.CfaRegister) is not ulong cfaBase)
+        {
+            return null;
+        }
+
+        ulong cfa = cfaBase + (ulong)row.CfaOffset;
+        var registers = new Dictionary<ulong, ulong>();
+        for (ulong register = 0; register <= row.ReturnAddressRegister; register++)
+        {
+            RegisterRule rule = register == row.ReturnAddressRegister ? row.ReturnAddress : row.GetRule(register);
+            ulong? value = rule.Kind switch
+            {
+                RegisterRuleKind.SameValue => register == row.ReturnAddressRegister ? null : readRegister(register),
+                RegisterRuleKind.Offset => readMemory(cfa + (ulong)rule.Offset),
+                RegisterRuleKind.ValOffset => cfa + (ulong)rule.Offset,
+                RegisterRuleKind.Register => readRegister(rule.Register),
+                _ => null,
+            };
+            if (value is ulong v)
+            {
+                registers[register] = v;
+            }
+        }
+
+        if (!registers.TryGetValue(row.ReturnAddressRegister, out ulong returnAddress))
+        {
+            return null;
+        }
+
+        registers[DwRegX64.Rsp] = cfa;                          // the caller's stack pointer is the CFA by definition
+        return new CallerFrame(returnAddress, cfa, registers);
+    }
 
     private UnwindRow? EvaluateAt(ulong pc)
     {

@@ -270,10 +270,6 @@ public sealed class DebugInfo
                 {
                     stack.Push(die);
                 }
-                else if (parent is null)
-                {
-                    // A childless unit DIE: nothing more belongs to the unit.
-                }
             }
 
             r.Position = end;

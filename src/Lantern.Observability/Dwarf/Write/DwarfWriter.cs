@@ -123,6 +123,7 @@ public static class DwarfWriter
         private readonly List<(Reservation Slot, TypeId Type)> _typeFixups = new();
         private int _unitStart;
         private int _loclistsStart = -1;
+        private Reservation _loclistsLength;
 
         public UnitWriter(SectionState s, CompilationUnitInfo unit, Func<CodeInfo, ulong> addressOf)
         {
@@ -392,7 +393,13 @@ public static class DwarfWriter
                 }
                 case QualifiedType t:
                 {
-                    var die = new Die(t.Qualifier == TypeQualifier.Const ? DwTag.ConstType : DwTag.VolatileType);
+                    var die = new Die(t.Qualifier switch
+                    {
+                        TypeQualifier.Const => DwTag.ConstType,
+                        TypeQualifier.Volatile => DwTag.VolatileType,
+                        TypeQualifier.Restrict => DwTag.RestrictType,
+                        _ => DwTag.AtomicType,
+                    });
                     TypeRef(die, t.Target);
                     Emit(die, false);
                     break;
@@ -572,8 +579,6 @@ public static class DwarfWriter
             l.PatchLengthFrom(_loclistsLength);
             return offset;
         }
-
-        private Reservation _loclistsLength;
 
         /// <summary>The unit's address ranges in .debug_rnglists when it has several functions (DWARF 5, 2.17.3, 7.25).</summary>
         private uint? WriteRangeList()
