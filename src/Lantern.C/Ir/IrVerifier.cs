@@ -92,7 +92,7 @@ public static class IrVerifier
             for (int k = 0; k < b.Instrs.Count; k++)
             {
                 Instr i = b.Instrs[k];
-                string iw = $"{bw}[{k}] '{IrPrinter.FormatInstr(i)}'";
+                var iw = new Where(bw, k, i);
                 if (i.IsTerminator && k != b.Instrs.Count - 1)
                 {
                     errors.Add($"{iw}: terminator in the middle of a block");
@@ -121,6 +121,12 @@ public static class IrVerifier
         }
     }
 
+    /// <summary>Names an instruction in a message; formatted only when a problem is reported (the verifier runs on every compile).</summary>
+    private readonly record struct Where(string Block, int Index, Instr Instr)
+    {
+        public override string ToString() => $"{Block}[{Index}] '{IrPrinter.FormatInstr(Instr)}'";
+    }
+
     private static IrType ResultType(Instr i) => i.Op switch
     {
         Opcode.SlotAddr or Opcode.SymAddr or Opcode.Alloca or Opcode.VaArg => IrType.I64,
@@ -128,7 +134,7 @@ public static class IrVerifier
         _ => i.Type,
     };
 
-    private static void CheckOperands(IrFunction f, Instr i, string iw, List<string> errors)
+    private static void CheckOperands(IrFunction f, Instr i, Where iw, List<string> errors)
     {
         IrType TypeOf(int v) => v >= 0 && v < f.VRegTypes.Count ? f.VRegTypes[v] : IrType.Void;
         switch (i.Op)
@@ -211,7 +217,7 @@ public static class IrVerifier
         }
     }
 
-    private static void CheckTargets(IrFunction f, Instr i, string iw, List<string> errors)
+    private static void CheckTargets(IrFunction f, Instr i, Where iw, List<string> errors)
     {
         bool Bad(int t) => t < 0 || t >= f.Blocks.Count;
         switch (i.Op)
@@ -224,7 +230,7 @@ public static class IrVerifier
         }
     }
 
-    private static void CheckVReg(IrFunction f, bool[] defined, int v, string iw, List<string> errors, bool allowMissing = false)
+    private static void CheckVReg(IrFunction f, bool[] defined, int v, Where iw, List<string> errors, bool allowMissing = false)
     {
         if (v < 0)
         {

@@ -50,7 +50,10 @@ public sealed class Preprocessor
     private readonly Dictionary<string, HashSet<string>> _singletonHideSets = new(StringComparer.Ordinal);
     private readonly Dictionary<(HashSet<string>, HashSet<string>), HashSet<string>> _hideSetUnions = new();
 
-    private readonly DateTime _now = DateTime.Now;
+    // __DATE__ and __TIME__: SOURCE_DATE_EPOCH (reproducible builds, as gcc) or the local time.
+    private readonly DateTime _now = long.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), NumberStyles.None, CultureInfo.InvariantCulture, out long epoch)
+        ? DateTimeOffset.FromUnixTimeSeconds(Math.Min(epoch, 253402300799)).UtcDateTime
+        : DateTime.Now;
     private string _baseFile = "";
     private int _counter;
     private bool _inIfExpression;

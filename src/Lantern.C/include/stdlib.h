@@ -16,6 +16,9 @@ typedef int wchar_t;
 #define NULL ((void *)0)
 #endif
 
+/* As glibc's <stdlib.h> (by default), alloca comes along. */
+#include <alloca.h>
+
 typedef struct
 {
     int quot;

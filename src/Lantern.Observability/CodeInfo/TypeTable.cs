@@ -16,6 +16,10 @@ public enum TypeQualifier
 {
     Const,
     Volatile,
+    /// <summary>C99 <c>restrict</c> (DW_TAG_restrict_type).</summary>
+    Restrict,
+    /// <summary>C11 <c>_Atomic</c> (DW_TAG_atomic_type).</summary>
+    Atomic,
 }
 
 /// <summary>A node of the type graph. Type references are <see cref="TypeId"/>s; null means void.</summary>
@@ -121,7 +125,7 @@ public sealed record SubroutineType(TypeId? Return, IReadOnlyList<TypeId> Parame
     public override int GetHashCode() => HashCode.Combine(Return, Parameters.Count, IsVariadic);
 }
 
-/// <summary>A const- or volatile-qualified <see cref="Target"/> (null: void).</summary>
+/// <summary>A const-, volatile-, restrict- or _Atomic-qualified <see cref="Target"/> (null: void).</summary>
 public sealed record QualifiedType(TypeQualifier Qualifier, TypeId? Target) : DebugType;
 
 /// <summary>

@@ -130,6 +130,10 @@ int main(void)
     [InlineData("alloca.h")]
     [InlineData("memory.h")]
     [InlineData("libgen.h")]
+    [InlineData("pthread.h")]
+    [InlineData("dirent.h")]
+    [InlineData("sys/mman.h")]
+    [InlineData("sys/wait.h")]
     public void EachHeaderCompilesAloneAndTwice(string header)
     {
         var options = new CompileOptions();

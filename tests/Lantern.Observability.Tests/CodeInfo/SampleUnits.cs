@@ -114,6 +114,8 @@ internal static class SampleUnits
         TypeId volatileInt = t.AddQualified(TypeQualifier.Volatile, intType);
         TypeId constVoid = t.AddQualified(TypeQualifier.Const, null);
         TypeId voidTypedef = t.AddTypedef("nothing", null);
+        TypeId restrictPtr = t.AddQualified(TypeQualifier.Restrict, t.AddPointer(intType));
+        TypeId atomicInt = t.AddQualified(TypeQualifier.Atomic, intType);
 
         unit.AddGlobal(new VariableInfo("counter", volatileInt, VariableLocation.Absolute(0x5555_0020_0000)) { DeclFile = main, DeclLine = 3, IsExternal = true });
         unit.AddGlobal(new VariableInfo("table", ints, VariableLocation.Absolute(0x5555_0020_0010)) { DeclFile = header, DeclLine = 40 });
@@ -162,6 +164,8 @@ internal static class SampleUnits
         helper.AddParameter(new VariableInfo("v", constVoid is { } ? t.AddPointer(constVoid) : intType, VariableLocation.FrameOffset(-8)));
         helper.AddParameter(new VariableInfo("n", voidTypedef is { } ? t.AddPointer(voidTypedef) : intType, VariableLocation.InRegister(X64Registers.Rsi)));
         helper.AddVariable(helper.RootScope, new VariableInfo("f", t.AddPointer(voidFn), VariableLocation.FrameOffset(-16)));
+        helper.AddVariable(helper.RootScope, new VariableInfo("r", restrictPtr, VariableLocation.FrameOffset(-24)));
+        helper.AddVariable(helper.RootScope, new VariableInfo("at", atomicInt, VariableLocation.FrameOffset(-28)));
         helper.AddLine(0x00, header, 50, 0);
         helper.AddCfi(Cfi.StandardFramePointer(0, 1, 0x1e));
         unit.AddFunction(helper);

@@ -89,6 +89,22 @@ public class ExternalVerificationTests
         Assert.Matches(kind == "so" ? @"FUNC +GLOBAL +DEFAULT +\d+ (add|walk|f1)" : @"FUNC +GLOBAL +DEFAULT +1 (add|walk|f1)", stdout);
     }
 
+    /// <summary>elfutils' strict checker accepts the shared objects (the symfile is left out: its .text is SHT_NOBITS by design).</summary>
+    [Theory]
+    [InlineData("simple")]
+    [InlineData("rich")]
+    [InlineData("many")]
+    [InlineData("multi")]
+    public void EuElflint_AcceptsTheSharedObject(string unit)
+    {
+        using TempFile file = ToolRunner.WriteTemp(Produce(unit, "so"), ".so");
+
+        (int exit, string stdout, string stderr) = ToolRunner.Run("eu-elflint", "elfutils", "--gnu-ld", file.Path);
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal("No errors\n", stdout);
+    }
+
     [Fact]
     public void SharedObject_SymbolizesWithAddr2lineAndLlvmSymbolizer()
     {

@@ -80,6 +80,13 @@ public class LookupTests
         Assert.Equal("const char *", w["s"].TypeName);
         Assert.Equal("char[]", w["name"].TypeName);
         Assert.Equal("_Bool", w["flag"].TypeName);
+
+        Dictionary<string, ScopedVariable> h = Rich().VariablesAt(Base + 0x205).ToDictionary(x => x.Name);
+        Assert.Equal("int * restrict", h["r"].TypeName);
+        Assert.Equal("_Atomic int", h["at"].TypeName);
+        Assert.Equal("const void *", h["v"].TypeName);
+        Assert.Equal("nothing *", h["n"].TypeName);
+        Assert.Equal("void (*)()", h["f"].TypeName);
     }
 
     [Fact]
@@ -211,5 +218,40 @@ public class LookupTests
         Assert.Null(DwarfExpression.Evaluate([DwOp.Regx, 20], Register, 0, 0, out register));
         Assert.Equal(20UL, register);
         Assert.Throws<NotSupportedException>(() => DwarfExpression.Evaluate([0xe0], Register, 0, 0, out _));
+    }
+
+    /// <summary>
+    /// Variable addresses in a frame of <c>add</c> stopped after its prologue, for both frame-base conventions:
+    /// a at rbp-4 and b at rbp-8, whatever the frame base is.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GetVariableAddress_ResolvesFrameBaseRelativeLocations(bool rbpFrameBase)
+    {
+        const ulong Code = 0x7f12_3456_0000, Rbp = 0x7ffd_0000_0ff0;
+        var data = DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(SampleUnits.Simple(Code, rbpFrameBase))));
+        ulong? Register(ulong r) => r switch { (ulong)X64Registers.Rsp => Rbp, (ulong)X64Registers.Rbp => Rbp, _ => null };
+        ulong pc = Code + 0xa;
+
+        Dictionary<string, ScopedVariable> variables = data.VariablesAt(pc).ToDictionary(v => v.Name);
+
+        Assert.Equal(Rbp + 16, data.GetCfa(pc, Register));
+        Assert.Equal(rbpFrameBase ? Rbp : Rbp + 16, data.GetFrameBase(pc, Register));
+        Assert.Equal(Rbp - 4, data.GetVariableAddress(variables["a"], pc, Register, out ulong? ra));
+        Assert.Equal(Rbp - 8, data.GetVariableAddress(variables["b"], pc, Register, out _));
+        Assert.Null(ra);
+    }
+
+    [Fact]
+    public void GetVariableAddress_ReportsRegistersAndAbsoluteAddresses()
+    {
+        DebugData data = Rich();
+        ulong? Register(ulong r) => 0x1000;
+        Dictionary<string, ScopedVariable> variables = data.VariablesAt(Base + 0x45).ToDictionary(v => v.Name);
+
+        Assert.Null(data.GetVariableAddress(variables["c"], Base + 0x45, Register, out ulong? register));
+        Assert.Equal((ulong)X64Registers.Rbx, register);
+        Assert.Equal(0x1000UL + 16 - 56, data.GetVariableAddress(variables["u"], Base + 0x45, Register, out _));
     }
 }

@@ -4,7 +4,7 @@ using Lantern.Observability.Tests.CodeInfoTests;
 namespace Lantern.Observability.Tests.Elf;
 
 /// <summary>
-/// The symfile through the real gdb's JIT interface: a small C host (Elf/Data/jit-harness.c) maps the hand-written
+/// The symfile through the real gdb's and lldb's JIT interface: a small C host (Elf/Data/jit-harness.c) maps the hand-written
 /// code at the address the CodeInfo names, registers our symfile through <c>__jit_debug_descriptor</c> and calls
 /// the code; gdb breaks in the JIT function by name, shows its arguments and unwinds through it to main.
 /// </summary>
@@ -53,5 +53,41 @@ public class SymfileGdbJitTests
         Assert.Matches($@"Line 3 of ""simple\.c"" starts at address 0x{CodeAddress + 0xa:x} <add\+10>", transcript);
         Assert.Matches(@"Value returned is \$2 = 5", transcript);
         Assert.Contains("add(2, 3) = 5", transcript);
+    }
+
+    /// <summary>The same symfile through lldb's GDB JIT loader (plugin.jit-loader.gdb.enable on).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Lldb_BreaksInJitCodeShowsVariablesAndBacktraceToMain(bool rbpFrameBase)
+    {
+        CompilationUnitInfo unit = SampleUnits.Simple(CodeAddress, rbpFrameBase);
+        var code = new byte[0x40 + SampleUnits.TwiceCode.Length];
+        SampleUnits.AddCode.CopyTo(code, 0);
+        SampleUnits.TwiceCode.CopyTo(code, 0x40);
+        using TempFile codeFile = ToolRunner.WriteTemp(code, ".bin");
+        using TempFile symfile = ToolRunner.WriteTemp(ElfWriter.WriteSymfile(unit), ".o");
+        using TempDirectory directory = TempDirectory.Create(prefix: "lantern-jit-");
+        string harness = Path.Combine(directory.Path, "jit-harness");
+        (int gccExit, _, string gccErrors) = ToolRunner.Run("gcc", "gcc", "-g", "-O0", "-o", harness, Path.Combine(AppContext.BaseDirectory, "Elf", "Data", "jit-harness.c"));
+        Assert.True(gccExit == 0, gccErrors);
+
+        (int exit, string stdout, string stderr) = ToolRunner.Run("lldb", "lldb", "--no-lldbinit", "-b",
+            "-o", "settings set plugin.jit-loader.gdb.enable on",
+            "-o", "breakpoint set -n add",
+            "-o", "run",
+            "-o", "bt 3",
+            "-o", "frame variable",
+            "-o", "finish",
+            "--", harness, codeFile.Path, symfile.Path, CodeAddress.ToString("x"));
+
+        string transcript = stdout + stderr;
+        Assert.True(exit == 0, transcript);
+        Assert.Matches(@"stop reason = breakpoint 1\.1", transcript);
+        Assert.Matches($@"frame #0: 0x0*{CodeAddress + 0xa:x} JIT\(0x[0-9a-f]+\)`add\(a=2, b=3\) at simple\.c:3:14", transcript);
+        Assert.Matches(@"frame #1: 0x[0-9a-f]+ jit-harness`call_jit\(.*a=2, b=3\) at jit-harness\.c:\d+", transcript);
+        Assert.Matches(@"frame #2: 0x[0-9a-f]+ jit-harness`main\(argc=4, .*\) at jit-harness\.c:\d+", transcript);
+        Assert.Contains("(int) a = 2\n(int) b = 3", transcript);
+        Assert.Contains("Return value: (int) $0 = 5", transcript);
     }
 }

@@ -127,7 +127,8 @@ public static class CodeInfoImporter
         }
 
         private static bool IsType(ushort tag) => tag is DwTag.BaseType or DwTag.PointerType or DwTag.ArrayType or DwTag.StructureType
-            or DwTag.UnionType or DwTag.EnumerationType or DwTag.Typedef or DwTag.SubroutineType or DwTag.ConstType or DwTag.VolatileType;
+            or DwTag.UnionType or DwTag.EnumerationType or DwTag.Typedef or DwTag.SubroutineType or DwTag.ConstType or DwTag.VolatileType
+            or DwTag.RestrictType or DwTag.AtomicType;
 
         private TypeId? GetType(DwarfDie? die)
         {
@@ -191,6 +192,12 @@ public static class CodeInfoImporter
                     break;
                 case DwTag.VolatileType:
                     id = t.AddQualified(TypeQualifier.Volatile, GetType(die.GetReference(DwAt.Type)));
+                    break;
+                case DwTag.RestrictType:
+                    id = t.AddQualified(TypeQualifier.Restrict, GetType(die.GetReference(DwAt.Type)));
+                    break;
+                case DwTag.AtomicType:
+                    id = t.AddQualified(TypeQualifier.Atomic, GetType(die.GetReference(DwAt.Type)));
                     break;
                 default:
                     throw new FormatException($"type tag 0x{die.Tag:x} at 0x{die.Offset:x} is not supported by CodeInfo");

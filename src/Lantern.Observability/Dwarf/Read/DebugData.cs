@@ -390,6 +390,73 @@ public sealed class DebugData
         return null;
     }
 
+    /// <summary>
+    /// The frame base (DW_AT_frame_base) of the function containing <paramref name="pc"/> in a frame whose registers
+    /// <paramref name="readRegister"/> reads: the CFA (DW_OP_call_frame_cfa, computed from the CFI), a register's
+    /// value (DW_OP_regN) or register + offset (DW_OP_bregN). Null if unknown.
+    /// </summary>
+    public ulong? GetFrameBase(ulong pc, Func<ulong, ulong?> readRegister)
+    {
+        if (FindFunction(pc)?.Get(DwAt.FrameBase)?.Block is not byte[] expression)
+        {
+            return null;
+        }
+
+        SimpleLocation frameBase = DwarfExpression.Decode(expression);
+        return frameBase.Kind switch
+        {
+            LocationKind.CallFrameCfa => GetCfa(pc, readRegister),
+            LocationKind.Register => readRegister(frameBase.Register),
+            LocationKind.RegisterOffset => readRegister(frameBase.Register) is ulong value ? value + (ulong)frameBase.Offset : null,
+            _ => null,
+        };
+    }
+
+    /// <summary>The CFA of a frame stopped at <paramref name="pc"/>, from the CFI; null if unknown.</summary>
+    public ulong? GetCfa(ulong pc, Func<ulong, ulong?> readRegister)
+    {
+        UnwindRow? row = Unwind(pc);
+        if (row is null || row.CfaExpression is not null)
+        {
+            return null;
+        }
+
+        return readRegister(row.CfaRegister) is ulong value ? value + (ulong)row.CfaOffset : null;
+    }
+
+    /// <summary>
+    /// Where a variable found by <see cref="VariablesAt"/> lives in a frame stopped at <paramref name="pc"/>: its
+    /// memory address, or null with <paramref name="register"/> set for a register variable (both null if unknown).
+    /// </summary>
+    public ulong? GetVariableAddress(ScopedVariable variable, ulong pc, Func<ulong, ulong?> readRegister, out ulong? register)
+    {
+        register = null;
+        SimpleLocation location = variable.Location;
+        switch (location.Kind)
+        {
+            case LocationKind.Register:
+                register = location.Register;
+                return null;
+            case LocationKind.Address:
+                return location.Address;
+            case LocationKind.FrameBaseOffset:
+                return GetFrameBase(pc, readRegister) is ulong frameBase ? frameBase + (ulong)location.Offset : null;
+            case LocationKind.RegisterOffset:
+                return readRegister(location.Register) is ulong value ? value + (ulong)location.Offset : null;
+            default:
+                try
+                {
+                    ulong frameBaseValue = GetFrameBase(pc, readRegister) ?? 0;
+                    ulong cfa = GetCfa(pc, readRegister) ?? 0;
+                    return DwarfExpression.Evaluate(location.Expression, r => readRegister(r) ?? 0, frameBaseValue, cfa, out register);
+                }
+                catch (Exception e) when (e is NotSupportedException or FormatException or InvalidOperationException)
+                {
+                    return null;
+                }
+        }
+    }
+
     /// <summary>The unwind rules at <paramref name="pc"/> from .debug_frame, else .eh_frame; null if neither covers it.</summary>
     public UnwindRow? Unwind(ulong pc) => DebugFrame?.Evaluate(pc) ?? EhFrame?.Evaluate(pc);
 
@@ -431,6 +498,10 @@ public sealed class DebugData
                 return "const " + TypeName(target, depth + 1);
             case DwTag.VolatileType:
                 return "volatile " + TypeName(target, depth + 1);
+            case DwTag.RestrictType:
+                return TypeName(target, depth + 1) + " restrict";
+            case DwTag.AtomicType:
+                return "_Atomic " + TypeName(target, depth + 1);
             case DwTag.ArrayType:
                 string dims = string.Concat(type.Children.Where(c => c.Tag == DwTag.SubrangeType).Select(c =>
                     c.GetUnsigned(DwAt.Count) is ulong count ? $"[{count}]"

@@ -393,7 +393,13 @@ public static class DwarfWriter
                 }
                 case QualifiedType t:
                 {
-                    var die = new Die(t.Qualifier == TypeQualifier.Const ? DwTag.ConstType : DwTag.VolatileType);
+                    var die = new Die(t.Qualifier switch
+                    {
+                        TypeQualifier.Const => DwTag.ConstType,
+                        TypeQualifier.Volatile => DwTag.VolatileType,
+                        TypeQualifier.Restrict => DwTag.RestrictType,
+                        _ => DwTag.AtomicType,
+                    });
                     TypeRef(die, t.Target);
                     Emit(die, false);
                     break;
