@@ -414,6 +414,12 @@ public sealed unsafe partial class Interpreter
                     }
 
                     case Opcode.Jump:
+                        if (i.Target == block.Id + 1)
+                        {
+                            // Falls through to the next block, which is decoded right after this one.
+                            continue;
+                        }
+
                         d.Op = DOp.Jump;
                         break;
                     case Opcode.Branch:
@@ -444,13 +450,61 @@ public sealed unsafe partial class Interpreter
                         p--;
                     }
 
-                    if (p >= blockFirst && code[p].D == d.A && code[p].Op is not (DOp.Call or DOp.Setjmp or DOp.VaArg))
+                    if (p >= blockFirst && code[p].D == d.A && code[p].Op is not (DOp.Call or DOp.Setjmp or DOp.VaArg)
+                        && code[p].Op is not (>= DOp.StoreIdxI8 and <= DOp.StoreIdxI64))
                     {
                         DInstr prev = code[p];
                         prev.D = d.D;
                         code[p] = prev;
                         removable[p] = -1;
                         continue;
+                    }
+                }
+
+                if (d.Op is (>= DOp.LoadI8 and <= DOp.LoadU32) or (>= DOp.StoreI8 and <= DOp.StoreI64)
+                    && d.A >= 0 && d.A < nv && useCount[d.A] == 1 && defCount[d.A] == 1)
+                {
+                    // Fold the address computation (base + offset, base + index) into the access.
+                    int p = code.Count - 1;
+                    while (p >= blockFirst && removable[p] >= 0 && folded[removable[p]] == useCount[removable[p]] && defCount[removable[p]] == 1)
+                    {
+                        p--;
+                    }
+
+                    if (p >= blockFirst && code[p].D == d.A && code[p].Op is DOp.AddImm64 or DOp.Add64)
+                    {
+                        DInstr a = code[p];
+                        bool clobbered = false;
+                        for (int q = p + 1; q < code.Count; q++)
+                        {
+                            clobbered |= code[q].D == a.A || (a.Op == DOp.Add64 && code[q].D == a.B);
+                        }
+
+                        if (!clobbered)
+                        {
+                            bool load = d.Op <= DOp.LoadU32;
+                            int kind = load ? d.Op - DOp.LoadI8 : d.Op - DOp.StoreI8;
+                            if (a.Op == DOp.AddImm64)
+                            {
+                                d.Op = (DOp)((int)(load ? DOp.LoadOffI8 : DOp.StoreOffI8) + kind);
+                                d.Imm = a.Imm;
+                            }
+                            else if (load)
+                            {
+                                d.Op = (DOp)((int)DOp.LoadIdxI8 + kind);
+                                d.B = a.B;
+                            }
+                            else
+                            {
+                                d.Op = (DOp)((int)DOp.StoreIdxI8 + kind);
+                                d.D = a.B;
+                            }
+
+                            d.A = a.A;
+                            code.RemoveAt(p);
+                            removable.RemoveAt(p);
+                            locs.RemoveAt(p);
+                        }
                     }
                 }
 

@@ -465,6 +465,79 @@ public sealed unsafe partial class Interpreter
                     ip++;
                     break;
 
+                case DOp.LoadOffI8:
+                    r[ip->D] = *(sbyte*)(r[ip->A] + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadIdxI8:
+                    r[ip->D] = *(sbyte*)(r[ip->A] + r[ip->B]);
+                    ip++;
+                    break;
+                case DOp.StoreOffI8:
+                    *(byte*)(r[ip->A] + ip->Imm) = (byte)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.StoreIdxI8:
+                    *(byte*)(r[ip->A] + r[ip->D]) = (byte)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.LoadOffI16:
+                    r[ip->D] = *(short*)(r[ip->A] + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadIdxI16:
+                    r[ip->D] = *(short*)(r[ip->A] + r[ip->B]);
+                    ip++;
+                    break;
+                case DOp.StoreOffI16:
+                    *(short*)(r[ip->A] + ip->Imm) = (short)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.StoreIdxI16:
+                    *(short*)(r[ip->A] + r[ip->D]) = (short)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.LoadOffI32:
+                    r[ip->D] = *(int*)(r[ip->A] + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadIdxI32:
+                    r[ip->D] = *(int*)(r[ip->A] + r[ip->B]);
+                    ip++;
+                    break;
+                case DOp.StoreOffI32:
+                    *(int*)(r[ip->A] + ip->Imm) = (int)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.StoreIdxI32:
+                    *(int*)(r[ip->A] + r[ip->D]) = (int)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.LoadOffI64:
+                    r[ip->D] = *(long*)(r[ip->A] + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadIdxI64:
+                    r[ip->D] = *(long*)(r[ip->A] + r[ip->B]);
+                    ip++;
+                    break;
+                case DOp.StoreOffI64:
+                    *(long*)(r[ip->A] + ip->Imm) = r[ip->B];
+                    ip++;
+                    break;
+                case DOp.StoreIdxI64:
+                    *(long*)(r[ip->A] + r[ip->D]) = (long)r[ip->B];
+                    ip++;
+                    break;
+                case DOp.LoadOffU32:
+                    r[ip->D] = *(uint*)(r[ip->A] + ip->Imm);
+                    ip++;
+                    break;
+                case DOp.LoadIdxU32:
+                    r[ip->D] = *(uint*)(r[ip->A] + r[ip->B]);
+                    ip++;
+                    break;
+
                 case DOp.FAdd64:
                     r[ip->D] = DB(D(r[ip->A]) + D(r[ip->B]));
                     ip++;
