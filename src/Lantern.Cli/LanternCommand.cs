@@ -24,6 +24,11 @@ internal static class LanternCommand
 
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "gdb")
+        {
+            return GdbCommand.Run(args[1..]);
+        }
+
         RootCommand root = Build();
         ParseResult result;
         try
@@ -171,6 +176,10 @@ internal static class LanternCommand
         };
         var file = new Argument<string>("prog.c") { Description = "The C source file." };
         var programArgs = new Argument<string[]>("args") { Description = "Arguments passed to the C program.", Arity = ArgumentArity.ZeroOrMore };
+        var gdb = new Option<bool>("--gdb") { Description = "Register the code with the GDB JIT interface (also LANTERN_GDB=1; see 'lantern gdb')." };
+        var perfMap = new Option<bool>("--perf-map") { Description = "Write /tmp/perf-PID.map for perf (also LANTERN_PERF_MAP=1)." };
+        command.Add(gdb);
+        command.Add(perfMap);
         command.Add(interp);
         command.Add(dumpTokens);
         command.Add(dumpIr);
@@ -194,6 +203,17 @@ internal static class LanternCommand
                 Interpret = parse.GetValue(interp),
             };
             common.Apply(parse, options);
+            // The publishers are switched on by environment variables (read by the JIT when it links a module).
+            if (parse.GetValue(gdb))
+            {
+                Environment.SetEnvironmentVariable("LANTERN_GDB", "1");
+            }
+
+            if (parse.GetValue(perfMap))
+            {
+                Environment.SetEnvironmentVariable("LANTERN_PERF_MAP", "1");
+            }
+
             return Driver.Run(options);
         });
         return command;

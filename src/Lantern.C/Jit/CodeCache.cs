@@ -35,7 +35,11 @@ public sealed unsafe class CodeCache : IDisposable
         }
 
         _rw = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtWrite, JitNative.MapShared, _fd, 0);
-        _rx = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtExec, JitNative.MapShared, _fd, 0);
+        // Under a debugger (LANTERN_GDB/LANTERN_LLDB) the executable view is a private mapping: the kernel refuses
+        // ptrace writes (breakpoints) to a read-only shared mapping, but copies a private page on write. Pages not
+        // yet written by the debugger still show what is written through the shared view.
+        int rxFlags = JitPublishers.IsOn("LANTERN_GDB") || JitPublishers.IsOn("LANTERN_LLDB") ? Native.MapPrivate : JitNative.MapShared;
+        _rx = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtExec, rxFlags, _fd, 0);
         if (_rw == JitNative.MapFailed || _rx == JitNative.MapFailed)
         {
             throw new InvalidOperationException($"mapping the code memfd failed (errno {Marshal.GetLastPInvokeError()})");

@@ -14,6 +14,7 @@ public static class JitRunner
     public static int Run(IrModule module, string programName, IReadOnlyList<string> args, bool onCurrentThread = false)
     {
         using var jit = new JitModule(module);
+        using IDisposable published = JitPublishers.Publish(jit);
         if (Environment.GetEnvironmentVariable("LANTERN_DUMP_ASM") is { Length: > 0 })
         {
             foreach (IrFunction f in module.Functions)

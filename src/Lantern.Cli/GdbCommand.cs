@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+
+namespace Lantern.Cli;
+
+/// <summary>
+/// <c>lantern gdb [gdb-args] prog.c [args]</c>: replaces this process with the real gdb debugging the real
+/// executable (gdb cannot start the <c>./lantern</c> shell script), with the GDB JIT interface switched on
+/// (<c>run --gdb</c>), and with CoreCLR's real-time signals passed silently to the program. Everything before
+/// the first argument ending in <c>.c</c> goes to gdb (e.g. <c>-batch -ex 'break f' -ex run</c>).
+/// </summary>
+internal static class GdbCommand
+{
+    public static int Run(string[] args)
+    {
+        int file = Array.FindIndex(args, a => a.EndsWith(".c", StringComparison.Ordinal) && !a.StartsWith('-'));
+        if (file < 0)
+        {
+            Terminal.Error("usage: lantern gdb [gdb-args] prog.c [args]");
+            return LanternCommand.ExitUsage;
+        }
+
+        var argv = new List<string> { "gdb" };
+        // CoreCLR uses SIG34/SIG35 (real-time signals) for its own purposes; and the runtime's own faults are handled by it.
+        foreach (string signal in new[] { "SIG34", "SIG35", "SIG36" })
+        {
+            argv.Add("-ex");
+            argv.Add($"handle {signal} nostop noprint pass");
+        }
+
+        argv.Add("-ex");
+        argv.Add("set breakpoint pending on");
+        argv.AddRange(args[..file]);
+        argv.Add("--args");
+        argv.AddRange(SelfCommand());
+        argv.Add("run");
+        argv.Add("--gdb");
+        argv.AddRange(args[file..]);
+
+        Terminal.FlushOut();
+        string[] execArgs = argv.ToArray();
+        Execvp("gdb", [.. execArgs, null]);
+        int errno = Marshal.GetLastPInvokeError();
+        Terminal.Error($"cannot run gdb: {Marshal.GetPInvokeErrorMessage(errno)} (install the Debian package 'gdb')");
+        return 127;
+    }
+
+    /// <summary>The command that runs this CLI: the native apphost, or <c>dotnet lantern.dll</c>.</summary>
+    internal static string[] SelfCommand()
+    {
+        string process = Environment.ProcessPath ?? "dotnet";
+        if (Path.GetFileNameWithoutExtension(process) == "dotnet")
+        {
+            return [process, typeof(GdbCommand).Assembly.Location];
+        }
+
+        return [process];
+    }
+
+    [DllImport("libc", EntryPoint = "execvp", SetLastError = true)]
+    private static extern int Execvp(string file, string?[] argv);
+}

@@ -1,0 +1,24 @@
+namespace Lantern.Cli.Tests.Tools;
+
+/// <summary>Finds the external tools the publisher tests drive; a missing one fails naming its Debian package.</summary>
+internal static class ToolCheck
+{
+    public static string Require(string tool, string debianPackage)
+    {
+        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+        {
+            string candidate = Path.Combine(directory, tool);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        Assert.Fail($"'{tool}' is not installed: install the Debian package '{debianPackage}' (apt-get install {debianPackage})");
+        return tool;
+    }
+
+    /// <summary>Drops gdb's thread chatter so that failures show the interesting part.</summary>
+    public static string Clean(ProcessResult r) => string.Join('\n', (r.Stdout + r.Stderr).Split('\n')
+        .Where(l => !l.StartsWith("[New Thread", StringComparison.Ordinal) && !l.StartsWith("[Thread", StringComparison.Ordinal)));
+}
