@@ -69,6 +69,9 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
 
     public IrModule Module => _module;
 
+    /// <summary>Report a fatal signal of the program as a C backtrace and exit with 128 + signal (default: true).</summary>
+    public bool ReportCrashes { get; set; } = true;
+
     public CodeCache CodeCache => _cache;
 
     /// <summary>Compiled functions by name.</summary>
@@ -490,20 +493,26 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             ((nint*)argv)[all.Count] = 0;
             nint environ = JitNative.LookupLibcSymbol("environ");
             long envp = environ != 0 ? *(long*)environ : 0;
-            int status = Enter(GetFunctionAddress("main"), all.Count, argv, envp, out _);
-
-            // atexit handlers, last registered first (a handler may register more, or call exit)
-            while (*(long*)(_state + StateAtexitCount) > 0)
+            int RunProgram()
             {
-                long n = --*(long*)(_state + StateAtexitCount);
-                nint handler = *(nint*)(_state + StateAtexitTable + (nint)(n * 8));
-                int r = Enter(handler, 0, 0, 0, out bool exited);
-                if (exited)
+                int status = Enter(GetFunctionAddress("main"), all.Count, argv, envp, out _);
+
+                // atexit handlers, last registered first (a handler may register more, or call exit)
+                while (*(long*)(_state + StateAtexitCount) > 0)
                 {
-                    status = r;
+                    long n = --*(long*)(_state + StateAtexitCount);
+                    nint handler = *(nint*)(_state + StateAtexitTable + (nint)(n * 8));
+                    int r = Enter(handler, 0, 0, 0, out bool exited);
+                    if (exited)
+                    {
+                        status = r;
+                    }
                 }
+
+                return status;
             }
 
+            int status = ReportCrashes ? CrashReporter.RunArmed(this, RunProgram) : RunProgram();
             FlushAll();
             return status;
         }

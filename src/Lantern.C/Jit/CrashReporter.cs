@@ -1,0 +1,392 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Iced.Intel;
+using Lantern.C.Runtime;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Lantern.C.Jit;
+
+/// <summary>
+/// Turns a fatal signal of the C program (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT from abort(), stack overflow)
+/// into a source-level report: signal, faulting address, and a backtrace of C frames with file:line.
+/// <para>
+/// Mechanism: the signal handler is machine code (no managed code may run in a signal handler). On the program's
+/// thread it records the signal and the registers (rip, rbp, rsp), wakes a managed watcher thread through a pipe,
+/// and parks the faulting thread. The watcher walks the frame-pointer chain of the parked thread with the JIT's
+/// line tables, prints the report and ends the process with status 128 + signal. Signals on any other thread are
+/// chained to the previous handler (CoreCLR uses SIGSEGV for NullReferenceException). The program's thread runs on
+/// an alternate signal stack so that a stack overflow can be reported too.
+/// </para>
+/// </summary>
+public static unsafe partial class CrashReporter
+{
+    private const int SigIll = 4;
+    private const int SigAbrt = 6;
+    private const int SigBus = 7;
+    private const int SigFpe = 8;
+    private const int SigSegv = 11;
+    private const int SaSigInfo = 4;
+    private const int SaOnStack = 0x08000000;
+    private const int SigactionSize = 152;
+    private const int AltStackSize = 256 * 1024;
+
+    // block layout
+    private const int BlockTid = 0;
+    private const int BlockSig = 8;
+    private const int BlockAddr = 16;
+    private const int BlockRip = 24;
+    private const int BlockRbp = 32;
+    private const int BlockRsp = 40;
+    private const int BlockFd = 48;
+    private const int BlockDefault = 64;
+    private const int BlockOld = BlockDefault + SigactionSize;
+    private const int BlockSize = BlockOld + 32 * SigactionSize;
+
+    private static readonly int[] s_signals = { SigIll, SigAbrt, SigBus, SigFpe, SigSegv };
+    private static readonly object s_lock = new();
+    private static nint s_block;
+    private static nint s_handler;
+    private static CodeCache? s_stubCache;
+
+    [LibraryImport("libc", EntryPoint = "sigaction")]
+    private static partial int Sigaction(int sig, nint act, nint oldact);
+
+    [LibraryImport("libc", EntryPoint = "sigaltstack")]
+    private static partial int Sigaltstack(nint ss, nint oldss);
+
+    [LibraryImport("libc", EntryPoint = "pipe")]
+    private static partial int Pipe(int* fds);
+
+    [LibraryImport("libc", EntryPoint = "read")]
+    private static partial nint Read(int fd, byte* buf, nint count);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "_exit")]
+    private static partial void Exit(int status);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetTid();
+
+    [LibraryImport("libc", EntryPoint = "dladdr")]
+    private static partial int Dladdr(nint address, nint* info);
+
+    [LibraryImport("libc", EntryPoint = "write")]
+    private static partial nint Write(int fd, byte* buf, nint count);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on the current thread (the program's) with crash reporting armed for
+    /// <paramref name="module"/>; returns what the body returns. A fatal signal on this thread never returns.
+    /// </summary>
+    public static int RunArmed(JitModule module, Func<int> body)
+    {
+        lock (s_lock)
+        {
+            InstallOnce();
+        }
+
+        int* fds = stackalloc int[2];
+        if (Pipe(fds) != 0)
+        {
+            return body();
+        }
+
+        // alternate signal stack for this thread (stack overflow), restored afterwards
+        nint altStack = JitNative.MapAnonymousRw(AltStackSize);
+        byte* ss = stackalloc byte[24];
+        byte* oldSs = stackalloc byte[24];
+        *(nint*)ss = altStack;
+        *(int*)(ss + 8) = 0;
+        *(nint*)(ss + 16) = AltStackSize;
+        bool altSet = Sigaltstack((nint)ss, (nint)oldSs) == 0;
+
+        *(long*)(s_block + BlockFd) = fds[1];
+        int readFd = fds[0];
+        var watcher = new Thread(() => Watch(module, readFd)) { IsBackground = true, Name = "lantern-crash-watcher" };
+        watcher.Start();
+        *(long*)(s_block + BlockTid) = GetTid();
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            *(long*)(s_block + BlockTid) = 0;
+            Close(fds[1]); // the watcher sees end of file and stops
+            watcher.Join();
+            Close(readFd);
+            if (altSet)
+            {
+                Sigaltstack((nint)oldSs, 0);
+            }
+
+            Native.Munmap(altStack, AltStackSize);
+        }
+    }
+
+    private static void InstallOnce()
+    {
+        if (s_handler != 0)
+        {
+            return;
+        }
+
+        s_block = JitNative.MapAnonymousRw(BlockSize);
+        s_stubCache = new CodeCache(1 << 16);
+        s_handler = EmitHandler(s_block);
+        byte* act = stackalloc byte[SigactionSize];
+        new Span<byte>(act, SigactionSize).Clear();
+        *(nint*)act = s_handler;
+        *(int*)(act + 8 + 128) = SaSigInfo | SaOnStack;
+        foreach (int sig in s_signals)
+        {
+            Sigaction(sig, (nint)act, s_block + BlockOld + sig * SigactionSize);
+        }
+    }
+
+    private static nint EmitHandler(nint block)
+    {
+        var a = new Assembler(64);
+        Label chain = a.CreateLabel();
+        Label park = a.CreateLabel();
+        Label restoreDefault = a.CreateLabel();
+        Label done = a.CreateLabel();
+
+        // void handler(int sig /*edi*/, siginfo_t* info /*rsi*/, ucontext_t* uc /*rdx*/)
+        a.push(rbx);
+        a.mov(eax, 186); // gettid (syscall keeps rdi, rsi, rdx)
+        a.syscall();
+        a.mov(rbx, (long)block);
+        a.cmp(eax, __dword_ptr[rbx + BlockTid]);
+        a.jne(chain);
+
+        // the program's thread: record, wake the watcher, park
+        a.mov(__qword_ptr[rbx + BlockSig], rdi);
+        a.mov(rax, __qword_ptr[rsi + 16]); // si_addr
+        a.mov(__qword_ptr[rbx + BlockAddr], rax);
+        a.mov(rax, __qword_ptr[rdx + 40 + 16 * 8]); // uc_mcontext.gregs[REG_RIP]
+        a.mov(__qword_ptr[rbx + BlockRip], rax);
+        a.mov(rax, __qword_ptr[rdx + 40 + 10 * 8]); // gregs[REG_RBP]
+        a.mov(__qword_ptr[rbx + BlockRbp], rax);
+        a.mov(rax, __qword_ptr[rdx + 40 + 15 * 8]); // gregs[REG_RSP]
+        a.mov(__qword_ptr[rbx + BlockRsp], rax);
+        a.mov(edi, __dword_ptr[rbx + BlockFd]);
+        a.lea(rsi, __[rbx + BlockSig]);
+        a.mov(edx, 1);
+        a.mov(eax, 1); // write
+        a.syscall();
+        a.Label(ref park);
+        a.mov(eax, 34); // pause
+        a.syscall();
+        a.jmp(park);
+
+        // another thread: chain to the previous action of this signal
+        a.Label(ref chain);
+        a.pop(rbx);
+        a.movsxd(rax, edi);
+        a.imul(rax, rax, SigactionSize);
+        a.mov(r11, (long)(block + BlockOld));
+        a.add(r11, rax);
+        a.mov(rax, __qword_ptr[r11]);
+        a.cmp(rax, 1); // SIG_IGN
+        a.je(done);
+        a.test(rax, rax); // SIG_DFL
+        a.jz(restoreDefault);
+        a.jmp(rax); // (sig, info, uc) suits both handler kinds
+        a.Label(ref restoreDefault);
+        a.push(rbx);
+        a.mov(rsi, (long)(block + BlockDefault)); // all zero: SIG_DFL; the fault repeats and takes the default action
+        a.xor(edx, edx);
+        a.mov(rax, (long)SymbolResolver.Resolve("sigaction"));
+        a.call(rax);
+        a.pop(rbx);
+        a.Label(ref done);
+        a.ret();
+
+        nint rip = s_stubCache!.NextAddress();
+        var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), (ulong)rip);
+        return s_stubCache.Add(stream.ToArray());
+    }
+
+    private static void Watch(JitModule module, int fd)
+    {
+        byte b;
+        nint n = Read(fd, &b, 1);
+        if (n != 1)
+        {
+            return; // the program finished normally
+        }
+
+        int sig = (int)*(long*)(s_block + BlockSig);
+        nint addr = *(nint*)(s_block + BlockAddr);
+        nint rip = *(nint*)(s_block + BlockRip);
+        nint rbp = *(nint*)(s_block + BlockRbp);
+        nint rsp = *(nint*)(s_block + BlockRsp);
+        string report = FormatReport(module, sig, addr, rip, rbp, rsp);
+        byte[] bytes = Encoding.UTF8.GetBytes(report);
+        fixed (byte* p = bytes)
+        {
+            Write(2, p, bytes.Length);
+        }
+
+        Exit(128 + sig);
+    }
+
+    private static string SignalName(int sig) => sig switch
+    {
+        SigSegv => "SIGSEGV (segmentation fault)",
+        SigBus => "SIGBUS (bus error)",
+        SigFpe => "SIGFPE (arithmetic exception)",
+        SigIll => "SIGILL (illegal instruction)",
+        SigAbrt => "SIGABRT (aborted)",
+        _ => $"signal {sig}",
+    };
+
+    /// <summary>Builds the report text: signal, address, and the C backtrace from the registers at the fault.</summary>
+    public static string FormatReport(JitModule module, int sig, nint addr, nint rip, nint rbp, nint rsp)
+    {
+        var sb = new StringBuilder();
+        bool overflow = sig == SigSegv && addr != 0 && Math.Abs((long)addr - (long)rsp) < 64 * 1024;
+        sb.Append("lantern: program terminated by ").Append(SignalName(sig));
+        if (overflow)
+        {
+            sb.Append(": stack overflow");
+        }
+
+        if (sig is SigSegv or SigBus)
+        {
+            sb.Append($" at address 0x{(ulong)addr:x}");
+        }
+
+        sb.Append('\n');
+        var frames = new List<string>();
+        JitFunctionInfo? f = module.FindFunction(rip);
+        if (f is null)
+        {
+            frames.Add($"0x{(ulong)rip:x} in {NativeName(rip)}");
+            (nint ret, nint frame) = FindJitCaller(module, rsp, rbp);
+            if (ret != 0)
+            {
+                AppendJitFrames(module, frames, ret - 1, frame, rsp);
+            }
+        }
+        else
+        {
+            AppendJitFrames(module, frames, rip, rbp, rsp);
+        }
+
+        // a deep recursion (stack overflow) prints its first and last frames only
+        for (int k = 0; k < frames.Count; k++)
+        {
+            if (frames.Count > 40 && k == 20)
+            {
+                sb.Append($"  ... {frames.Count - 30} frames omitted ...\n");
+                k = frames.Count - 10;
+            }
+
+            sb.Append($"  #{k} ").Append(frames[k]).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AppendJitFrames(JitModule module, List<string> frames, nint pc, nint rbp, nint rsp)
+    {
+        bool first = frames.Count == 0;
+        for (int depth = 0; depth < 1_000_000; depth++)
+        {
+            JitFunctionInfo? f = module.FindFunction(pc);
+            if (f is null)
+            {
+                break;
+            }
+
+            int offset = (int)(pc - f.Start);
+            JitLine? line = f.LineAt(offset);
+            string where = line is JitLine l ? $" at {l.Location.DisplayPath}:{l.Location.DisplayLine}" : "";
+            frames.Add($"0x{(ulong)(first ? pc : pc + 1):x} in {f.Name}{where}");
+            first = false;
+
+            // inside the prologue before "mov rbp, rsp" the frame is not set up yet: the caller is at [rsp]
+            if (offset < 4)
+            {
+                nint retAddress = *(nint*)(offset == 0 ? rsp : rsp + 8);
+                pc = retAddress - 1;
+                continue;
+            }
+
+            if (rbp == 0 || rbp < rsp || rbp > rsp + (1L << 30) || (rbp & 7) != 0)
+            {
+                break;
+            }
+
+            nint ret = *(nint*)(rbp + 8);
+            nint next = *(nint*)rbp;
+            if (next <= rbp)
+            {
+                break;
+            }
+
+            pc = ret - 1;
+            rbp = next;
+        }
+    }
+
+    /// <summary>
+    /// The fault happened outside JIT code (in the C library): find the JIT function that called into it by
+    /// scanning the stack for a return address just after one of the backend's call instructions, then the
+    /// caller's frame pointer (return slot + 8 + its frame size, checked against the chain above it).
+    /// </summary>
+    private static (nint Ret, nint Rbp) FindJitCaller(JitModule module, nint rsp, nint rbp)
+    {
+        for (nint p = rsp; p < rsp + (1 << 20); p += 8)
+        {
+            nint w = *(nint*)p;
+            JitFunctionInfo? f = module.FindFunction(w);
+            if (f is null)
+            {
+                continue;
+            }
+
+            byte* code = (byte*)w;
+            bool afterCall = code[-3] == 0x41 && code[-2] == 0xFF && (code[-1] == 0x13 || code[-1] == 0xD3);
+            if (!afterCall)
+            {
+                continue;
+            }
+
+            // the C library preserves rbp (callee-saved) unless it uses it itself: prefer the register if plausible
+            if (rbp > p && rbp < p + (1 << 20) && *(nint*)rbp > rbp)
+            {
+                return (w, rbp);
+            }
+
+            for (int extra = 0; extra <= 4096; extra += 16)
+            {
+                nint candidate = p + 8 + f.FrameSize + extra;
+                nint next = *(nint*)candidate;
+                if (next > candidate && next < candidate + (1L << 30))
+                {
+                    return (w, candidate);
+                }
+            }
+        }
+
+        return (0, 0);
+    }
+
+    private static string NativeName(nint address)
+    {
+        nint* info = stackalloc nint[4];
+        if (Dladdr(address, info) != 0)
+        {
+            string? lib = info[0] != 0 ? Path.GetFileName(Marshal.PtrToStringUTF8(info[0])) : null;
+            string? sym = info[2] != 0 ? Marshal.PtrToStringUTF8(info[2]) : null;
+            return $"{sym ?? "??"} ({lib ?? "?"})";
+        }
+
+        return "?? (unknown code)";
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text;
+using Xunit;
+
+namespace Lantern.C.Tests.Jit;
+
+/// <summary>
+/// Fatal signals of a JIT-compiled program become a report: the signal, the source file:line and a backtrace of C
+/// function names, then exit status 128 + signal (programs under Jit/crash/, run by <c>./lantern run</c>).
+/// </summary>
+public sealed class CrashReportTests
+{
+    private static readonly Lazy<string> s_root = new(() =>
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Lantern.slnx")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("repository root not found");
+    });
+
+    [Theory]
+    [InlineData("null_deref.c", 11, "SIGSEGV", new[] { "deref at null_deref.c:2", "middle at null_deref.c:3", "main at null_deref.c:4" })]
+    [InlineData("divide_by_zero.c", 8, "SIGFPE", new[] { "divide at divide_by_zero.c:1", "main at divide_by_zero.c:2" })]
+    [InlineData("abort.c", 6, "SIGABRT", new[] { "fail at abort.c:2", "main at abort.c:3" })]
+    [InlineData("stack_overflow.c", 11, "stack overflow", new[] { "down at stack_overflow.c:1", "frames omitted", "main at stack_overflow.c:2" })]
+    [InlineData("fault_in_libc.c", 11, "SIGSEGV", new[] { "(libc.so.6)", "measure at fault_in_libc.c:2", "main at fault_in_libc.c:3" })]
+    public void ReportsSignalLineAndBacktrace(string file, int signal, string title, string[] frames)
+    {
+        (int exit, string stdout, string stderr) = Run(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "crash", file));
+        Assert.True(exit == 128 + signal, $"exit {exit}\n{stderr}");
+        Assert.Contains("lantern: program terminated by", stderr);
+        Assert.Contains(title, stderr);
+        int at = 0;
+        foreach (string frame in frames)
+        {
+            int k = stderr.IndexOf(frame, at, StringComparison.Ordinal);
+            Assert.True(k >= 0, $"'{frame}' missing or out of order in:\n{stderr}");
+            at = k;
+        }
+
+        Assert.DoesNotContain("Unhandled exception", stderr);
+        Assert.DoesNotContain("core dumped", stderr);
+    }
+
+    private static (int Exit, string Stdout, string Stderr) Run(string source)
+    {
+        var info = new ProcessStartInfo(Path.Combine(s_root.Value, "lantern"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(source)!,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add("run");
+        info.ArgumentList.Add(Path.GetFileName(source));
+        info.Environment.Remove("NO_COLOR");
+        using Process p = Process.Start(info)!;
+        p.StandardInput.Close();
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(300_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException(source);
+        }
+
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
