@@ -463,6 +463,7 @@ internal sealed partial class Parser
                         _breakTarget = n;
                         _continueTarget = n;
                         n.Then = Stmt();
+                        n.EndLoc = _tokens[_pos - 1].Location;
                     }
                     finally
                     {

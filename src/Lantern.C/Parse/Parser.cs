@@ -70,6 +70,10 @@ internal sealed partial class Parser
     private readonly Dictionary<CType, Obj> _vlaSize = new(ReferenceEqualityComparer.Instance);
 
     private int _uniqueId;
+    private int _protoDepth;
+
+    /// <summary>Parameter objects made while parsing a prototype, reused by the function definition.</summary>
+    private readonly Dictionary<CType, List<Obj?>> _paramObjs = new(ReferenceEqualityComparer.Instance);
 
     private readonly Dictionary<CType, CType> _pointerTypes = new(ReferenceEqualityComparer.Instance);
 
@@ -683,8 +687,10 @@ internal sealed partial class Parser
         _labels = new Dictionary<string, Node>();
         fn.Params = new List<Obj>(ps.Count);
         var prologue = new List<Node>();
-        foreach (Parameter p in ps)
+        _paramObjs.TryGetValue(ty, out List<Obj?>? protoObjs);
+        for (int pi = 0; pi < ps.Count; pi++)
         {
+            Parameter p = ps[pi];
             CType pt = p.Type;
             if (pt.Kind == TypeKind.Void)
             {
@@ -692,9 +698,25 @@ internal sealed partial class Parser
                 pt = CType.Int;
             }
 
-            Obj v = p.Name is null
-                ? NewTemp(pt, p.Location)
-                : NewLocal(p.Name, pt, p.Location);
+            Obj? proto = protoObjs is not null && pi < protoObjs.Count ? protoObjs[pi] : null;
+            Obj v;
+            if (proto is not null && p.Name is not null)
+            {
+                if (FindInCurrentScope(p.Name) is { Var: not null })
+                {
+                    Error(p.Location, $"redefinition of parameter '{p.Name}'");
+                }
+
+                proto.Type = pt;
+                PushScopeEntry(p.Name).Var = proto;
+                v = proto;
+            }
+            else
+            {
+                v = p.Name is null
+                    ? NewTemp(pt, p.Location)
+                    : NewLocal(p.Name, pt, p.Location);
+            }
             v.IsParam = true;
             fn.Params.Add(v);
             if (pt.Kind == TypeKind.Pointer && ContainsVla(pt.Base!))
@@ -1694,6 +1716,12 @@ internal sealed partial class Parser
 
         bool variadic = false;
         string? savedName = _declName;
+        // prototype scope: parameters are visible to later parameters (VLA sizes such as int a[n][m])
+        EnterScope();
+        _protoDepth++;
+        var objs = new List<Obj?>();
+        try
+        {
         while (true)
         {
             if (Consume("..."))
@@ -1712,7 +1740,16 @@ internal sealed partial class Parser
             var attr = new VarAttr();
             CType bt = DeclSpec(ref attr, allowStorage: true);
             CType t = Declarator(bt, out Token? name);
-            ps.Add(new Parameter(name?.Text, AdjustParamType(t), name?.Location ?? pt.Location));
+            CType adjusted = AdjustParamType(t);
+            ps.Add(new Parameter(name?.Text, adjusted, name?.Location ?? pt.Location));
+            Obj? po = null;
+            if (name is not null)
+            {
+                po = new Obj(name.Text, adjusted, name.Location) { IsLocal = true, IsParam = true, IsDefinition = true };
+                PushScopeEntry(name.Text).Var = po;
+            }
+
+            objs.Add(po);
             if (Consume(")"))
             {
                 break;
@@ -1720,9 +1757,17 @@ internal sealed partial class Parser
 
             Expect(",");
         }
+        }
+        finally
+        {
+            _protoDepth--;
+            LeaveScope();
+        }
 
         _declName = savedName;
-        return TypeRules.FunctionOf(ret, ps, variadic, false);
+        CType ft = TypeRules.FunctionOf(ret, ps, variadic, false);
+        _paramObjs[ft] = objs;
+        return ft;
     }
 
     /// <summary>Array and function parameters are adjusted to pointers (C11 6.7.6.3).</summary>
@@ -1795,7 +1840,7 @@ internal sealed partial class Parser
             return CType.ArrayOf(ty, (int)len);
         }
 
-        if (_currentFn is null)
+        if (_currentFn is null && _protoDepth == 0)
         {
             Error(e.Loc, name is null ? "variably modified type at file scope" : $"variably modified '{name}' at file scope");
             return CType.ArrayOf(ty, 1);

@@ -103,8 +103,11 @@ public sealed class CodeInfo
     /// <summary>The symbol name used in symbol tables: <see cref="LinkageName"/> if set, else <see cref="Name"/>.</summary>
     public string SymbolName => LinkageName ?? Name;
 
-    /// <summary>The absolute address of the first byte of code.</summary>
-    public ulong Address { get; }
+    /// <summary>
+    /// The absolute address of the first byte of code. A JIT that builds the description before it places the
+    /// code may set it once the address is known (everything else is relative to it).
+    /// </summary>
+    public ulong Address { get; set; }
 
     /// <summary>The code size in bytes.</summary>
     public uint Size { get; }

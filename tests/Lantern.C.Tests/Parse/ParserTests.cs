@@ -100,4 +100,16 @@ public class ParserTests
             """);
         Assert.Equal(32, FrontEndTestUtil.Global(m, "buf").Align);
     }
+
+    [Fact]
+    public void VariableLengthArrayParameters()
+    {
+        IrModule m = FrontEndTestUtil.CompileOk("""
+            void fill(int n, int m, int a[n][m]) { for (int i = 0; i < n; i++) a[i][m - 1] = i; }
+            long rowsize(int n, int m, int a[n][m]) { return sizeof a[0]; }
+            void proto(int n, int a[n]);
+            """);
+        IrFunction f = m.FindFunction("rowsize")!;
+        Assert.Contains(f.Blocks.SelectMany(b => b.Instrs), i => i.Op == Opcode.Mul);
+    }
 }

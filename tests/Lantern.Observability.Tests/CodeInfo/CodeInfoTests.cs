@@ -128,4 +128,17 @@ public class CodeInfoTests
         Assert.Contains("cfi +0x4 DefCfaRegister { Register = 6 }", text);
         Assert.Contains("line +0x170 f0:40:1 IsStatement, EpilogueBegin", text);
     }
+
+    [Fact]
+    public void Address_CanBeSetAfterPlacementAndOffsetsFollow()
+    {
+        CompilationUnitInfo unit = SampleUnits.Simple(0);
+        unit.Functions[0].Address = 0x7000_0000;
+        unit.Functions[1].Address = 0x7000_0040;
+
+        var data = Lantern.Observability.Dwarf.Read.DebugData.Load(Lantern.Observability.Elf.ElfFile.Parse(Lantern.Observability.Elf.ElfWriter.WriteSymfile(unit)));
+
+        Assert.Equal("twice", data.Lookup(0x7000_0050)!.Function);
+        Assert.Equal(8, data.Lookup(0x7000_004b)!.Position!.Line);
+    }
 }
