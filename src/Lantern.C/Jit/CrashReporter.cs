@@ -75,6 +75,24 @@ public static unsafe partial class CrashReporter
     [LibraryImport("libc", EntryPoint = "dladdr")]
     private static partial int Dladdr(nint address, nint* info);
 
+    [LibraryImport("libc", EntryPoint = "pthread_self")]
+    private static partial nint PthreadSelf();
+
+    [LibraryImport("libc", EntryPoint = "pthread_getattr_np")]
+    private static partial int PthreadGetattrNp(nint thread, byte* attr);
+
+    [LibraryImport("libc", EntryPoint = "pthread_attr_getstack")]
+    private static partial int PthreadAttrGetstack(byte* attr, nint* stackaddr, nint* stacksize);
+
+    [LibraryImport("libc", EntryPoint = "pthread_attr_destroy")]
+    private static partial int PthreadAttrDestroy(byte* attr);
+
+    // the program thread's stack: every read of the parked thread's stack stays inside it
+    private static nint s_stackLow;
+    private static nint s_stackHigh;
+
+    private static bool OnStack(nint address) => address >= s_stackLow && address + 16 <= s_stackHigh && (address & 7) == 0;
+
     [LibraryImport("libc", EntryPoint = "tgkill")]
     private static partial int Tgkill(int tgid, int tid, int sig);
 
@@ -132,6 +150,17 @@ public static unsafe partial class CrashReporter
         *(nint*)(ss + 16) = AltStackSize;
         bool altSet = Sigaltstack((nint)ss, (nint)oldSs) == 0;
 
+        byte* attr = stackalloc byte[128];
+        nint stackAddr = 0;
+        nint stackSize = 0;
+        if (PthreadGetattrNp(PthreadSelf(), attr) == 0)
+        {
+            PthreadAttrGetstack(attr, &stackAddr, &stackSize);
+            PthreadAttrDestroy(attr);
+        }
+
+        s_stackLow = stackAddr;
+        s_stackHigh = stackAddr + stackSize;
         *(long*)(s_block + BlockFd) = fds[1];
         int readFd = fds[0];
         var watcher = new Thread(() => Watch(module, readFd)) { IsBackground = true, Name = "lantern-crash-watcher" };
@@ -354,12 +383,17 @@ public static unsafe partial class CrashReporter
             // inside the prologue before "mov rbp, rsp" the frame is not set up yet: the caller is at [rsp]
             if (offset < 4)
             {
-                nint retAddress = *(nint*)(offset == 0 ? rsp : rsp + 8);
-                pc = retAddress - 1;
+                nint slot = offset == 0 ? rsp : rsp + 8;
+                if (depth > 0 || !OnStack(slot))
+                {
+                    break;
+                }
+
+                pc = *(nint*)slot - 1;
                 continue;
             }
 
-            if (rbp == 0 || rbp < rsp || rbp > rsp + (1L << 30) || (rbp & 7) != 0)
+            if (!OnStack(rbp) || rbp < rsp)
             {
                 break;
             }
@@ -383,7 +417,7 @@ public static unsafe partial class CrashReporter
     /// </summary>
     private static (nint Ret, nint Rbp) FindJitCaller(JitModule module, nint rsp, nint rbp)
     {
-        for (nint p = rsp; p < rsp + (1 << 20); p += 8)
+        for (nint p = rsp; p < rsp + (1 << 20) && OnStack(p); p += 8)
         {
             nint w = *(nint*)p;
             JitFunctionInfo? f = module.FindFunction(w);
@@ -400,7 +434,7 @@ public static unsafe partial class CrashReporter
             }
 
             // the C library preserves rbp (callee-saved) unless it uses it itself: prefer the register if plausible
-            if (rbp > p && rbp < p + (1 << 20) && *(nint*)rbp > rbp)
+            if (rbp > p && rbp < p + (1 << 20) && OnStack(rbp) && *(nint*)rbp > rbp)
             {
                 return (w, rbp);
             }
@@ -408,6 +442,11 @@ public static unsafe partial class CrashReporter
             for (int extra = 0; extra <= 4096; extra += 16)
             {
                 nint candidate = p + 8 + f.FrameSize + extra;
+                if (!OnStack(candidate))
+                {
+                    break;
+                }
+
                 nint next = *(nint*)candidate;
                 if (next > candidate && next < candidate + (1L << 30))
                 {
