@@ -1353,6 +1353,12 @@ internal sealed partial class Parser
             {
                 if (!first)
                 {
+                    if (Is("}"))
+                    {
+                        Warn(Tok.Location, "no semicolon at end of struct or union");
+                        break;
+                    }
+
                     Expect(",");
                 }
 

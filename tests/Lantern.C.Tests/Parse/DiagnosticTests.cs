@@ -104,6 +104,16 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void MissingSemicolonAtEndOfStructIsAWarning()
+    {
+        CompileResult r = FrontEndTestUtil.Compile("struct S { int a; int b } s;");
+        Assert.True(r.Success, r.Diagnostics.FormatAll());
+        Diagnostic w = Assert.Single(r.Diagnostics.Items);
+        Assert.Equal("no semicolon at end of struct or union", w.Message);
+        Assert.Equal((1, 25), (w.Location.Line, w.Location.Column));
+    }
+
+    [Fact]
     public void TooManyInitializersIsAWarning()
     {
         CompileResult r = FrontEndTestUtil.Compile("int a[2] = { 1, 2, 3 };");
