@@ -25,6 +25,7 @@ public static unsafe partial class CrashReporter
     private const int SigBus = 7;
     private const int SigFpe = 8;
     private const int SigSegv = 11;
+    private const int SigUrg = 23;
     private const int SaSigInfo = 4;
     private const int SaOnStack = 0x08000000;
     private const int SigactionSize = 152;
@@ -42,7 +43,9 @@ public static unsafe partial class CrashReporter
     private const int BlockOld = BlockDefault + SigactionSize;
     private const int BlockSize = BlockOld + 32 * SigactionSize;
 
-    private static readonly int[] s_signals = { SigIll, SigAbrt, SigBus, SigFpe, SigSegv };
+    // SIGURG (ignored by default, unused by CoreCLR) is sent to the program's thread on --timeout to learn where it is
+    private static readonly int[] s_signals = { SigIll, SigAbrt, SigBus, SigFpe, SigSegv, SigUrg };
+    private static double s_timeoutSeconds;
     private static readonly object s_lock = new();
     private static nint s_block;
     private static nint s_handler;
@@ -71,6 +74,34 @@ public static unsafe partial class CrashReporter
 
     [LibraryImport("libc", EntryPoint = "dladdr")]
     private static partial int Dladdr(nint address, nint* info);
+
+    [LibraryImport("libc", EntryPoint = "tgkill")]
+    private static partial int Tgkill(int tgid, int tid, int sig);
+
+    [LibraryImport("libc", EntryPoint = "getpid")]
+    private static partial int GetPid();
+
+    /// <summary>
+    /// For a time limit: interrupts the running program's thread; the watcher then prints
+    /// "timeout after N s" with the C backtrace of where the program was, and ends the process with status 124.
+    /// Returns false if no program is running under <see cref="RunArmed"/>.
+    /// </summary>
+    public static bool InterruptForTimeout(double seconds)
+    {
+        if (s_block == 0)
+        {
+            return false;
+        }
+
+        int tid = (int)*(long*)(s_block + BlockTid);
+        if (tid == 0)
+        {
+            return false;
+        }
+
+        s_timeoutSeconds = seconds;
+        return Tgkill(GetPid(), tid, SigUrg) == 0;
+    }
 
     [LibraryImport("libc", EntryPoint = "write")]
     private static partial nint Write(int fd, byte* buf, nint count);
@@ -231,7 +262,7 @@ public static unsafe partial class CrashReporter
             Write(2, p, bytes.Length);
         }
 
-        Exit(128 + sig);
+        Exit(sig == SigUrg ? 124 : 128 + sig);
     }
 
     private static string SignalName(int sig) => sig switch
@@ -248,6 +279,13 @@ public static unsafe partial class CrashReporter
     public static string FormatReport(JitModule module, int sig, nint addr, nint rip, nint rbp, nint rsp)
     {
         var sb = new StringBuilder();
+        if (sig == SigUrg)
+        {
+            sb.Append(FormattableString.Invariant($"lantern: timeout after {s_timeoutSeconds} s\n"));
+            AppendFrames(module, sb, rip, rbp, rsp);
+            return sb.ToString();
+        }
+
         bool overflow = sig == SigSegv && addr != 0 && Math.Abs((long)addr - (long)rsp) < 64 * 1024;
         sb.Append("lantern: program terminated by ").Append(SignalName(sig));
         if (overflow)
@@ -261,6 +299,12 @@ public static unsafe partial class CrashReporter
         }
 
         sb.Append('\n');
+        AppendFrames(module, sb, rip, rbp, rsp);
+        return sb.ToString();
+    }
+
+    private static void AppendFrames(JitModule module, StringBuilder sb, nint rip, nint rbp, nint rsp)
+    {
         var frames = new List<string>();
         JitFunctionInfo? f = module.FindFunction(rip);
         if (f is null)
@@ -288,8 +332,6 @@ public static unsafe partial class CrashReporter
 
             sb.Append($"  #{k} ").Append(frames[k]).Append('\n');
         }
-
-        return sb.ToString();
     }
 
     private static void AppendJitFrames(JitModule module, List<string> frames, nint pc, nint rbp, nint rsp)
