@@ -334,6 +334,12 @@ internal static class Driver
         {
             if (!thread.Join(TimeSpan.FromSeconds(seconds)))
             {
+                // JIT: the crash watcher prints where the program was and exits with 124 itself
+                if (!options.Interpret && CrashReporter.InterruptForTimeout(seconds))
+                {
+                    thread.Join(TimeSpan.FromSeconds(5));
+                }
+
                 Terminal.WriteError($"lantern: timeout after {seconds.ToString(CultureInfo.InvariantCulture)} s\n");
                 Environment.Exit(LanternCommand.ExitTimeout);
             }

@@ -286,7 +286,7 @@ public sealed class RunCommandTests : IDisposable
         ProcessResult r = Lantern("run", "--timeout", "1", prog);
 
         Assert.Equal(124, r.ExitCode);
-        Assert.Equal("lantern: timeout after 1 s\n", r.Stderr);
+        Assert.StartsWith("lantern: timeout after 1 s\n", r.Stderr); // the JIT then tells where the program was
     }
 
     [Theory]
@@ -325,7 +325,7 @@ public sealed class RunCommandTests : IDisposable
         ProcessResult r = LanternProcess.RunProcess("bash", new[] { "-c", command }, workingDirectory: _dir.Path);
 
         Assert.Equal(124, r.ExitCode);
-        Assert.Equal("tick from the program\nlantern: timeout after 1 s\n", File.ReadAllText(log));
+        Assert.StartsWith("tick from the program\nlantern: timeout after 1 s\n", File.ReadAllText(log));
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public static unsafe partial class CrashReporter
     private const int SigBus = 7;
     private const int SigFpe = 8;
     private const int SigSegv = 11;
+    private const int SigUrg = 23;
     private const int SaSigInfo = 4;
     private const int SaOnStack = 0x08000000;
     private const int SigactionSize = 152;
@@ -42,7 +43,9 @@ public static unsafe partial class CrashReporter
     private const int BlockOld = BlockDefault + SigactionSize;
     private const int BlockSize = BlockOld + 32 * SigactionSize;
 
-    private static readonly int[] s_signals = { SigIll, SigAbrt, SigBus, SigFpe, SigSegv };
+    // SIGURG (ignored by default, unused by CoreCLR) is sent to the program's thread on --timeout to learn where it is
+    private static readonly int[] s_signals = { SigIll, SigAbrt, SigBus, SigFpe, SigSegv, SigUrg };
+    private static double s_timeoutSeconds;
     private static readonly object s_lock = new();
     private static nint s_block;
     private static nint s_handler;
@@ -71,6 +74,52 @@ public static unsafe partial class CrashReporter
 
     [LibraryImport("libc", EntryPoint = "dladdr")]
     private static partial int Dladdr(nint address, nint* info);
+
+    [LibraryImport("libc", EntryPoint = "pthread_self")]
+    private static partial nint PthreadSelf();
+
+    [LibraryImport("libc", EntryPoint = "pthread_getattr_np")]
+    private static partial int PthreadGetattrNp(nint thread, byte* attr);
+
+    [LibraryImport("libc", EntryPoint = "pthread_attr_getstack")]
+    private static partial int PthreadAttrGetstack(byte* attr, nint* stackaddr, nint* stacksize);
+
+    [LibraryImport("libc", EntryPoint = "pthread_attr_destroy")]
+    private static partial int PthreadAttrDestroy(byte* attr);
+
+    // the program thread's stack: every read of the parked thread's stack stays inside it
+    private static nint s_stackLow;
+    private static nint s_stackHigh;
+
+    private static bool OnStack(nint address) => address >= s_stackLow && address + 16 <= s_stackHigh && (address & 7) == 0;
+
+    [LibraryImport("libc", EntryPoint = "tgkill")]
+    private static partial int Tgkill(int tgid, int tid, int sig);
+
+    [LibraryImport("libc", EntryPoint = "getpid")]
+    private static partial int GetPid();
+
+    /// <summary>
+    /// For a time limit: interrupts the running program's thread; the watcher then prints
+    /// "timeout after N s" with the C backtrace of where the program was, and ends the process with status 124.
+    /// Returns false if no program is running under <see cref="RunArmed"/>.
+    /// </summary>
+    public static bool InterruptForTimeout(double seconds)
+    {
+        if (s_block == 0)
+        {
+            return false;
+        }
+
+        int tid = (int)*(long*)(s_block + BlockTid);
+        if (tid == 0)
+        {
+            return false;
+        }
+
+        s_timeoutSeconds = seconds;
+        return Tgkill(GetPid(), tid, SigUrg) == 0;
+    }
 
     [LibraryImport("libc", EntryPoint = "write")]
     private static partial nint Write(int fd, byte* buf, nint count);
@@ -101,6 +150,17 @@ public static unsafe partial class CrashReporter
         *(nint*)(ss + 16) = AltStackSize;
         bool altSet = Sigaltstack((nint)ss, (nint)oldSs) == 0;
 
+        byte* attr = stackalloc byte[128];
+        nint stackAddr = 0;
+        nint stackSize = 0;
+        if (PthreadGetattrNp(PthreadSelf(), attr) == 0)
+        {
+            PthreadAttrGetstack(attr, &stackAddr, &stackSize);
+            PthreadAttrDestroy(attr);
+        }
+
+        s_stackLow = stackAddr;
+        s_stackHigh = stackAddr + stackSize;
         *(long*)(s_block + BlockFd) = fds[1];
         int readFd = fds[0];
         var watcher = new Thread(() => Watch(module, readFd)) { IsBackground = true, Name = "lantern-crash-watcher" };
@@ -231,7 +291,7 @@ public static unsafe partial class CrashReporter
             Write(2, p, bytes.Length);
         }
 
-        Exit(128 + sig);
+        Exit(sig == SigUrg ? 124 : 128 + sig);
     }
 
     private static string SignalName(int sig) => sig switch
@@ -248,6 +308,13 @@ public static unsafe partial class CrashReporter
     public static string FormatReport(JitModule module, int sig, nint addr, nint rip, nint rbp, nint rsp)
     {
         var sb = new StringBuilder();
+        if (sig == SigUrg)
+        {
+            sb.Append(FormattableString.Invariant($"lantern: timeout after {s_timeoutSeconds} s\n"));
+            AppendFrames(module, sb, rip, rbp, rsp);
+            return sb.ToString();
+        }
+
         bool overflow = sig == SigSegv && addr != 0 && Math.Abs((long)addr - (long)rsp) < 64 * 1024;
         sb.Append("lantern: program terminated by ").Append(SignalName(sig));
         if (overflow)
@@ -261,6 +328,12 @@ public static unsafe partial class CrashReporter
         }
 
         sb.Append('\n');
+        AppendFrames(module, sb, rip, rbp, rsp);
+        return sb.ToString();
+    }
+
+    private static void AppendFrames(JitModule module, StringBuilder sb, nint rip, nint rbp, nint rsp)
+    {
         var frames = new List<string>();
         JitFunctionInfo? f = module.FindFunction(rip);
         if (f is null)
@@ -288,8 +361,6 @@ public static unsafe partial class CrashReporter
 
             sb.Append($"  #{k} ").Append(frames[k]).Append('\n');
         }
-
-        return sb.ToString();
     }
 
     private static void AppendJitFrames(JitModule module, List<string> frames, nint pc, nint rbp, nint rsp)
@@ -312,12 +383,17 @@ public static unsafe partial class CrashReporter
             // inside the prologue before "mov rbp, rsp" the frame is not set up yet: the caller is at [rsp]
             if (offset < 4)
             {
-                nint retAddress = *(nint*)(offset == 0 ? rsp : rsp + 8);
-                pc = retAddress - 1;
+                nint slot = offset == 0 ? rsp : rsp + 8;
+                if (depth > 0 || !OnStack(slot))
+                {
+                    break;
+                }
+
+                pc = *(nint*)slot - 1;
                 continue;
             }
 
-            if (rbp == 0 || rbp < rsp || rbp > rsp + (1L << 30) || (rbp & 7) != 0)
+            if (!OnStack(rbp) || rbp < rsp)
             {
                 break;
             }
@@ -341,7 +417,7 @@ public static unsafe partial class CrashReporter
     /// </summary>
     private static (nint Ret, nint Rbp) FindJitCaller(JitModule module, nint rsp, nint rbp)
     {
-        for (nint p = rsp; p < rsp + (1 << 20); p += 8)
+        for (nint p = rsp; p < rsp + (1 << 20) && OnStack(p); p += 8)
         {
             nint w = *(nint*)p;
             JitFunctionInfo? f = module.FindFunction(w);
@@ -358,7 +434,7 @@ public static unsafe partial class CrashReporter
             }
 
             // the C library preserves rbp (callee-saved) unless it uses it itself: prefer the register if plausible
-            if (rbp > p && rbp < p + (1 << 20) && *(nint*)rbp > rbp)
+            if (rbp > p && rbp < p + (1 << 20) && OnStack(rbp) && *(nint*)rbp > rbp)
             {
                 return (w, rbp);
             }
@@ -366,6 +442,11 @@ public static unsafe partial class CrashReporter
             for (int extra = 0; extra <= 4096; extra += 16)
             {
                 nint candidate = p + 8 + f.FrameSize + extra;
+                if (!OnStack(candidate))
+                {
+                    break;
+                }
+
                 nint next = *(nint*)candidate;
                 if (next > candidate && next < candidate + (1L << 30))
                 {

@@ -42,6 +42,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     private readonly Dictionary<string, nint> _cells = new();
     private readonly Dictionary<string, nint> _data = new();
     private readonly Dictionary<string, JitFunctionInfo> _functions = new();
+    private JitFunctionInfo[] _sorted = Array.Empty<JitFunctionInfo>();
     private readonly HashSet<string> _functionNames = new();
     private readonly List<(nint Address, nuint Size)> _mappings = new();
     private nint _cellBlock;
@@ -80,9 +81,23 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     /// <summary>The function containing <paramref name="address"/>, if it is JIT code.</summary>
     public JitFunctionInfo? FindFunction(nint address)
     {
-        foreach (JitFunctionInfo f in _functions.Values)
+        // functions are placed at increasing addresses: binary search
+        JitFunctionInfo[] sorted = _sorted;
+        int lo = 0;
+        int hi = sorted.Length - 1;
+        while (lo <= hi)
         {
-            if (address >= f.Start && address < f.Start + f.Size)
+            int mid = (lo + hi) >> 1;
+            JitFunctionInfo f = sorted[mid];
+            if (address < f.Start)
+            {
+                hi = mid - 1;
+            }
+            else if (address >= f.Start + f.Size)
+            {
+                lo = mid + 1;
+            }
+            else
             {
                 return f;
             }
@@ -214,6 +229,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             *(nint*)_cells[f.Name] = at;
         }
 
+        _sorted = _functions.Values.OrderBy(f => (long)f.Start).ToArray();
         for (int gi = 0; gi < _module.Globals.Count; gi++)
         {
             IrGlobal g = _module.Globals[gi];

@@ -1455,6 +1455,7 @@ public sealed class X64Backend
                 {
                     case Opcode.Add: _a.add(rax, imm); break;
                     case Opcode.Sub: _a.sub(rax, imm); break;
+                    case Opcode.Mul when imm > 1 && (imm & (imm - 1)) == 0: _a.shl(rax, (byte)System.Numerics.BitOperations.Log2((uint)imm)); break;
                     case Opcode.Mul when imm != 1: _a.imul(rax, rax, imm); break;
                     case Opcode.And: _a.and(rax, imm); break;
                     case Opcode.Or: _a.or(rax, imm); break;
@@ -1468,6 +1469,7 @@ public sealed class X64Backend
                 {
                     case Opcode.Add: _a.add(eax, imm); break;
                     case Opcode.Sub: _a.sub(eax, imm); break;
+                    case Opcode.Mul when imm > 1 && (imm & (imm - 1)) == 0: _a.shl(eax, (byte)System.Numerics.BitOperations.Log2((uint)imm)); break;
                     case Opcode.Mul when imm != 1: _a.imul(eax, eax, imm); break;
                     case Opcode.And: _a.and(eax, imm); break;
                     case Opcode.Or: _a.or(eax, imm); break;
@@ -1706,37 +1708,42 @@ public sealed class X64Backend
         {
             // compare at the operands' own width: the flags then suit both signed and unsigned conditions
             bool wide = i.Type == IrType.I64;
-            LoadZx(Rax, i.A);
+            if (!Forwarded(i.A, out Gpr ra))
+            {
+                LoadZx(Rax, i.A);
+                ra = Rax;
+            }
+
             if (i.B >= 0 && _isConst[i.B] && (!wide || TryImm(i.B, IrType.I64, true, out _)))
             {
                 int imm = unchecked((int)_constValue[i.B]);
                 if (wide)
                 {
-                    _a.cmp(rax, imm);
+                    _a.cmp(ra.Q, imm);
                 }
                 else
                 {
-                    _a.cmp(eax, imm);
+                    _a.cmp(ra.D, imm);
                 }
             }
             else if (Forwarded(i.B, out Gpr rb))
             {
                 if (wide)
                 {
-                    _a.cmp(rax, rb.Q);
+                    _a.cmp(ra.Q, rb.Q);
                 }
                 else
                 {
-                    _a.cmp(eax, rb.D);
+                    _a.cmp(ra.D, rb.D);
                 }
             }
             else if (wide)
             {
-                _a.cmp(rax, Q(i.B));
+                _a.cmp(ra.Q, Q(i.B));
             }
             else
             {
-                _a.cmp(eax, D(i.B));
+                _a.cmp(ra.D, D(i.B));
             }
         }
         else

@@ -677,7 +677,7 @@ internal sealed partial class Lowerer
 
             case NodeKind.For:
             {
-                int saved = EnterScope(n.Locals, n.Loc, n.Then?.EndLoc ?? n.Loc);
+                int saved = EnterScope(n.Locals, n.Loc, n.EndLoc.IsNone ? n.Loc : n.EndLoc);
                 if (n.Init is not null)
                 {
                     LowerStmt(n.Init);

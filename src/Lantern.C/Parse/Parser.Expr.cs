@@ -176,7 +176,7 @@ internal sealed partial class Parser
                 {
                     Warn(loc, $"{WhatTo(context, argIndex, fnName)} from incompatible pointer type '{Show(df)}'" + (context == "passing" ? "" : ""));
                 }
-                else if (fb.IsConst && !tb.IsConst && context != "returning" && fb.Kind != TypeKind.Function)
+                else if (fb.IsConst && !tb.IsConst && context != "returning" && fb.Kind != TypeKind.Function && !tb.IsAggregate)
                 {
                     Warn(loc, $"{WhatTo(context, argIndex, fnName)} discards 'const' qualifier from pointer target type");
                 }

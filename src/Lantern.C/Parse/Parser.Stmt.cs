@@ -105,6 +105,14 @@ internal sealed partial class Parser
     private void BlockItem(List<Node> body)
     {
         Token t = Tok;
+        if (IsUnknownTypeName(t))
+        {
+            Error(t.Location, $"unknown type name '{t.Text}'");
+            _pos++;
+            Declaration(CType.Int, new VarAttr(), body);
+            return;
+        }
+
         if (t.Kind == TokenKind.Identifier && IsTypename(t) && !Peek(1).Is(":"))
         {
             var attr = new VarAttr();
@@ -463,6 +471,7 @@ internal sealed partial class Parser
                         _breakTarget = n;
                         _continueTarget = n;
                         n.Then = Stmt();
+                        n.EndLoc = _tokens[_pos - 1].Location;
                     }
                     finally
                     {

@@ -442,7 +442,13 @@ internal sealed partial class Parser
         var attr = new VarAttr();
         Token first = Tok;
         CType basety;
-        if (!IsTypename(first))
+        if (IsUnknownTypeName(first))
+        {
+            Error(first.Location, $"unknown type name '{first.Text}'");
+            _pos++;
+            basety = CType.Int;
+        }
+        else if (!IsTypename(first))
         {
             if (first.Kind != TokenKind.Identifier || s_keywords.Contains(first.Text))
             {
@@ -1353,6 +1359,12 @@ internal sealed partial class Parser
             {
                 if (!first)
                 {
+                    if (Is("}"))
+                    {
+                        Warn(Tok.Location, "no semicolon at end of struct or union");
+                        break;
+                    }
+
                     Expect(",");
                 }
 
@@ -1605,6 +1617,19 @@ internal sealed partial class Parser
         return ty;
     }
 
+    /// <summary>An undeclared identifier followed by an identifier: a misspelled or missing type name.</summary>
+    private bool IsUnknownTypeName(Token t)
+    {
+        if (t.Kind != TokenKind.Identifier || s_keywords.Contains(t.Text) || FindVar(t.Text) is not null)
+        {
+            return false;
+        }
+
+        Token n = Peek(1);
+        return n.Kind == TokenKind.Identifier && !s_keywords.Contains(n.Text) && FindTypedef(n) is null
+            || n.Is("*") && Peek(2).Kind == TokenKind.Identifier && (Peek(3).Is(";") || Peek(3).Is("=") || Peek(3).Is(",")) && _currentFn is null;
+    }
+
     /// <summary>"(" starts a nested declarator (not a parameter list).</summary>
     private bool IsNestedDeclarator()
     {
@@ -1732,13 +1757,24 @@ internal sealed partial class Parser
             }
 
             Token pt = Tok;
-            if (!IsTypename(pt))
+            var attr = new VarAttr();
+            CType bt;
+            if (IsUnknownTypeName(pt) || (pt.Kind == TokenKind.Identifier && !IsTypename(pt) && !s_keywords.Contains(pt.Text) && (Peek(1).Is("*") || Peek(1).Is(",") || Peek(1).Is(")")) && ps.Count > 0))
             {
-                ExpectedError("declaration specifiers or '...'");
+                Error(pt.Location, $"unknown type name '{pt.Text}'");
+                _pos++;
+                bt = CType.Int;
+            }
+            else
+            {
+                if (!IsTypename(pt))
+                {
+                    ExpectedError("declaration specifiers or '...'");
+                }
+
+                bt = DeclSpec(ref attr, allowStorage: true);
             }
 
-            var attr = new VarAttr();
-            CType bt = DeclSpec(ref attr, allowStorage: true);
             CType t = Declarator(bt, out Token? name);
             CType adjusted = AdjustParamType(t);
             ps.Add(new Parameter(name?.Text, adjusted, name?.Location ?? pt.Location));

@@ -45,7 +45,17 @@ public sealed class CrashReportTests
         Assert.DoesNotContain("core dumped", stderr);
     }
 
-    private static (int Exit, string Stdout, string Stderr) Run(string source)
+    [Fact]
+    public void TimeoutPrintsWhereTheProgramWas()
+    {
+        (int exit, _, string stderr) = Run(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "crash", "timeout_spin.c"), "--timeout", "3");
+        Assert.True(exit == 124, $"exit {exit}\n{stderr}");
+        Assert.StartsWith("lantern: timeout after 3 s\n", stderr);
+        int spin = stderr.IndexOf("spin at timeout_spin.c:6", StringComparison.Ordinal);
+        Assert.True(spin >= 0 && stderr.IndexOf("main at timeout_spin.c:11", spin, StringComparison.Ordinal) > spin, stderr);
+    }
+
+    private static (int Exit, string Stdout, string Stderr) Run(string source, params string[] options)
     {
         var info = new ProcessStartInfo(Path.Combine(s_root.Value, "lantern"))
         {
@@ -58,6 +68,11 @@ public sealed class CrashReportTests
             StandardErrorEncoding = Encoding.UTF8,
         };
         info.ArgumentList.Add("run");
+        foreach (string o in options)
+        {
+            info.ArgumentList.Add(o);
+        }
+
         info.ArgumentList.Add(Path.GetFileName(source));
         info.Environment.Remove("NO_COLOR");
         using Process p = Process.Start(info)!;

@@ -158,7 +158,7 @@ public sealed unsafe class X64BackendTests
     [InlineData(Opcode.URem)]
     public void IntegerArithmeticWithConstantOperand(Opcode op)
     {
-        long[] constants = { 0, 1, 3, -1, -128, 255, 65535, 0x7FFFFFFF, 0x80000000L, 0xFFFFFFFFL, 1L << 40, 33, 70 };
+        long[] constants = { 0, 1, 3, -1, -128, 255, 65535, 0x7FFFFFFF, 0x80000000L, 0xFFFFFFFFL, 1L << 40, 33, 70, 8, 1024, 1L << 30 };
         foreach (IrType t in s_intTypes)
         {
             var m = new IrModule();

@@ -43,6 +43,8 @@ public class LoweringTests
         Assert.Equal(0, f.Scopes[1].Parent);
         Assert.Equal("sq", Assert.Single(f.Scopes[2].Variables).Name);
         Assert.Equal(1, f.Scopes[2].Parent);
+        Assert.Equal((3, 6), (f.Scopes[1].Start.Line, f.Scopes[1].End.Line));
+        Assert.Equal((3, 6), (f.Scopes[2].Start.Line, f.Scopes[2].End.Line));
         Instr sqMarker = Instrs(f).First(i => i.Op == Opcode.Stmt && i.Location.Line == 4);
         Assert.Equal(2, sqMarker.Imm);
         Assert.Equal(f.Scopes[0].Variables[0].Slot, Assert.Single(f.ParamSlots));

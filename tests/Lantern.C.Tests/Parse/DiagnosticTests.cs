@@ -56,6 +56,9 @@ public class DiagnosticTests
         { "struct S { int a; } s;\nint main(void) {\n  return s.a.b + s->a;\n}", "3:13: error: request for member 'b' in something not a structure or union\n3:19: error: invalid type argument of '->' (have 'struct S')" },
         { "_Static_assert(sizeof(int) == 8, \"int is 8 bytes\");", "1:1: error: static assertion failed: \"int is 8 bytes\"" },
         { "int main(void) {\n  int a[2] = { 1, 2 };\n  a = 0;\n  return 0;\n}", "3:5: error: assignment to expression with array type" },
+        { "int main(void) {\n  foo x = 1;\n  return x;\n}", "2:3: error: unknown type name 'foo'" },
+        { "foo bar;\nint main(void) { return 0; }", "1:1: error: unknown type name 'foo'" },
+        { "int f(int a, size_t n);", "1:14: error: unknown type name 'size_t'" },
     };
 
     [Theory]
@@ -101,6 +104,16 @@ public class DiagnosticTests
     public void ModeratelyDeepNestingCompiles()
     {
         FrontEndTestUtil.CompileOk("int x = " + new string('(', 300) + "1" + new string(')', 300) + ";\nint f(int a) { return " + string.Concat(Enumerable.Repeat("- ", 300)) + "a; }");
+    }
+
+    [Fact]
+    public void MissingSemicolonAtEndOfStructIsAWarning()
+    {
+        CompileResult r = FrontEndTestUtil.Compile("struct S { int a; int b } s;");
+        Assert.True(r.Success, r.Diagnostics.FormatAll());
+        Diagnostic w = Assert.Single(r.Diagnostics.Items);
+        Assert.Equal("no semicolon at end of struct or union", w.Message);
+        Assert.Equal((1, 25), (w.Location.Line, w.Location.Column));
     }
 
     [Fact]
