@@ -178,6 +178,8 @@ internal static class LanternCommand
         var programArgs = new Argument<string[]>("args") { Description = "Arguments passed to the C program.", Arity = ArgumentArity.ZeroOrMore };
         var gdb = new Option<bool>("--gdb") { Description = "Register the code with the GDB JIT interface (also LANTERN_GDB=1; see 'lantern gdb')." };
         var perfMap = new Option<bool>("--perf-map") { Description = "Write /tmp/perf-PID.map for perf (also LANTERN_PERF_MAP=1)." };
+        var jitDump = new Option<bool>("--jitdump") { Description = "Write perf's jit-PID.dump (for perf inject --jit; also LANTERN_JITDUMP=1)." };
+        command.Add(jitDump);
         command.Add(gdb);
         command.Add(perfMap);
         command.Add(interp);
@@ -207,6 +209,11 @@ internal static class LanternCommand
             if (parse.GetValue(gdb))
             {
                 Environment.SetEnvironmentVariable("LANTERN_GDB", "1");
+            }
+
+            if (parse.GetValue(jitDump))
+            {
+                Environment.SetEnvironmentVariable("LANTERN_JITDUMP", "1");
             }
 
             if (parse.GetValue(perfMap))

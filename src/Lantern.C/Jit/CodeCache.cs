@@ -19,10 +19,27 @@ public sealed unsafe class CodeCache : IDisposable
     private readonly nuint _capacity;
     private int _fd;
     private long _used;
+    private bool _disposed;
 
     public CodeCache(long capacity = 64L << 20)
     {
         _capacity = (nuint)capacity;
+        bool debugger = JitPublishers.IsOn("LANTERN_GDB") || JitPublishers.IsOn("LANTERN_LLDB");
+        if (!debugger && JitPublishers.IsOn("LANTERN_PERF_MAP"))
+        {
+            // perf applies /tmp/perf-PID.map only to anonymous memory: a shared anonymous mapping (perf sees
+            // "/dev/zero") aliased by mremap(old_size = 0) gives the same two views without a named file.
+            _fd = -1;
+            _rw = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtWrite, JitNative.MapShared | JitNative.MapAnonymous, -1, 0);
+            _rx = _rw == JitNative.MapFailed ? JitNative.MapFailed : JitNative.Mremap(_rw, 0, _capacity, JitNative.MremapMaymove);
+            if (_rw == JitNative.MapFailed || _rx == JitNative.MapFailed || Native.Mprotect(_rx, _capacity, Native.ProtRead | Native.ProtExec) != 0)
+            {
+                throw new InvalidOperationException($"mapping the shared code memory failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+
+            return;
+        }
+
         _fd = JitNative.MemfdCreate("lantern-jit", JitNative.MfdCloexec);
         if (_fd < 0)
         {
@@ -38,7 +55,7 @@ public sealed unsafe class CodeCache : IDisposable
         // Under a debugger (LANTERN_GDB/LANTERN_LLDB) the executable view is a private mapping: the kernel refuses
         // ptrace writes (breakpoints) to a read-only shared mapping, but copies a private page on write. Pages not
         // yet written by the debugger still show what is written through the shared view.
-        int rxFlags = JitPublishers.IsOn("LANTERN_GDB") || JitPublishers.IsOn("LANTERN_LLDB") ? Native.MapPrivate : JitNative.MapShared;
+        int rxFlags = debugger ? Native.MapPrivate : JitNative.MapShared;
         _rx = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtExec, rxFlags, _fd, 0);
         if (_rw == JitNative.MapFailed || _rx == JitNative.MapFailed)
         {
@@ -74,12 +91,16 @@ public sealed unsafe class CodeCache : IDisposable
 
     public void Dispose()
     {
-        if (_fd >= 0)
+        if (!_disposed)
         {
+            _disposed = true;
             Native.Munmap(_rw, _capacity);
             Native.Munmap(_rx, _capacity);
-            JitNative.Close(_fd);
-            _fd = -1;
+            if (_fd >= 0)
+            {
+                JitNative.Close(_fd);
+                _fd = -1;
+            }
         }
     }
 

@@ -10,6 +10,8 @@ namespace Lantern.C.Jit;
 internal static unsafe partial class JitNative
 {
     public const int MapShared = 0x01;
+    public const int MapAnonymous = 0x20;
+    public const int MremapMaymove = 1;
     public const uint MfdCloexec = 1;
 
     public static readonly nint MapFailed = -1;
@@ -19,6 +21,9 @@ internal static unsafe partial class JitNative
 
     [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
     public static partial int Ftruncate(int fd, long length);
+
+    [LibraryImport("libc", EntryPoint = "mremap", SetLastError = true)]
+    public static partial nint Mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);

@@ -6,9 +6,9 @@ namespace Lantern.C.Jit;
 
 /// <summary>
 /// Tells the system about a compiled module through the publishers switched on by environment variables
-/// (set by <c>lantern run --gdb / --perf-map</c>): <c>LANTERN_GDB=1</c> registers one symfile for the whole module
+/// (set by <c>lantern run --gdb / --perf-map / --jitdump</c>): <c>LANTERN_GDB=1</c> registers one symfile for the whole module
 /// with the GDB JIT interface (unregistered on dispose), <c>LANTERN_PERF_MAP=1</c> appends the functions to
-/// <c>/tmp/perf-PID.map</c>.
+/// <c>/tmp/perf-PID.map</c>, <c>LANTERN_JITDUMP=1</c> writes the functions to perf's jit-PID.dump.
 /// </summary>
 public static class JitPublishers
 {
@@ -21,7 +21,8 @@ public static class JitPublishers
         var registrations = new List<IDisposable>();
         bool gdb = IsOn("LANTERN_GDB");
         bool perfMap = IsOn("LANTERN_PERF_MAP");
-        if (!gdb && !perfMap)
+        bool jitDump = IsOn("LANTERN_JITDUMP");
+        if (!gdb && !perfMap && !jitDump)
         {
             return new Registrations(registrations);
         }
@@ -30,6 +31,16 @@ public static class JitPublishers
         if (perfMap)
         {
             PerfMap.Instance.Add(unit);
+        }
+
+        if (jitDump)
+        {
+            JitDump.Instance.Add(unit, f =>
+            {
+                var bytes = new byte[f.Size];
+                System.Runtime.InteropServices.Marshal.Copy((nint)f.Address, bytes, 0, bytes.Length);
+                return bytes;
+            });
         }
 
         if (gdb)
