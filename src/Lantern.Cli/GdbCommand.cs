@@ -10,6 +10,34 @@ namespace Lantern.Cli;
 /// </summary>
 internal static class GdbCommand
 {
+    /// <summary>
+    /// <c>lantern lldb [lldb-args] prog.c [args]</c>: the same for lldb, with its GDB JIT loader switched on
+    /// (<c>settings set plugin.jit-loader.gdb.enable on</c>). lldb can only be told how to handle signals once the
+    /// process exists: see the README for the <c>process launch -s</c> / <c>process handle</c> sequence.
+    /// </summary>
+    public static int RunLldb(string[] args)
+    {
+        int file = Array.FindIndex(args, a => a.EndsWith(".c", StringComparison.Ordinal) && !a.StartsWith('-'));
+        if (file < 0)
+        {
+            Terminal.Error("usage: lantern lldb [lldb-args] prog.c [args]");
+            return LanternCommand.ExitUsage;
+        }
+
+        var argv = new List<string> { "lldb", "-O", "settings set plugin.jit-loader.gdb.enable on" };
+        argv.AddRange(args[..file]);
+        argv.Add("--");
+        argv.AddRange(SelfCommand());
+        argv.Add("run");
+        argv.Add("--gdb");
+        argv.AddRange(args[file..]);
+        Terminal.FlushOut();
+        Execvp("lldb", [.. argv, null]);
+        int errno = Marshal.GetLastPInvokeError();
+        Terminal.Error($"cannot run lldb: {Marshal.GetPInvokeErrorMessage(errno)} (install the Debian package 'lldb')");
+        return 127;
+    }
+
     public static int Run(string[] args)
     {
         int file = Array.FindIndex(args, a => a.EndsWith(".c", StringComparison.Ordinal) && !a.StartsWith('-'));

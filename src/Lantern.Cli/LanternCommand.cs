@@ -29,6 +29,11 @@ internal static class LanternCommand
             return GdbCommand.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "lldb")
+        {
+            return GdbCommand.RunLldb(args[1..]);
+        }
+
         RootCommand root = Build();
         ParseResult result;
         try

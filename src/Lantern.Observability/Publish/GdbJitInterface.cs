@@ -92,7 +92,7 @@ public sealed unsafe class GdbJitInterface
         // The hook is padded to two pages so that the descriptor never shares a page with its code.
         var hook = unit.AddFunction(new CodeInfo("__jit_debug_register_code", 0, 2 * PageSize));
         var descriptor = unit.AddFunction(new CodeInfo("__jit_debug_descriptor", 2 * PageSize, PageSize));
-        return ElfWriter.WriteSharedObject(unit, f =>
+        byte[] image = ElfWriter.WriteSharedObject(unit, f =>
         {
             var bytes = new byte[f.Size];
             if (f == hook)
@@ -107,6 +107,46 @@ public sealed unsafe class GdbJitInterface
 
             return bytes;
         }, "liblantern-gdbjit.so").Bytes;
+        MakeDataSymbol(image, "__jit_debug_descriptor");
+        return image;
+    }
+
+    /// <summary>
+    /// Turns the symbol <paramref name="name"/> of every symbol table of the ELF <paramref name="image"/> into an
+    /// STT_OBJECT (lldb's JIT loader looks the descriptor up as a data symbol).
+    /// </summary>
+    private static void MakeDataSymbol(byte[] image, string name)
+    {
+        const uint ShtSymtab = 2;
+        const uint ShtDynsym = 11;
+        const byte SttObject = 1;
+        var span = image.AsSpan();
+        ulong shoff = BitConverter.ToUInt64(image, 0x28);
+        int shentsize = BitConverter.ToUInt16(image, 0x3a);
+        int shnum = BitConverter.ToUInt16(image, 0x3c);
+        ulong Section(int index, int field) => BitConverter.ToUInt64(image, (int)shoff + index * shentsize + field);
+        for (int i = 0; i < shnum; i++)
+        {
+            uint type = BitConverter.ToUInt32(image, (int)shoff + i * shentsize + 4);
+            if (type != ShtSymtab && type != ShtDynsym)
+            {
+                continue;
+            }
+
+            int offset = (int)Section(i, 0x18);
+            int size = (int)Section(i, 0x20);
+            int link = (int)BitConverter.ToUInt32(image, (int)shoff + i * shentsize + 0x28);
+            int strings = (int)Section(link, 0x18);
+            for (int sym = offset; sym + 24 <= offset + size; sym += 24)
+            {
+                int nameOffset = strings + (int)BitConverter.ToUInt32(image, sym);
+                int end = span[nameOffset..].IndexOf((byte)0);
+                if (System.Text.Encoding.UTF8.GetString(image, nameOffset, end) == name)
+                {
+                    image[sym + 4] = (byte)((image[sym + 4] & 0xf0) | SttObject);
+                }
+            }
+        }
     }
 
     /// <summary>

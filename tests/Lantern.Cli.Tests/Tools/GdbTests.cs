@@ -68,44 +68,44 @@ public class GdbTests
     public void Gdb_BreakByNameBeforeRun_BacktraceArgumentsLocalsAndPrint()
     {
         string t = RunGdb("break sum", "run", "bt", "info args", "print a[2]", "print *a@4", "up", "print p->x", "print *p", "print arr[3]", "info locals", "continue");
-        Assert.Matches(@"Breakpoint 1, sum \(a=0x[0-9a-f]+, n=4\) at .*points\.c:11", t);
-        Assert.Matches(@"#0 +sum \(a=0x[0-9a-f]+, n=4\) at .*points\.c:11", t);
-        Assert.Matches(@"#1 +0x[0-9a-f]+ in work \(p=0x[0-9a-f]+, k=3\) at .*points\.c:20", t);
-        Assert.Matches(@"#2 +0x[0-9a-f]+ in main \(\) at .*points\.c:29", t);
-        Assert.Matches(@"a = 0x[0-9a-f]+\nn = 4", t);
-        Assert.Contains("$1 = 3", t);
-        Assert.Contains("$2 = {1, 2, 3, 4}", t);
-        Assert.Contains("$3 = 10", t);
-        Assert.Contains("$4 = {x = 10, y = 20}", t);
-        Assert.Contains("$5 = 4", t);
-        Assert.Matches(@"arr = \{1, 2, 3, 4\}", t);
-        Assert.Contains("result 24", t);
+        ToolCheck.Has(t, @"Breakpoint 1, sum \(a=0x[0-9a-f]+, n=4\) at .*points\.c:11");
+        ToolCheck.Has(t, @"#0 +sum \(a=0x[0-9a-f]+, n=4\) at .*points\.c:11");
+        ToolCheck.Has(t, @"#1 +0x[0-9a-f]+ in work \(p=0x[0-9a-f]+, k=3\) at .*points\.c:20");
+        ToolCheck.Has(t, @"#2 +0x[0-9a-f]+ in main \(\) at .*points\.c:29");
+        ToolCheck.Has(t, @"a = 0x[0-9a-f]+\nn = 4");
+        ToolCheck.HasText(t, "$1 = 3");
+        ToolCheck.HasText(t, "$2 = {1, 2, 3, 4}");
+        ToolCheck.HasText(t, "$3 = 10");
+        ToolCheck.HasText(t, "$4 = {x = 10, y = 20}");
+        ToolCheck.HasText(t, "$5 = 4");
+        ToolCheck.Has(t, @"arr = \{1, 2, 3, 4\}");
+        ToolCheck.HasText(t, "result 24");
     }
 
     [Fact]
     public void Gdb_FinishNextStepFollowSourceLines()
     {
         string t = RunGdb("break work", "run", "next", "step", "bt 1", "finish", "next", "step", "info args", "finish", "next", "print d");
-        Assert.Matches(@"Breakpoint 1, work \(p=0x[0-9a-f]+, k=3\) at .*points\.c:19", t);
-        Assert.Matches(@"\n20\t +int t = sum\(arr, 4\);", t);
-        Assert.Matches(@"sum \(a=0x[0-9a-f]+, n=4\) at .*points\.c:11", t);
-        Assert.Contains("Value returned is $1 = 10", t);
-        Assert.Matches(@"\n21\t +double d = scale\(1\.5, k\);", t);
-        Assert.Matches(@"scale \(v=1\.5, k=3\) at .*points\.c:6", t);
-        Assert.Contains("Value returned is $2 = 4.5", t);
-        Assert.Contains("$3 = 4.5", t);
+        ToolCheck.Has(t, @"Breakpoint 1, work \(p=0x[0-9a-f]+, k=3\) at .*points\.c:19");
+        ToolCheck.Has(t, @"\n20\t +int t = sum\(arr, 4\);");
+        ToolCheck.Has(t, @"sum \(a=0x[0-9a-f]+, n=4\) at .*points\.c:11");
+        ToolCheck.HasText(t, "Value returned is $1 = 10");
+        ToolCheck.Has(t, @"\n21\t +double d = scale\(1\.5, k\);");
+        ToolCheck.Has(t, @"scale \(v=1\.5, k=3\) at .*points\.c:6");
+        ToolCheck.HasText(t, "Value returned is $2 = 4.5");
+        ToolCheck.HasText(t, "$3 = 4.5");
     }
 
     [Fact]
     public void Gdb_BreakFileLineBeforeRun_InfoFrameAndLocalsInNestedScope()
     {
         string t = RunGdb("break points.c:13", "run", "info locals", "info frame", "continue", "print i", "print s");
-        Assert.Matches(@"Breakpoint 1, sum \(a=0x[0-9a-f]+, n=4\) at .*points\.c:13", t);
-        Assert.Matches(@"i = 0\ns = 0", t);
-        Assert.Matches(@"Stack level 0, frame at 0x[0-9a-f]+:\n rip = 0x[0-9a-f]+ in sum \(.*points\.c:13\); saved rip = 0x[0-9a-f]+", t);
-        Assert.Matches(@"called by frame at 0x[0-9a-f]+", t);
-        Assert.Matches(@"rbp at 0x[0-9a-f]+, rip at 0x[0-9a-f]+", t);
-        Assert.Contains("$1 = 1", t);
-        Assert.Contains("$2 = 1", t);
+        ToolCheck.Has(t, @"Breakpoint 1, sum \(a=0x[0-9a-f]+, n=4\) at .*points\.c:13");
+        ToolCheck.Has(t, @"i = 0\ns = 0");
+        ToolCheck.Has(t, @"Stack level 0, frame at 0x[0-9a-f]+:\n rip = 0x[0-9a-f]+ in sum \(.*points\.c:13\); saved rip = 0x[0-9a-f]+");
+        ToolCheck.Has(t, @"called by frame at 0x[0-9a-f]+");
+        ToolCheck.Has(t, @"rbp at 0x[0-9a-f]+, rip at 0x[0-9a-f]+");
+        ToolCheck.HasText(t, "$1 = 1");
+        ToolCheck.HasText(t, "$2 = 1");
     }
 }

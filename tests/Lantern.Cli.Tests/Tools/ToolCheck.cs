@@ -18,6 +18,14 @@ internal static class ToolCheck
         return tool;
     }
 
+    /// <summary>Asserts that <paramref name="pattern"/> matches, showing the whole transcript otherwise.</summary>
+    public static void Has(string transcript, string pattern)
+        => Assert.True(System.Text.RegularExpressions.Regex.IsMatch(transcript, pattern), $"/{pattern}/ not found in:\n{transcript}");
+
+    /// <summary>Asserts that <paramref name="text"/> occurs, showing the whole transcript otherwise.</summary>
+    public static void HasText(string transcript, string text)
+        => Assert.True(transcript.Contains(text, StringComparison.Ordinal), $"'{text}' not found in:\n{transcript}");
+
     /// <summary>Drops gdb's thread chatter so that failures show the interesting part.</summary>
     public static string Clean(ProcessResult r) => string.Join('\n', (r.Stdout + r.Stderr).Split('\n')
         .Where(l => !l.StartsWith("[New Thread", StringComparison.Ordinal) && !l.StartsWith("[Thread", StringComparison.Ordinal)));
