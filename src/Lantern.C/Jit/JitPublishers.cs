@@ -8,7 +8,8 @@ namespace Lantern.C.Jit;
 /// Tells the system about a compiled module through the publishers switched on by environment variables
 /// (set by <c>lantern run --gdb / --perf-map / --jitdump</c>): <c>LANTERN_GDB=1</c> registers one symfile for the whole module
 /// with the GDB JIT interface (unregistered on dispose), <c>LANTERN_PERF_MAP=1</c> appends the functions to
-/// <c>/tmp/perf-PID.map</c>, <c>LANTERN_JITDUMP=1</c> writes the functions to perf's jit-PID.dump.
+/// <c>/tmp/perf-PID.map</c>, <c>LANTERN_JITDUMP=1</c> writes the functions to perf's jit-PID.dump. Unless <c>LANTERN_UNWIND=0</c>, the CFI is
+/// registered with libgcc's unwinder (<c>__register_frame</c>), so glibc's <c>backtrace()</c> walks JIT frames.
 /// </summary>
 public static class JitPublishers
 {
@@ -22,7 +23,8 @@ public static class JitPublishers
         bool gdb = IsOn("LANTERN_GDB");
         bool perfMap = IsOn("LANTERN_PERF_MAP");
         bool jitDump = IsOn("LANTERN_JITDUMP");
-        if (!gdb && !perfMap && !jitDump)
+        bool unwind = Environment.GetEnvironmentVariable("LANTERN_UNWIND") != "0";
+        if (!gdb && !perfMap && !jitDump && !unwind)
         {
             return new Registrations(registrations);
         }
@@ -31,6 +33,11 @@ public static class JitPublishers
         if (perfMap)
         {
             PerfMap.Instance.Add(unit);
+        }
+
+        if (unwind)
+        {
+            registrations.Add(UnwindRegistration.Register(unit));
         }
 
         if (jitDump)
