@@ -184,6 +184,7 @@ internal enum DOp : ushort
     Ret,
     RetVoid,
     Unreachable,
+    Trap,
 }
 
 /// <summary>One decoded instruction (32 bytes).</summary>

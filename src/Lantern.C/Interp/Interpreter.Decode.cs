@@ -436,6 +436,9 @@ public sealed unsafe partial class Interpreter
                     case Opcode.Unreachable:
                         d.Op = DOp.Unreachable;
                         break;
+                    case Opcode.Trap:
+                        d.Op = DOp.Trap;
+                        break;
                     default:
                         throw new InvalidOperationException($"interpreter: unknown opcode {i.Op}");
                 }

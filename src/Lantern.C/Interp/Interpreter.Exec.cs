@@ -931,6 +931,9 @@ public sealed unsafe partial class Interpreter
                 case DOp.Unreachable:
                     // Falling off the end of a non-void function: the caller gets an unspecified value (0 here).
                     return 0;
+                case DOp.Trap:
+                    // __builtin_trap(): the JIT executes ud2, so report SIGILL's status.
+                    throw Trap(f, (int)(ip - code), "illegal instruction (SIGILL, __builtin_trap)", 132);
                 default:
                     throw Trap(f, (int)(ip - code), $"internal error: bad decoded opcode {ip->Op}", 134);
             }

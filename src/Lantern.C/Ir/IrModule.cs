@@ -49,7 +49,7 @@ public sealed class Instr
     /// <summary>Source position (set on Stmt markers, calls and instructions that can fault).</summary>
     public SourceLocation Location;
 
-    public bool IsTerminator => Op is Opcode.Jump or Opcode.Branch or Opcode.Switch or Opcode.Ret or Opcode.Unreachable;
+    public bool IsTerminator => Op is Opcode.Jump or Opcode.Branch or Opcode.Switch or Opcode.Ret or Opcode.Unreachable or Opcode.Trap;
 
     public override string ToString() => IrPrinter.FormatInstr(this);
 }

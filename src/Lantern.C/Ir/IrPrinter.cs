@@ -236,6 +236,9 @@ public static class IrPrinter
                 }
 
                 break;
+            case Opcode.Trap:
+                sb.Append("trap");
+                break;
             case Opcode.Stmt:
                 sb.Append("stmt ").Append(i.Location).Append(" scope ").Append(i.Imm);
                 break;

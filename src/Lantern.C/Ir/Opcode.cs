@@ -148,4 +148,8 @@ public enum Opcode : byte
     /// Imm = id of the innermost lexical <see cref="IrScope"/> in effect. Later tiers place patch sites here.
     /// </summary>
     Stmt,
+
+    // ---- added after the first milestone -------------------------------------------------------
+    /// <summary>Raise SIGILL like ud2 (<c>__builtin_trap()</c>); a terminator. <see cref="Instr.Location"/> is the call.</summary>
+    Trap,
 }

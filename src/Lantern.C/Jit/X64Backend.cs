@@ -144,6 +144,14 @@ public sealed class X64Backend
                     continue;
                 }
 
+                if (i.Op == Opcode.Trap && !i.Location.IsNone
+                    && (stmtIndexes.Count == 0 || stmtIndexes[^1].Index != _a.Instructions.Count))
+                {
+                    // a line entry at the ud2 itself: the crash report names the __builtin_trap() call's line
+                    long scope = stmtIndexes.Count > 0 ? stmtIndexes[^1].Stmt.Imm : 0;
+                    stmtIndexes.Add((_a.Instructions.Count, new Instr { Op = Opcode.Stmt, Location = i.Location, Imm = scope }));
+                }
+
                 EmitInstr(i, bi);
             }
         }
@@ -1342,6 +1350,7 @@ public sealed class X64Backend
                 EmitRet(i);
                 break;
             case Opcode.Unreachable:
+            case Opcode.Trap:
                 _a.ud2();
                 break;
             default:

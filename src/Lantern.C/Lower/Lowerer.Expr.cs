@@ -167,6 +167,10 @@ internal sealed partial class Lowerer
         {
             case NodeKind.NullExpr:
                 return -1;
+            case NodeKind.Trap:
+                // a terminator: code after it (unreachable) continues in a fresh block
+                Terminate(new Instr { Op = Opcode.Trap, Location = n.Loc });
+                return -1;
             case NodeKind.Num:
             {
                 if (n.Type.IsFloating)

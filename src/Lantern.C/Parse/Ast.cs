@@ -61,6 +61,9 @@ public enum NodeKind : byte
     ExprStmt,
     Break,
     Continue,
+
+    /// <summary><c>__builtin_trap()</c>: an expression of type void that raises SIGILL (lowers to Opcode.Trap).</summary>
+    Trap,
 }
 
 /// <summary>An AST node; expressions carry their C type in <see cref="Type"/>.</summary>

@@ -1992,91 +1992,38 @@ internal sealed partial class Parser
 
     private Node CharConstant(Token t)
     {
-        string s = t.Text;
-        int prefix = s.IndexOf('\'');
-        string pfx = s[..prefix];
-        List<int> units = LiteralText.Decode(s, prefix + 1, s.Length - 1, pfx.Length == 0 || pfx == "u8" ? 1 : pfx == "u" ? 2 : 4, t.Location, _diag);
-        if (units.Count == 0)
+        CharConstant c = LiteralDecoder.DecodeChar(t, _diag);
+        CType ct = c.Encoding switch
         {
-            Error(t.Location, "empty character constant");
-            return NewNum(0, t.Location);
-        }
-
-        if (pfx.Length == 0)
-        {
-            long v;
-            if (units.Count == 1)
-            {
-                v = (sbyte)units[0];
-            }
-            else
-            {
-                Warn(t.Location, "multi-character character constant");
-                v = 0;
-                foreach (int b in units)
-                {
-                    v = (v << 8) | (byte)b;
-                }
-
-                v = (int)v;
-            }
-
-            return NewNum(v, t.Location);
-        }
-
-        CType ct = pfx == "u" ? CType.UShort : pfx == "U" ? CType.UInt : CType.Int;
-        return new Node(NodeKind.Num, t.Location) { Val = Normalize(units[^1], ct), Type = ct };
+            LiteralEncoding.Utf16 => CType.UShort,
+            LiteralEncoding.Utf32 => CType.UInt,
+            LiteralEncoding.Utf8 => CType.UChar,
+            _ => CType.Int,
+        };
+        return new Node(NodeKind.Num, t.Location) { Val = c.Value, Type = ct };
     }
 
     /// <summary>Parses one or more adjacent string literals into an anonymous read-only array.</summary>
     private Node StringLiteral()
     {
         Token first = Tok;
-        int elemSize = 1;
-        string? pfxSeen = null;
-        var units = new List<int>();
         int start = _pos;
-        // determine the element type from the prefixes
         while (Tok.Kind == TokenKind.StringLiteral)
         {
-            string s = Tok.Text;
-            int q = s.IndexOf('"');
-            string pfx = s[..q];
-            if (pfx.Length > 0 && pfx != "u8")
-            {
-                if (pfxSeen is not null && pfxSeen != pfx)
-                {
-                    Error(Tok.Location, "unsupported non-standard concatenation of string literals");
-                }
-
-                pfxSeen = pfx;
-                elemSize = pfx == "u" ? 2 : 4;
-            }
-
             _pos++;
         }
 
-        int end = _pos;
-        for (int i = start; i < end; i++)
+        DecodedString decoded = LiteralDecoder.DecodeStrings(new ArraySegment<Token>(_tokens, start, _pos - start), _diag);
+        int elemSize = decoded.ElementSize;
+        CType elem = decoded.Encoding switch
         {
-            Token tk = _tokens[i];
-            string s = tk.Text;
-            int q = s.IndexOf('"');
-            units.AddRange(LiteralText.Decode(s, q + 1, s.Length - 1, elemSize, tk.Location, _diag));
-        }
-
-        units.Add(0);
-        CType elem = elemSize == 1 ? CType.Char : elemSize == 2 ? CType.UShort : pfxSeen == "L" ? CType.Int : CType.UInt;
-        CType ty = CType.ArrayOf(elem, units.Count);
-        var bytes = new byte[units.Count * elemSize];
-        for (int i = 0; i < units.Count; i++)
-        {
-            int v = units[i];
-            for (int k = 0; k < elemSize; k++)
-            {
-                bytes[i * elemSize + k] = (byte)(v >> (8 * k));
-            }
-        }
+            LiteralEncoding.Utf16 => CType.UShort,
+            LiteralEncoding.Wide => CType.Int,
+            LiteralEncoding.Utf32 => CType.UInt,
+            _ => CType.Char,
+        };
+        CType ty = CType.ArrayOf(elem, decoded.LengthWithNull);
+        byte[] bytes = decoded.ToBytes();
 
         string key = elemSize.ToString(CultureInfo.InvariantCulture) + ":" + Convert.ToBase64String(bytes);
         if (!_stringLiterals.TryGetValue(key, out Obj? g))

@@ -1454,6 +1454,14 @@ internal sealed partial class Parser
                 return new Node(NodeKind.NullExpr, loc) { Type = CType.Void };
             }
 
+            case "__builtin_trap":
+            {
+                _pos++;
+                Expect("(");
+                Expect(")");
+                return new Node(NodeKind.Trap, loc) { Type = CType.Void };
+            }
+
             case "__builtin_huge_val":
             case "__builtin_inf":
             case "__builtin_huge_vall":

@@ -26,6 +26,8 @@ public sealed class CrashReportTests
     [InlineData("divide_by_zero.c", 8, "SIGFPE", new[] { "divide at divide_by_zero.c:1", "main at divide_by_zero.c:2" })]
     [InlineData("abort.c", 6, "SIGABRT", new[] { "fail at abort.c:2", "main at abort.c:3" })]
     [InlineData("stack_overflow.c", 11, "stack overflow", new[] { "down at stack_overflow.c:1", "frames omitted", "main at stack_overflow.c:2" })]
+    [InlineData("trap.c", 4, "SIGILL", new[] { "check at trap.c:2", "middle at trap.c:3", "main at trap.c:4" })]
+    [InlineData("bus_error.c", 7, "SIGBUS", new[] { "touch at bus_error.c:5", "map_truncated at bus_error.c:15", "main at bus_error.c:17" })]
     [InlineData("fault_in_libc.c", 11, "SIGSEGV", new[] { "(libc.so.6)", "measure at fault_in_libc.c:2", "main at fault_in_libc.c:3" })]
     public void ReportsSignalLineAndBacktrace(string file, int signal, string title, string[] frames)
     {
@@ -43,6 +45,17 @@ public sealed class CrashReportTests
 
         Assert.DoesNotContain("Unhandled exception", stderr);
         Assert.DoesNotContain("core dumped", stderr);
+    }
+
+    [Fact]
+    public void InterpreterReportsTrapWithSigillStatus()
+    {
+        (int exit, string stdout, string stderr) = Run(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "crash", "trap.c"), "--interp");
+        Assert.True(exit == 132, $"exit {exit}\n{stderr}");
+        Assert.Equal("before\n", stdout);
+        Assert.Contains("illegal instruction", stderr);
+        Assert.Contains("in function 'check' at trap.c:2", stderr);
+        Assert.DoesNotContain("Unhandled exception", stderr);
     }
 
     [Fact]
