@@ -19,7 +19,7 @@ internal static class LanternCommand
     /// <summary>Options of run/compile that take a value in the next argument (e.g. <c>-I dir</c>).</summary>
     private static readonly HashSet<string> s_optionsWithValue = new(StringComparer.Ordinal)
     {
-        "-I", "--include-dir", "-D", "--define", "-U", "--undefine", "--timeout", "--bench-frontend",
+        "-I", "--include-dir", "-D", "--define", "-U", "--undefine", "--timeout", "--bench-frontend", "--emit-so",
     };
 
     public static int Run(string[] args)
@@ -184,6 +184,12 @@ internal static class LanternCommand
         var gdb = new Option<bool>("--gdb") { Description = "Register the code with the GDB JIT interface (also LANTERN_GDB=1; see 'lantern gdb')." };
         var perfMap = new Option<bool>("--perf-map") { Description = "Write /tmp/perf-PID.map for perf (also LANTERN_PERF_MAP=1)." };
         var jitDump = new Option<bool>("--jitdump") { Description = "Write perf's jit-PID.dump (for perf inject --jit; also LANTERN_JITDUMP=1)." };
+        var emitSo = new Option<string?>("--emit-so")
+        {
+            Description = "Link the code into DIR/NAME.so, dlopen it and run from it (also LANTERN_EMIT_SO=DIR).",
+            HelpName = "DIR",
+        };
+        command.Add(emitSo);
         command.Add(jitDump);
         command.Add(gdb);
         command.Add(perfMap);
@@ -214,6 +220,11 @@ internal static class LanternCommand
             if (parse.GetValue(gdb))
             {
                 Environment.SetEnvironmentVariable("LANTERN_GDB", "1");
+            }
+
+            if (parse.GetValue(emitSo) is { Length: > 0 } soDirectory)
+            {
+                Environment.SetEnvironmentVariable("LANTERN_EMIT_SO", soDirectory);
             }
 
             if (parse.GetValue(jitDump))

@@ -24,7 +24,8 @@ public static class JitPublishers
         bool perfMap = IsOn("LANTERN_PERF_MAP");
         bool jitDump = IsOn("LANTERN_JITDUMP");
         bool unwind = Environment.GetEnvironmentVariable("LANTERN_UNWIND") != "0";
-        if (!gdb && !perfMap && !jitDump && !unwind)
+        string? emitSo = Environment.GetEnvironmentVariable("LANTERN_EMIT_SO") is { Length: > 0 } d ? d : null;
+        if (!gdb && !perfMap && !jitDump && !unwind && emitSo is null)
         {
             return new Registrations(registrations);
         }
@@ -33,6 +34,11 @@ public static class JitPublishers
         if (perfMap)
         {
             PerfMap.Instance.Add(unit);
+        }
+
+        if (emitSo is not null)
+        {
+            EmitSharedObject(jit, unit, emitSo);
         }
 
         if (unwind)
@@ -56,6 +62,45 @@ public static class JitPublishers
         }
 
         return new Registrations(registrations);
+    }
+
+    /// <summary>
+    /// <c>--emit-so DIR</c>: links the module's code into DIR/NAME.so (NAME: the source file's base name) with its
+    /// DWARF, symbols and .eh_frame, dlopens it and points every function's call cell at the copy in the shared
+    /// object, so calls (and main) run from the .so mapping where any tool (valgrind, backtrace_symbols, addr2line)
+    /// sees a library. The code is position independent relative to itself (calls and data go through absolute
+    /// addresses of cells and globals), so the copy runs unchanged. Function pointers taken before the switch keep
+    /// pointing at the JIT copy, which stays valid.
+    /// </summary>
+    private static void EmitSharedObject(JitModule jit, CompilationUnitInfo unit, string directory)
+    {
+        string name = Path.GetFileNameWithoutExtension(unit.Name);
+        if (name.Length == 0 || name == "<unknown>")
+        {
+            name = "lantern-module";
+        }
+
+        Directory.CreateDirectory(directory);
+        string path = Path.GetFullPath(Path.Combine(directory, name + ".so"));
+        SharedObjectImage image = ElfWriter.WriteSharedObject(unit, f =>
+        {
+            var bytes = new byte[f.Size];
+            System.Runtime.InteropServices.Marshal.Copy((nint)f.Address, bytes, 0, bytes.Length);
+            return bytes;
+        }, name + ".so");
+        File.Delete(path);
+        File.WriteAllBytes(path, image.Bytes);
+        nint handle = System.Runtime.InteropServices.NativeLibrary.Load(path);
+        foreach (CodeInfo f in unit.Functions)
+        {
+            if (System.Runtime.InteropServices.NativeLibrary.TryGetExport(handle, f.SymbolName, out nint address) && jit.IsFunction(f.Name))
+            {
+                unsafe
+                {
+                    *(nint*)jit.GetFunctionCell(f.Name) = address;
+                }
+            }
+        }
     }
 
     private sealed class Registrations(List<IDisposable> items) : IDisposable
