@@ -19,7 +19,7 @@ public static class JitPublishers
     /// <summary>Publishes <paramref name="jit"/>; dispose the result when the code is freed.</summary>
     public static IDisposable Publish(JitModule jit)
     {
-        var registrations = new List<IDisposable>();
+        var registrations = new List<IDisposable> { new Discard(jit) };
         bool gdb = IsOn("LANTERN_GDB");
         bool perfMap = IsOn("LANTERN_PERF_MAP");
         bool jitDump = IsOn("LANTERN_JITDUMP");
@@ -65,6 +65,18 @@ public static class JitPublishers
     }
 
     /// <summary>
+    /// Tells valgrind (VALGRIND_DISCARD_TRANSLATIONS) that the code of <paramref name="jit"/> is about to be freed
+    /// or patched; a no-op when not running under valgrind.
+    /// </summary>
+    public static void DiscardTranslations(JitModule jit)
+    {
+        if (jit.CodeCache.Used > 0)
+        {
+            ValgrindClient.DiscardTranslations((ulong)jit.CodeCache.ExecutableBase, (ulong)jit.CodeCache.Used);
+        }
+    }
+
+    /// <summary>
     /// <c>--emit-so DIR</c>: links the module's code into DIR/NAME.so (NAME: the source file's base name) with its
     /// DWARF, symbols and .eh_frame, dlopens it and points every function's call cell at the copy in the shared
     /// object, so calls (and main) run from the .so mapping where any tool (valgrind, backtrace_symbols, addr2line)
@@ -101,6 +113,12 @@ public static class JitPublishers
                 }
             }
         }
+    }
+
+    /// <summary>Discards valgrind's translations of the module's code when the publications end (the code is freed).</summary>
+    private sealed class Discard(JitModule jit) : IDisposable
+    {
+        public void Dispose() => DiscardTranslations(jit);
     }
 
     private sealed class Registrations(List<IDisposable> items) : IDisposable
