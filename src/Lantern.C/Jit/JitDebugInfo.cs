@@ -71,6 +71,24 @@ public static class JitDebugInfo
         return unit;
     }
 
+    /// <summary>
+    /// One unit per compiled function (each with its own type table), for publishing one symfile per function
+    /// (the unbatched variant of the GDB JIT interface, kept for comparison).
+    /// </summary>
+    public static IEnumerable<CompilationUnitInfo> BuildPerFunction(JitModule jit)
+    {
+        foreach (IrFunction f in jit.Module.Functions)
+        {
+            if (jit.Functions.TryGetValue(f.Name, out JitFunctionInfo? info))
+            {
+                string file = f.Location.IsNone ? "<unknown>" : FileOf(f.Location);
+                var unit = new CompilationUnitInfo(file, Directory.GetCurrentDirectory(), "Lantern (baseline x64 JIT)", 0x001d);
+                unit.AddFunction(BuildFunction(unit, new TypeConverter(unit.Types), jit, info));
+                yield return unit;
+            }
+        }
+    }
+
     /// <summary>The description of one compiled function.</summary>
     public static CodeInfo BuildFunction(CompilationUnitInfo unit, TypeConverter types, IJitSymbols? symbols, JitFunctionInfo info)
     {

@@ -58,7 +58,18 @@ public static class JitPublishers
 
         if (gdb)
         {
-            registrations.Add(GdbJitInterface.Instance.Register(ElfWriter.WriteSymfile(unit)));
+            if (IsOn("LANTERN_GDB_PER_FUNCTION"))
+            {
+                // unbatched: one symfile per function (for the scale benchmark)
+                foreach (CompilationUnitInfo single in JitDebugInfo.BuildPerFunction(jit))
+                {
+                    registrations.Add(GdbJitInterface.Instance.Register(ElfWriter.WriteSymfile(single)));
+                }
+            }
+            else
+            {
+                registrations.Add(GdbJitInterface.Instance.Register(ElfWriter.WriteSymfile(unit)));
+            }
         }
 
         return new Registrations(registrations);
