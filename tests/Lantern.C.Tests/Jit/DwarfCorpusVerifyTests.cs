@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Lantern.C.Jit;
+using Lantern.Observability;
+using Lantern.Observability.Elf;
+using Xunit;
+
+namespace Lantern.C.Tests.Jit;
+
+/// <summary>
+/// The GDB symfile of every JIT-linked c-testsuite program (main is never run) passes
+/// <c>llvm-dwarfdump-14 --verify</c> and <c>readelf --debug-dump=info,line,frames</c> without warnings.
+/// </summary>
+public class DwarfCorpusVerifyTests
+{
+    private const string CorpusDir = "/work/shared/corpus/c-testsuite/single-exec";
+    private const string Dwarfdump = "/usr/bin/llvm-dwarfdump-14";
+    private const string Readelf = "/usr/bin/readelf";
+
+    public static TheoryData<string> Programs()
+    {
+        var data = new TheoryData<string>();
+        if (Directory.Exists(CorpusDir))
+        {
+            foreach (string f in Directory.GetFiles(CorpusDir, "*.c").OrderBy(x => x, StringComparer.Ordinal))
+            {
+                data.Add(Path.GetFileName(f));
+            }
+        }
+
+        return data;
+    }
+
+    private static TempFile WriteSymfile(string file)
+    {
+        CompileResult r = CCompiler.CompileFile(Path.Combine(CorpusDir, file), new CompileOptions());
+        Assert.True(r.Success, r.Diagnostics.FormatAll());
+        using var jit = new JitModule(r.Module!);
+        CompilationUnitInfo unit = JitDebugInfo.Build(jit);
+        TempFile symfile = TempFile.Create(prefix: "lantern-dwarfcorpus-", suffix: ".o");
+        symfile.WriteAllBytes(ElfWriter.WriteSymfile(unit));
+        symfile.Close();
+        return symfile;
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Run(string tool, string package, params string[] args)
+    {
+        Assert.True(File.Exists(tool), $"{tool} is not installed: install the Debian package '{package}'");
+        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(info)!;
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout, stderr.Result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void LlvmDwarfdumpVerify(string file)
+    {
+        using TempFile symfile = WriteSymfile(file);
+        (int code, string stdout, string stderr) = Run(Dwarfdump, "llvm-14", "--verify", symfile.Path);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("No errors.", stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void ReadelfDebugDump(string file)
+    {
+        using TempFile symfile = WriteSymfile(file);
+        (int code, string stdout, string stderr) = Run(Readelf, "binutils", "--debug-dump=info,line,frames", symfile.Path);
+        Assert.True(code == 0, stderr);
+        string[] bad = stderr.Split('\n').Where(l => l.Contains("Warning", StringComparison.OrdinalIgnoreCase) || l.Contains("Error", StringComparison.OrdinalIgnoreCase)).ToArray();
+        Assert.True(bad.Length == 0, string.Join("\n", bad));
+        Assert.Contains(".debug_info", stdout);
+    }
+}
