@@ -52,9 +52,18 @@ public sealed class JitFunctionInfo
 
     public bool ContainsOffset(int offset) => offset >= 0 && offset < Size;
 
-    /// <summary>The statement whose code contains <paramref name="offset"/>, or null before the first statement.</summary>
+    /// <summary>
+    /// The statement whose code contains <paramref name="offset"/>. Code between the prologue's end and the first
+    /// statement (e.g. the head of a <c>for (;;)</c> loop that a back edge jumps to) belongs to the first
+    /// statement; inside the prologue, the function's own declaration line is the answer (as gdb shows it).
+    /// </summary>
     public JitLine? LineAt(int offset)
     {
+        if (Lines.Count > 0 && offset < Lines[0].Offset)
+        {
+            return offset >= PrologueEnd ? Lines[0] : new JitLine(0, Function.Location, 0);
+        }
+
         JitLine? best = null;
         foreach (JitLine l in Lines)
         {
