@@ -86,6 +86,11 @@ internal static class LanternCommand
     /// </summary>
     internal static string[] Normalize(string[] args)
     {
+        if (args.Length > 0 && args[0] == "dbg")
+        {
+            return Dbg.DbgCommand.Normalize(args);
+        }
+
         if (args.Length == 0 || (args[0] != "run" && args[0] != "compile"))
         {
             return args;
@@ -146,6 +151,7 @@ internal static class LanternCommand
 
         root.Add(BuildRun());
         root.Add(BuildCompile());
+        root.Add(Dbg.DbgCommand.Build());
         root.SetAction(parse =>
         {
             // `lantern` alone: show the help, exit like a usage error.

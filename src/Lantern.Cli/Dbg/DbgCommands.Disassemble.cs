@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Iced.Intel;
 using Lantern.C.Debug;
+using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
 
 namespace Lantern.Cli.Dbg;
@@ -45,8 +46,8 @@ internal sealed partial class DbgCommands
         ulong pc;
         if (arg.Length == 0)
         {
-            FrameState frame = SelectedFrame ?? throw new DbgException("No frame selected.");
-            pc = _frameLevel == 0 ? frame.Pc : frame.Pc - 1;
+            Frame frame = SelectedFrame ?? throw new DbgException("No frame selected.");
+            pc = LookupPc(frame);
         }
         else
         {
@@ -99,7 +100,7 @@ internal sealed partial class DbgCommands
         formatter.Options.FirstOperandCharIndex = 7;
         formatter.Options.SpaceAfterOperandSeparator = false;
         var output = new StringOutput();
-        ulong? currentPc = SelectedFrame is { } frame ? (_frameLevel == 0 ? frame.Pc : frame.Pc - 1) : null;
+        ulong? currentPc = SelectedFrame?.Pc;
         var sb = new StringBuilder();
         int lastLine = -1;
         string? lastFile = null;

@@ -7,41 +7,6 @@ using Lantern.Observability.Dwarf.Read;
 
 namespace Lantern.Cli.Dbg;
 
-/// <summary>A breakpoint or watchpoint of the command layer.</summary>
-internal sealed class DbgBreakpoint
-{
-    public int Number { get; init; }
-
-    public bool IsWatchpoint { get; init; }
-
-    public bool Temporary { get; init; }
-
-    public bool Enabled { get; set; } = true;
-
-    public ulong Address { get; init; }
-
-    public string? Function { get; init; }
-
-    public string? File { get; init; }
-
-    public int Line { get; init; }
-
-    public string? Condition { get; set; }
-
-    public int IgnoreCount { get; set; }
-
-    public int HitCount { get; set; }
-
-    /// <summary>Watchpoint: the expression text, its last value (formatted) and bytes, and the frame (CFA) whose locals it uses.</summary>
-    public string? Expression { get; init; }
-
-    public string? OldText { get; set; }
-
-    public byte[]? OldBytes { get; set; }
-
-    public ulong? ScopeCfa { get; init; }
-}
-
 /// <summary>
 /// The commands of <c>lantern dbg</c> with gdb's names, abbreviations and wording. Each command runs to completion
 /// (run commands block until the next stop) and writes through a <see cref="DbgOutput"/>. Errors are reported as
@@ -49,39 +14,37 @@ internal sealed class DbgBreakpoint
 /// </summary>
 internal sealed partial class DbgCommands
 {
-    private readonly IDbgSession _session;
+    private readonly DebugSession _session;
     private readonly DbgOutput _out;
     private readonly ProgramSymbols _symbols;
     private readonly ExpressionEvaluator _evaluator;
-    private readonly string _programName;
-    private readonly List<string> _programArgs;
-    private readonly List<DbgBreakpoint> _breakpoints = new();
+    private readonly Dictionary<int, DbgType> _watchTypes = new();
     private readonly List<(int Number, string Expression, char Format, bool Enabled)> _displays = new();
     private readonly Dictionary<string, string[]?> _sources = new(StringComparer.Ordinal);
     private readonly List<Command> _commands;
-    private int _nextBreakpoint = 1;
     private int _nextDisplay = 1;
-    private int _frameLevel;
-    private IReadOnlyList<FrameState>? _frames;
     private string? _listFile;
     private int _listLine;
-    private int _lastListed;
 
-    public DbgCommands(IDbgSession session, DbgOutput output, string programName, IReadOnlyList<string> programArgs)
+    public DbgCommands(DebugSession session, DbgOutput output)
     {
         _session = session;
         _out = output;
-        _programName = programName;
-        _programArgs = programArgs.ToList();
         _symbols = new ProgramSymbols(session.Target.Debug);
         _evaluator = new ExpressionEvaluator(_symbols);
         _commands = BuildCommands();
     }
 
+    /// <summary>
+    /// Whether the current command came from the user (gdb's from_tty): only then are "Starting program:",
+    /// "Continuing." and "Run till exit from ..." printed, as gdb does (not for -x files or -ex with --batch).
+    /// </summary>
+    public bool FromTty { get; set; } = true;
+
     /// <summary>Set by <c>quit</c>.</summary>
     public bool QuitRequested { get; private set; }
 
-    public IDbgSession Session => _session;
+    public DebugSession Session => _session;
 
     private sealed record Command(string Name, string[] Aliases, Action<string> Run, string Help, bool Repeatable = false);
 
@@ -198,37 +161,31 @@ internal sealed partial class DbgCommands
 
     // ----- frames -----------------------------------------------------------------------------------------
 
-    private IReadOnlyList<FrameState> Frames()
-    {
-        if (!_session.IsAlive)
-        {
-            return [];
-        }
+    private IReadOnlyList<Frame> Frames() => _session.IsLive ? _session.Backtrace() : [];
 
-        return _frames ??= _session.Frames();
-    }
+    private int FrameLevel => _session.IsLive ? _session.SelectedFrameLevel : 0;
 
-    private FrameState? SelectedFrame
-    {
-        get
-        {
-            IReadOnlyList<FrameState> frames = Frames();
-            return _frameLevel < frames.Count ? frames[_frameLevel] : null;
-        }
-    }
+    private Frame? SelectedFrame => _session.IsLive && Frames().Count > 0 ? _session.SelectedFrame : null;
 
     private FrameContext Context(int? level = null)
     {
-        int l = level ?? _frameLevel;
-        IReadOnlyList<FrameState> frames = Frames();
-        return new FrameContext(_session.Target, l < frames.Count ? frames[l] : null, l);
+        IReadOnlyList<Frame> frames = Frames();
+        int l = level ?? FrameLevel;
+        return new FrameContext(_session.Target, l < frames.Count ? frames[l] : null);
     }
 
-    private FrameContext StaticContext() => new(_session.Target, null, 0);
+    private FrameContext StaticContext() => new(_session.Target, null);
+
+    /// <summary>Frame 0 from the live registers only (breakpoint conditions; may run on the program's thread).</summary>
+    private FrameContext ConditionContext()
+    {
+        ulong pc = _session.Target.ReadRegister(16);
+        return new FrameContext(_session.Target, new Frame(0, pc, 0, null, 0, null, new Dictionary<int, ulong>()));
+    }
 
     private void RequireProcess()
     {
-        if (!_session.IsAlive)
+        if (!_session.IsLive)
         {
             throw new DbgException("The program is not being run.");
         }
@@ -236,27 +193,26 @@ internal sealed partial class DbgCommands
 
     private void RequireStack()
     {
-        if (!_session.IsAlive)
+        if (!_session.IsLive)
         {
             throw new DbgException("No stack.");
         }
     }
 
-    /// <summary>The position of a frame's pc; caller frames use pc - 1 (the call), as gdb does.</summary>
-    private SourcePosition? PositionOf(FrameState frame, int level) => _session.Target.Debug.FindLine(level == 0 ? frame.Pc : frame.Pc - 1);
+    private static ulong LookupPc(Frame frame) => frame.Level == 0 ? frame.Pc : frame.Pc - 1;
 
     private string? FunctionOf(ulong pc) => _session.Target.Debug.Lookup(pc)?.Function;
 
     /// <summary><c>f (n=3, s=0x... "hi")</c> — gdb's frame description with scalar arguments.</summary>
-    private string FrameFunctionText(FrameState frame, int level, out JsonArray args)
+    private string FrameFunctionText(Frame frame, out JsonArray args)
     {
         args = new JsonArray();
-        ulong pc = level == 0 ? frame.Pc : frame.Pc - 1;
-        string name = FunctionOf(pc) ?? "??";
-        var context = new FrameContext(_session.Target, frame, level);
+        ulong pc = LookupPc(frame);
+        string name = frame.Function ?? "??";
+        var context = new FrameContext(_session.Target, frame);
         var parts = new List<string>();
         var formatter = new ValueFormatter(_symbols, context);
-        foreach (ScopedVariable v in _session.Target.Debug.VariablesAt(pc).Where(v => v.IsParameter).Reverse())
+        foreach (ScopedVariable v in _session.Target.Debug.VariablesAt(pc).Where(v => v.IsParameter))
         {
             string text;
             try
@@ -282,15 +238,15 @@ internal sealed partial class DbgCommands
     private static string DisplayFile(string path) => Path.GetFileName(path);
 
     /// <summary>One frame as <c>backtrace</c> prints it: <c>#1  0x... in main () at prog.c:10</c>.</summary>
-    private string FrameLine(FrameState frame, int level, bool withLevel, out JsonObject json)
+    private string FrameLine(Frame frame, bool withLevel, out JsonObject json)
     {
-        SourcePosition? position = PositionOf(frame, level);
-        string function = FrameFunctionText(frame, level, out JsonArray args);
-        bool atLineStart = level == 0 && position is not null && position.RowAddress == frame.Pc;
+        SourcePosition? position = frame.Position;
+        string function = FrameFunctionText(frame, out JsonArray args);
+        bool atLineStart = frame.Level == 0 && position is not null && position.RowAddress == frame.Pc;
         var sb = new StringBuilder();
         if (withLevel)
         {
-            sb.Append('#').Append(level.ToString(CultureInfo.InvariantCulture).PadRight(2)).Append(' ');
+            sb.Append('#').Append(frame.Level.ToString(CultureInfo.InvariantCulture).PadRight(2)).Append(' ');
         }
 
         if (!atLineStart)
@@ -304,17 +260,19 @@ internal sealed partial class DbgCommands
             sb.Append(" at ").Append(DisplayFile(position.File)).Append(':').Append(position.Line);
         }
 
-        json = new JsonObject
-        {
-            ["level"] = level,
-            ["pc"] = "0x" + frame.Pc.ToString("x", CultureInfo.InvariantCulture),
-            ["function"] = FunctionOf(level == 0 ? frame.Pc : frame.Pc - 1),
-            ["file"] = position?.File,
-            ["line"] = position?.Line,
-            ["args"] = args,
-        };
+        json = FrameJson(frame, args);
         return sb.ToString();
     }
+
+    private static JsonObject FrameJson(Frame frame, JsonArray args) => new()
+    {
+        ["level"] = frame.Level,
+        ["pc"] = "0x" + frame.Pc.ToString("x", CultureInfo.InvariantCulture),
+        ["function"] = frame.Function,
+        ["file"] = frame.File,
+        ["line"] = frame.Position?.Line,
+        ["args"] = args,
+    };
 
     /// <summary>The source text of a line (<c>5\t  int x = 1;</c>), or gdb's "in FILE" line if the file cannot be read.</summary>
     private string SourceLineText(string file, int line)
@@ -353,17 +311,18 @@ internal sealed partial class DbgCommands
     }
 
     /// <summary>Prints where the program is after a stop: optional frame line, then the source line (gdb's print_stop_event).</summary>
-    private void PrintLocation(bool withFrame, JsonObject body)
+    private void PrintLocation(bool withFrame, JsonObject body, string prefix = "")
     {
-        FrameState? frame = SelectedFrame;
+        Frame? frame = SelectedFrame;
         if (frame is null)
         {
+            _out.Event("stopped", body, prefix);
             return;
         }
 
-        SourcePosition? position = PositionOf(frame, _frameLevel);
-        var sb = new StringBuilder();
-        string frameText = FrameLine(frame, _frameLevel, withLevel: false, out JsonObject frameJson);
+        SourcePosition? position = frame.Position;
+        var sb = new StringBuilder(prefix);
+        string frameText = FrameLine(frame, withLevel: false, out JsonObject frameJson);
         body["frame"] = frameJson;
         if (withFrame || position is null)
         {
@@ -372,7 +331,7 @@ internal sealed partial class DbgCommands
 
         if (position is not null)
         {
-            bool midLine = _frameLevel == 0 && position.RowAddress != frame.Pc && !withFrame;
+            bool midLine = frame.Level == 0 && position.RowAddress != frame.Pc && !withFrame;
             if (midLine)
             {
                 sb.Append(Hex16(frame.Pc)).Append('\t');
@@ -381,7 +340,6 @@ internal sealed partial class DbgCommands
             sb.Append(SourceLineText(position.File, position.Line)).Append('\n');
             _listFile = position.File;
             _listLine = Math.Max(1, position.Line - 5);
-            _lastListed = position.Line;
         }
 
         _out.Event("stopped", body, sb.ToString());
@@ -389,62 +347,13 @@ internal sealed partial class DbgCommands
 
     // ----- locations and breakpoints ------------------------------------------------------------------------
 
-    /// <summary>Resolves a gdb location: FUNCTION, FILE:LINE, LINE, *ADDRESS, FILE:FUNCTION; empty = the selected frame's pc.</summary>
-    private ulong ResolveLocation(string location)
-    {
-        location = location.Trim();
-        if (location.Length == 0)
-        {
-            FrameState frame = SelectedFrame ?? throw new DbgException("No default breakpoint address now.");
-            return frame.Pc;
-        }
-
-        if (location[0] == '*')
-        {
-            DbgValue value = _evaluator.Evaluate(location[1..], Context());
-            DbgTypeKind kind = value.Type.Strip().Kind;
-            return kind == DbgTypeKind.Function ? value.Address ?? 0 : (ulong)value.AsLong();
-        }
-
-        string? file = null;
-        string spec = location;
-        int colon = location.LastIndexOf(':');
-        if (colon > 0)
-        {
-            file = location[..colon];
-            spec = location[(colon + 1)..];
-        }
-
-        if (int.TryParse(spec, NumberStyles.None, CultureInfo.InvariantCulture, out int line))
-        {
-            if (file is null)
-            {
-                file = CurrentFile();
-            }
-
-            // gdb moves a breakpoint on a line without code to the next line that has some.
-            for (int l = line; l < line + 50; l++)
-            {
-                if (_session.LineBreakAddress(file, l) is ulong address)
-                {
-                    return address;
-                }
-            }
-
-            throw new DbgException(file is null ? $"No line {line} in the current file." : $"No line {line} in file \"{file}\".");
-        }
-
-        if (_session.FunctionBreakAddress(spec) is ulong entry)
-        {
-            return entry;
-        }
-
-        throw new DbgException($"Function \"{spec}\" not defined.");
-    }
-
+    /// <summary>
+    /// A location for the session: <c>*EXPRESSION</c> is evaluated here (C expressions, e.g. <c>*&amp;f</c>, <c>*$pc</c>)
+    /// and passed on as an address; an empty location is the selected frame's pc.
+    /// </summary>
     private string? CurrentFile()
     {
-        if (SelectedFrame is FrameState frame && PositionOf(frame, _frameLevel) is SourcePosition p)
+        if (SelectedFrame?.Position is SourcePosition p)
         {
             return p.File;
         }
@@ -457,6 +366,55 @@ internal sealed partial class DbgCommands
         return _symbols.Functions.TryGetValue("main", out FunctionSymbol? main) ? _session.Target.Debug.FindLine(main.Address)?.File : null;
     }
 
+    private string SessionLocation(string location)
+    {
+        location = location.Trim();
+        if (location.Length == 0)
+        {
+            Frame frame = SelectedFrame ?? throw new DbgException("No default breakpoint address now.");
+            return $"*0x{frame.Pc:x}";
+        }
+
+        if (location[0] == '*')
+        {
+            DbgValue value = _evaluator.Evaluate(location[1..], Context());
+            ulong address = value.Type.Strip().Kind is DbgTypeKind.Function or DbgTypeKind.Array ? value.Address ?? 0 : (ulong)value.AsLong();
+            return $"*0x{address:x}";
+        }
+
+        return location;
+    }
+
+    private static T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (LocationException e)
+        {
+            throw new DbgException(e.Message);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new DbgException(e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DbgException(e.Message.Split(" (Parameter", 2)[0]);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new DbgException(e.Message);
+        }
+    }
+
+    private static void Guard(Action action) => Guard(() =>
+    {
+        action();
+        return 0;
+    });
+
     private void Break(string argument, bool temporary)
     {
         string location = argument;
@@ -466,30 +424,47 @@ internal sealed partial class DbgCommands
         {
             location = argument[..ifAt];
             condition = argument[(ifAt + 2)..].Trim();
-        }
-
-        ulong address = ResolveLocation(location);
-        if (condition is not null)
-        {
             _evaluator.Parse(condition);
         }
 
-        SourcePosition? position = _session.Target.Debug.FindLine(address);
-        var bp = new DbgBreakpoint
+        string resolved = SessionLocation(location);
+        Breakpoint bp = Guard(() => _session.Break(resolved, temporary));
+        if (condition is not null)
         {
-            Number = _nextBreakpoint++,
-            Temporary = temporary,
-            Address = address,
-            Function = FunctionOf(address),
-            File = position?.File,
-            Line = position?.Line ?? 0,
-            Condition = condition,
-        };
-        _breakpoints.Add(bp);
-        _session.SetBreakpoint(address, true);
-        string what = position is null ? "" : $": file {DisplayFile(position.File)}, line {position.Line}.";
-        _out.WriteLine($"{(temporary ? "Temporary breakpoint" : "Breakpoint")} {bp.Number} at 0x{address:x}{what}");
+            SetCondition(bp.Number, condition);
+        }
+
+        ulong address = bp.Addresses.Count > 0 ? bp.Addresses[0] : 0;
+        SourcePosition? position = _session.Target.Debug.FindLine(address);
+        string kind = temporary ? "Temporary breakpoint" : "Breakpoint";
+        if (bp.Addresses.Count > 1)
+        {
+            _out.WriteLine($"{kind} {bp.Number} at 0x{address:x}: {(position is null ? location.Trim() : $"{DisplayFile(position.File)}:{position.Line}")}. ({bp.Addresses.Count} locations)");
+        }
+        else
+        {
+            string what = position is null ? "" : $": file {DisplayFile(position.File)}, line {position.Line}.";
+            _out.WriteLine($"{kind} {bp.Number} at 0x{address:x}{what}");
+        }
+
         _out.SetBody("breakpoint", BreakpointJson(bp));
+    }
+
+    private void SetCondition(int number, string condition)
+    {
+        Expr parsed = _evaluator.Parse(condition);
+        _session.SetCondition(number, condition, _ =>
+        {
+            try
+            {
+                return _evaluator.IsTrue(_evaluator.Evaluate(parsed, ConditionContext()));
+            }
+            catch (DebugEvalException)
+            {
+                // gdb stops when the condition cannot be evaluated.
+                return true;
+            }
+        });
     }
 
     private static int FindIf(string text)
@@ -506,30 +481,41 @@ internal sealed partial class DbgCommands
         return -1;
     }
 
-    private JsonObject BreakpointJson(DbgBreakpoint bp) => new()
+    private JsonObject BreakpointJson(Breakpoint bp)
     {
-        ["number"] = bp.Number,
-        ["type"] = bp.IsWatchpoint ? "watchpoint" : "breakpoint",
-        ["temporary"] = bp.Temporary,
-        ["enabled"] = bp.Enabled,
-        ["address"] = bp.IsWatchpoint ? null : "0x" + bp.Address.ToString("x", CultureInfo.InvariantCulture),
-        ["function"] = bp.Function,
-        ["file"] = bp.File,
-        ["line"] = bp.Line == 0 ? null : bp.Line,
-        ["expression"] = bp.Expression,
-        ["condition"] = bp.Condition,
-        ["ignoreCount"] = bp.IgnoreCount,
-        ["hitCount"] = bp.HitCount,
-    };
+        ulong address = bp.Addresses.Count > 0 ? bp.Addresses[0] : 0;
+        SourcePosition? position = bp.Addresses.Count > 0 ? _session.Target.Debug.FindLine(address) : null;
+        var addresses = new JsonArray();
+        foreach (ulong a in bp.Addresses)
+        {
+            addresses.Add("0x" + a.ToString("x", CultureInfo.InvariantCulture));
+        }
 
-    private DbgBreakpoint FindBreakpoint(string text)
+        return new JsonObject
+        {
+            ["number"] = bp.Number,
+            ["type"] = bp.Kind == BreakpointKind.Watchpoint ? "watchpoint" : "breakpoint",
+            ["temporary"] = bp.Temporary,
+            ["enabled"] = bp.Enabled,
+            ["addresses"] = addresses,
+            ["function"] = bp.Addresses.Count > 0 ? FunctionOf(address) : null,
+            ["file"] = position?.File,
+            ["line"] = position?.Line,
+            ["location"] = bp.Location,
+            ["condition"] = bp.ConditionText,
+            ["ignoreCount"] = bp.IgnoreCount,
+            ["hitCount"] = bp.HitCount,
+        };
+    }
+
+    private Breakpoint FindBreakpoint(string text)
     {
         if (!int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
         {
-            throw new DbgException($"Bad breakpoint argument: '{text.Trim()}'");
+            throw new DbgException($"Convenience variable must have integer value.\nBad breakpoint argument: '{text.Trim()}'");
         }
 
-        return _breakpoints.FirstOrDefault(b => b.Number == n) ?? throw new DbgException($"No breakpoint number {n}.");
+        return _session.FindBreakpoint(n) ?? throw new DbgException($"No breakpoint number {n}.");
     }
 
     private void Condition(string argument)
@@ -540,16 +526,15 @@ internal sealed partial class DbgCommands
             throw new DbgException("Argument required (breakpoint number).");
         }
 
-        DbgBreakpoint bp = FindBreakpoint(parts[0]);
+        Breakpoint bp = FindBreakpoint(parts[0]);
         if (parts.Length == 1)
         {
-            bp.Condition = null;
+            _session.SetCondition(bp.Number, null, null);
             _out.WriteLine($"Breakpoint {bp.Number} now unconditional.");
             return;
         }
 
-        _evaluator.Parse(parts[1]);
-        bp.Condition = parts[1].Trim();
+        SetCondition(bp.Number, parts[1].Trim());
     }
 
     private void Ignore(string argument)
@@ -560,31 +545,31 @@ internal sealed partial class DbgCommands
             throw new DbgException("Argument required (a breakpoint number).");
         }
 
-        DbgBreakpoint bp = FindBreakpoint(parts[0]);
-        long count = _evaluator.Evaluate(parts[1], StaticContext()).AsLong();
-        bp.IgnoreCount = (int)Math.Max(0, count);
-        _out.WriteLine(bp.IgnoreCount switch
+        Breakpoint bp = FindBreakpoint(parts[0]);
+        int count = (int)Math.Max(0, _evaluator.Evaluate(parts[1], StaticContext()).AsLong());
+        _session.SetIgnoreCount(bp.Number, count);
+        _out.WriteLine(count switch
         {
             0 => $"Will stop next time breakpoint {bp.Number} is reached.",
             1 => $"Will ignore next crossing of breakpoint {bp.Number}.",
-            _ => $"Will ignore next {bp.IgnoreCount} crossings of breakpoint {bp.Number}.",
+            _ => $"Will ignore next {count} crossings of breakpoint {bp.Number}.",
         });
     }
 
-    private IEnumerable<DbgBreakpoint> SelectBreakpoints(string argument)
+    private List<Breakpoint> SelectBreakpoints(string argument)
     {
         if (argument.Trim().Length == 0)
         {
-            return _breakpoints.ToList();
+            return _session.Breakpoints.ToList();
         }
 
-        var result = new List<DbgBreakpoint>();
+        var result = new List<Breakpoint>();
         foreach (string part in argument.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             int dash = part.IndexOf('-');
             if (dash > 0 && int.TryParse(part[..dash], out int from) && int.TryParse(part[(dash + 1)..], out int to))
             {
-                result.AddRange(_breakpoints.Where(b => b.Number >= from && b.Number <= to));
+                result.AddRange(_session.Breakpoints.Where(b => b.Number >= from && b.Number <= to));
                 continue;
             }
 
@@ -607,28 +592,10 @@ internal sealed partial class DbgCommands
             argument = argument[11..];
         }
 
-        foreach (DbgBreakpoint bp in SelectBreakpoints(argument))
+        foreach (Breakpoint bp in SelectBreakpoints(argument))
         {
-            RemoveBreakpoint(bp);
+            _session.Delete(bp.Number);
         }
-    }
-
-    private void RemoveBreakpoint(DbgBreakpoint bp)
-    {
-        _breakpoints.Remove(bp);
-        SyncAddress(bp.Address, bp.IsWatchpoint);
-    }
-
-    /// <summary>Arms the address if any enabled breakpoint uses it, else disarms it.</summary>
-    private void SyncAddress(ulong address, bool isWatchpoint)
-    {
-        if (isWatchpoint)
-        {
-            return;
-        }
-
-        bool armed = _breakpoints.Any(b => !b.IsWatchpoint && b.Enabled && b.Address == address);
-        _session.SetBreakpoint(address, armed);
     }
 
     private void Enable(string argument, bool enabled)
@@ -643,19 +610,9 @@ internal sealed partial class DbgCommands
             return;
         }
 
-        string rest = argument;
-        bool once = false;
-        if (enabled && rest.StartsWith("once", StringComparison.Ordinal))
+        foreach (Breakpoint bp in SelectBreakpoints(argument))
         {
-            once = true;
-            rest = rest[4..];
-        }
-
-        foreach (DbgBreakpoint bp in SelectBreakpoints(rest))
-        {
-            bp.Enabled = enabled;
-            _ = once;
-            SyncAddress(bp.Address, bp.IsWatchpoint);
+            _session.Enable(bp.Number, enabled);
         }
     }
 
@@ -665,34 +622,20 @@ internal sealed partial class DbgCommands
     {
         if (argument.Trim().Length > 0)
         {
-            _programArgs.Clear();
-            _programArgs.AddRange(SplitArgs(argument));
+            _session.Arguments.Clear();
+            _session.Arguments.AddRange(SplitArgs(argument));
         }
 
-        if (_session.IsAlive)
-        {
-            _session.Kill();
-        }
-
-        _out.WriteLine($"Starting program: {Path.GetFullPath(_programName)}{(_programArgs.Count > 0 ? " " + string.Join(" ", _programArgs) : "")}");
-        Resume(() => _session.Run(_programName, _programArgs));
+        string args = _session.Arguments.Count > 0 ? " " + string.Join(" ", _session.Arguments) : "";
+        Chatter($"Starting program: {Path.GetFullPath(_session.ProgramName)}{args}");
+        Resume(_session.Run);
     }
 
     private void Start(string argument)
     {
-        ulong address = ResolveLocation("main");
-        var bp = new DbgBreakpoint
-        {
-            Number = _nextBreakpoint++,
-            Temporary = true,
-            Address = address,
-            Function = "main",
-            File = _session.Target.Debug.FindLine(address)?.File,
-            Line = _session.Target.Debug.FindLine(address)?.Line ?? 0,
-        };
-        _breakpoints.Add(bp);
-        _session.SetBreakpoint(address, true);
-        _out.WriteLine($"Temporary breakpoint {bp.Number} at 0x{address:x}: file {DisplayFile(bp.File ?? "??")}, line {bp.Line}.");
+        Breakpoint bp = Guard(() => _session.Break("main", temporary: true));
+        SourcePosition? position = bp.Addresses.Count > 0 ? _session.Target.Debug.FindLine(bp.Addresses[0]) : null;
+        _out.WriteLine($"Temporary breakpoint {bp.Number} at 0x{(bp.Addresses.Count > 0 ? bp.Addresses[0] : 0):x}{(position is null ? "" : $": file {DisplayFile(position.File)}, line {position.Line}.")}");
         RunCommand(argument);
     }
 
@@ -746,84 +689,83 @@ internal sealed partial class DbgCommands
     private void Continue(string argument)
     {
         RequireProcess();
-        if (argument.Trim().Length > 0 && SelectedFrame is FrameState f)
+        if (argument.Trim().Length > 0)
         {
             long n = _evaluator.Evaluate(argument, StaticContext()).AsLong();
-            DbgBreakpoint? at = _breakpoints.FirstOrDefault(b => !b.IsWatchpoint && b.Address == Frames()[0].Pc);
-            if (at is not null && n > 1)
+            if (_session.LastStop is { Kind: StopKind.Breakpoint, BreakpointNumber: int number } && n > 1)
             {
-                at.IgnoreCount = (int)(n - 1);
-                _out.WriteLine($"Will ignore next {n - 1} crossings of breakpoint {at.Number}.  Continuing.");
+                _session.SetIgnoreCount(number, (int)(n - 1));
+                _out.WriteLine($"Will ignore next {n - 1} crossings of breakpoint {number}.  Continuing.");
                 Resume(_session.Continue);
                 return;
             }
         }
 
-        _out.WriteLine("Continuing.");
+        Chatter("Continuing.");
         Resume(_session.Continue);
+    }
+
+    private void Chatter(string line)
+    {
+        if (FromTty)
+        {
+            _out.WriteLine(line);
+        }
     }
 
     private void Kill()
     {
         RequireProcess();
-        _session.Kill();
-        Invalidate();
+        Guard(() => _session.Kill());
         _out.Event("exited", new JsonObject { ["reason"] = "killed" }, $"[Inferior 1 (process {Environment.ProcessId}) killed]\n");
-    }
-
-    private void Invalidate()
-    {
-        _frames = null;
-        _frameLevel = 0;
     }
 
     private void StepCommand(DbgStepKind kind, string argument)
     {
         RequireProcess();
-        long count = argument.Trim().Length > 0 ? _evaluator.Evaluate(argument, StaticContext()).AsLong() : 1;
-        for (long i = 0; i < count; i++)
+        int count = argument.Trim().Length > 0 ? (int)_evaluator.Evaluate(argument, StaticContext()).AsLong() : 1;
+        if (kind is DbgStepKind.StepInstruction or DbgStepKind.NextInstruction && !_session.Target.SupportsInstructions)
         {
-            ulong? startFunction = _symbols.FunctionAt(Frames()[0].Pc)?.Address;
-            ulong startCfa = Frames()[0].Cfa;
-            bool last = i == count - 1;
-            DbgStop stop = Resume(() => _session.Step(kind, 0), quietStep: !last, stepStart: (startFunction, startCfa));
-            if (stop.Reason != DbgStopReason.Step || !_session.IsAlive)
-            {
-                return;
-            }
+            throw new DbgException("Cannot step by instruction: the interpreter target (--interp) has no machine code.");
         }
+
+        Frame start = Frames()[0];
+        Resume(
+            kind switch
+            {
+                DbgStepKind.Step => () => _session.Step(count),
+                DbgStepKind.Next => () => _session.Next(count),
+                DbgStepKind.StepInstruction => () => _session.StepInstruction(count),
+                _ => () => _session.NextInstruction(count),
+            },
+            stepStart: start);
     }
 
     private void Finish()
     {
         RequireProcess();
-        IReadOnlyList<FrameState> frames = Frames();
-        if (_frameLevel + 1 >= frames.Count)
+        Frame frame = SelectedFrame!;
+        if (frame.Level + 1 >= Frames().Count)
         {
             throw new DbgException("\"finish\" not meaningful in the outermost frame.");
         }
 
-        string from = FrameLine(frames[_frameLevel], _frameLevel, withLevel: true, out _);
-        ulong function = _symbols.FunctionAt(_frameLevel == 0 ? frames[_frameLevel].Pc : frames[_frameLevel].Pc - 1)?.Address ?? 0;
-        _out.WriteLine("Run till exit from " + from);
-        int level = _frameLevel;
-        DbgStop stop = Resume(() => _session.Step(DbgStepKind.Finish, level), finishFunction: function);
-        _ = stop;
+        Chatter("Run till exit from " + FrameLine(frame, withLevel: true, out _));
+        Resume(_session.Finish);
     }
 
     private void Until(string argument)
     {
         RequireProcess();
+        Frame start = Frames()[0];
         if (argument.Trim().Length == 0)
         {
-            ulong? startFunction = _symbols.FunctionAt(Frames()[0].Pc)?.Address;
-            Resume(() => _session.Step(DbgStepKind.Until, 0), stepStart: (startFunction, Frames()[0].Cfa));
+            Resume(_session.Until, stepStart: start);
             return;
         }
 
-        ulong address = ResolveLocation(argument);
-        ulong? function = _symbols.FunctionAt(Frames()[0].Pc)?.Address;
-        Resume(() => _session.RunTo(address, _frameLevel), stepStart: (function, Frames()[0].Cfa));
+        string location = SessionLocation(argument);
+        Resume(() => _session.Until(location), stepStart: start);
     }
 
     private void Advance(string argument)
@@ -834,219 +776,101 @@ internal sealed partial class DbgCommands
             throw new DbgException("Argument required (a location).");
         }
 
-        ulong address = ResolveLocation(argument);
-        ulong? function = _symbols.FunctionAt(Frames()[0].Pc)?.Address;
-        Resume(() => _session.RunTo(address, int.MaxValue), stepStart: (function, Frames()[0].Cfa));
+        string location = SessionLocation(argument);
+        Resume(() => _session.Advance(location), stepStart: Frames()[0]);
     }
 
-    /// <summary>
-    /// Resumes with <paramref name="resume"/> and handles what comes back: breakpoint conditions and ignore counts
-    /// (not satisfied: continue), software watchpoints (resume statement by statement, compare values), and the
-    /// report of the stop (gdb's text, a JSON event).
-    /// </summary>
-    private DbgStop Resume(Func<DbgStop> resume, bool quietStep = false, (ulong? Function, ulong Cfa)? stepStart = null, ulong? finishFunction = null)
+    /// <summary>Runs a session command (blocking; Ctrl-C interrupts it) and reports the stop as gdb does.</summary>
+    private StopEvent Resume(Func<StopEvent> command, Frame? stepStart = null)
     {
-        bool watching = _breakpoints.Any(b => b.IsWatchpoint && b.Enabled);
         Terminal.FlushOut();
-        DbgStop stop;
-        DbgBreakpoint? hit = null;
-        DbgBreakpoint? watchHit = null;
-        bool firstResume = true;
-        while (true)
+        StopEvent stop;
+        Running = true;
+        try
         {
-            if (watching && firstResume && resume == (Func<DbgStop>)_session.Continue)
-            {
-                stop = _session.Step(DbgStepKind.Step, 0);
-                if (stop.Reason == DbgStopReason.Step)
-                {
-                    Invalidate();
-                    watchHit = CheckWatchpoints();
-                    if (watchHit is null)
-                    {
-                        // Keep stepping: a software watchpoint checks the value after every statement.
-                        if (!_session.IsAlive)
-                        {
-                            break;
-                        }
-
-                        continue;
-                    }
-
-                    break;
-                }
-            }
-            else
-            {
-                stop = firstResume ? resume() : _session.Continue();
-            }
-
-            firstResume = watching ? firstResume : false;
-            Invalidate();
-            if (stop.Reason == DbgStopReason.Breakpoint)
-            {
-                hit = ShouldStopAt(stop.Pc);
-                if (hit is null)
-                {
-                    firstResume = false;
-                    if (watching)
-                    {
-                        firstResume = true;
-                        resume = _session.Continue;
-                    }
-
-                    continue;
-                }
-            }
-
-            if (watching && stop.Reason is DbgStopReason.Step or DbgStopReason.Breakpoint && hit is null)
-            {
-                watchHit = CheckWatchpoints();
-            }
-
-            break;
+            stop = Guard(command);
+        }
+        finally
+        {
+            Running = false;
         }
 
         FlushProgramOutput();
-        ReportStop(stop, hit, watchHit, quietStep, stepStart, finishFunction);
+        ReportStop(stop, stepStart);
         return stop;
     }
 
-    /// <summary>The breakpoint at <paramref name="pc"/> that stops the program (condition true, no ignore count left), or null.</summary>
-    private DbgBreakpoint? ShouldStopAt(ulong pc)
+    /// <summary>True while a run command waits for the program (Ctrl-C then interrupts it).</summary>
+    public volatile bool Running;
+
+    private void ReportStop(StopEvent stop, Frame? stepStart)
     {
-        DbgBreakpoint? result = null;
-        foreach (DbgBreakpoint bp in _breakpoints.Where(b => !b.IsWatchpoint && b.Enabled && b.Address == pc).ToList())
+        var body = new JsonObject { ["reason"] = ReasonName(stop.Kind) };
+        switch (stop.Kind)
         {
-            if (bp.Condition is string condition)
-            {
-                try
+            case StopKind.Exited:
                 {
-                    if (!_evaluator.IsTrue(_evaluator.Evaluate(condition, Context(0))))
-                    {
-                        continue;
-                    }
-                }
-                catch (DebugEvalException e)
-                {
-                    _out.Error($"Error in testing condition for breakpoint {bp.Number}:\n{e.Message}");
-                }
-            }
-
-            if (bp.IgnoreCount > 0)
-            {
-                bp.IgnoreCount--;
-                bp.HitCount++;
-                continue;
-            }
-
-            bp.HitCount++;
-            result ??= bp;
-        }
-
-        return result;
-    }
-
-    private DbgBreakpoint? CheckWatchpoints()
-    {
-        foreach (DbgBreakpoint wp in _breakpoints.Where(b => b.IsWatchpoint && b.Enabled).ToList())
-        {
-            if (wp.ScopeCfa is ulong cfa && !Frames().Any(f => f.Cfa == cfa))
-            {
-                _breakpoints.Remove(wp);
-                _out.WriteLine($"\nWatchpoint {wp.Number} deleted because the program has left the block in\nwhich its expression is valid.");
-                return wp;
-            }
-
-            try
-            {
-                int level = 0;
-                if (wp.ScopeCfa is ulong scope)
-                {
-                    level = Frames().ToList().FindIndex(f => f.Cfa == scope);
-                }
-
-                FrameContext context = Context(Math.Max(level, 0));
-                DbgValue value = _evaluator.Evaluate(wp.Expression!, context);
-                byte[] bytes = value.Bytes;
-                if (wp.OldBytes is null || !bytes.AsSpan().SequenceEqual(wp.OldBytes))
-                {
-                    string text = new ValueFormatter(_symbols, context).Format(value);
-                    string old = wp.OldText ?? "<unreadable>";
-                    wp.OldBytes = (byte[])bytes.Clone();
-                    wp.OldText = text;
-                    wp.HitCount++;
-                    _pendingWatchText = $"\nWatchpoint {wp.Number}: {wp.Expression}\n\nOld value = {old}\nNew value = {text}\n";
-                    return wp;
-                }
-            }
-            catch (DebugEvalException)
-            {
-            }
-        }
-
-        return null;
-    }
-
-    private string? _pendingWatchText;
-
-    private void ReportStop(DbgStop stop, DbgBreakpoint? hit, DbgBreakpoint? watchHit, bool quietStep, (ulong? Function, ulong Cfa)? stepStart, ulong? finishFunction)
-    {
-        var body = new JsonObject { ["reason"] = stop.Reason.ToString().ToLowerInvariant() };
-        switch (stop.Reason)
-        {
-            case DbgStopReason.Exited:
-                {
-                    Invalidate();
                     body["exitCode"] = stop.ExitStatus;
                     string text = stop.ExitStatus == 0
                         ? $"[Inferior 1 (process {Environment.ProcessId}) exited normally]\n"
                         : $"[Inferior 1 (process {Environment.ProcessId}) exited with code {System.Convert.ToString(stop.ExitStatus & 0xff, 8).PadLeft(2, '0')}]\n";
-                    foreach (DbgBreakpoint wp in _breakpoints.Where(b => b.IsWatchpoint && b.ScopeCfa is not null).ToList())
-                    {
-                        _breakpoints.Remove(wp);
-                    }
-
                     _out.Event("exited", body, text);
                     return;
                 }
 
-            case DbgStopReason.Signal:
-            case DbgStopReason.Interrupted:
+            case StopKind.Killed:
+                _out.Event("exited", body, $"[Inferior 1 (process {Environment.ProcessId}) killed]\n");
+                return;
+            case StopKind.Signal:
+            case StopKind.Interrupted:
                 {
-                    (string name, string description) = SignalName(stop.Reason == DbgStopReason.Interrupted ? 2 : stop.Signal);
+                    int signal = stop.Kind == StopKind.Interrupted ? 2 : stop.Signal;
+                    (string name, string description) = SignalName(signal);
                     body["signal"] = name;
                     body["signalDescription"] = description;
-                    _out.Write($"\nProgram received signal {name}, {description}.\n");
-                    PrintLocation(withFrame: true, body);
-                    break;
-                }
-
-            case DbgStopReason.Breakpoint when hit is not null:
-                {
-                    body["breakpoint"] = hit.Number;
-                    _out.Write($"\n{(hit.Temporary ? "Temporary breakpoint" : "Breakpoint")} {hit.Number}, ");
-                    PrintLocation(withFrame: true, body);
-                    if (hit.Temporary)
+                    if (stop.FaultAddress != 0 || signal is 11 or 7)
                     {
-                        RemoveBreakpoint(hit);
+                        body["faultAddress"] = "0x" + stop.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
                     }
 
+                    PrintLocation(withFrame: true, body, $"\nProgram received signal {name}, {description}.\n");
                     break;
                 }
 
-            case DbgStopReason.Finished:
+            case StopKind.Breakpoint:
                 {
-                    body["reason"] = "finished";
+                    body["breakpoint"] = stop.BreakpointNumber;
+                    bool temporary = _session.FindBreakpoint(stop.BreakpointNumber) is null || _session.FindBreakpoint(stop.BreakpointNumber)!.Temporary;
+                    PrintLocation(withFrame: true, body, $"\n{(temporary ? "Temporary breakpoint" : "Breakpoint")} {stop.BreakpointNumber}, ");
+                    break;
+                }
+
+            case StopKind.Watchpoint:
+                {
+                    body["watchpoint"] = stop.BreakpointNumber;
+                    DbgType type = _watchTypes.GetValueOrDefault(stop.BreakpointNumber) ?? DbgTypes.Long;
+                    var formatter = new ValueFormatter(_symbols, Context());
+                    string old = stop.OldValue is null ? "<unreadable>" : formatter.Format(DbgValue.FromBytes(type, stop.OldValue));
+                    string now = stop.NewValue is null ? "<unreadable>" : formatter.Format(DbgValue.FromBytes(type, stop.NewValue));
+                    body["oldValue"] = old;
+                    body["newValue"] = now;
+                    string expression = _session.FindBreakpoint(stop.BreakpointNumber)?.Location ?? "?";
+                    PrintLocation(withFrame: true, body, $"\nWatchpoint {stop.BreakpointNumber}: {expression}\n\nOld value = {old}\nNew value = {now}\n");
+                    break;
+                }
+
+            case StopKind.FunctionFinished:
+                {
                     PrintLocation(withFrame: true, body);
-                    if (finishFunction is ulong entry && _symbols.FunctionAt(entry) is FunctionSymbol f)
+                    if (stop.FinishedFrame is Frame finished && _symbols.FunctionAt(finished.FunctionStart) is FunctionSymbol f && stop.ReturnValue is (ulong rax, ulong xmm0))
                     {
                         DbgType returnType = f.Type.Target ?? DbgTypes.Void;
                         DbgType rs = returnType.Strip();
                         if (rs.Kind != DbgTypeKind.Void && rs.Kind is not (DbgTypeKind.Struct or DbgTypeKind.Union))
                         {
                             DbgValue value = rs.Kind == DbgTypeKind.Float
-                                ? DbgValue.FromBytes(returnType, BitConverter.GetBytes(stop.ReturnXmm0)[..(int)rs.Size])
-                                : DbgValue.FromLong(returnType, (long)stop.ReturnRax);
+                                ? DbgValue.FromBytes(returnType, BitConverter.GetBytes(xmm0)[..(int)Math.Min(rs.Size, 8)])
+                                : DbgValue.FromLong(returnType, (long)rax);
                             int n = _evaluator.History.Add(value);
                             string text = new ValueFormatter(_symbols, Context()).Format(value);
                             _out.WriteLine($"Value returned is ${n} = {text}");
@@ -1059,25 +883,8 @@ internal sealed partial class DbgCommands
 
             default:
                 {
-                    if (watchHit is not null && _pendingWatchText is not null)
-                    {
-                        body["reason"] = "watchpoint";
-                        body["watchpoint"] = watchHit.Number;
-                        _out.Write(_pendingWatchText);
-                        _pendingWatchText = null;
-                        PrintLocation(withFrame: true, body);
-                        break;
-                    }
-
-                    if (quietStep)
-                    {
-                        return;
-                    }
-
-                    FrameState? frame = SelectedFrame;
-                    bool newFrame = stepStart is null || frame is null
-                        || _symbols.FunctionAt(frame.Pc)?.Address != stepStart.Value.Function
-                        || frame.Cfa != stepStart.Value.Cfa;
+                    Frame? frame = SelectedFrame;
+                    bool newFrame = stepStart is null || frame is null || frame.FunctionStart != stepStart.FunctionStart || frame.Cfa != stepStart.Cfa;
                     PrintLocation(withFrame: newFrame, body);
                     break;
                 }
@@ -1085,6 +892,19 @@ internal sealed partial class DbgCommands
 
         DoDisplays();
     }
+
+    private static string ReasonName(StopKind kind) => kind switch
+    {
+        StopKind.Breakpoint => "breakpoint-hit",
+        StopKind.Watchpoint => "watchpoint-trigger",
+        StopKind.EndSteppingRange => "end-stepping-range",
+        StopKind.FunctionFinished => "function-finished",
+        StopKind.LocationReached => "location-reached",
+        StopKind.Signal => "signal-received",
+        StopKind.Interrupted => "interrupted",
+        StopKind.Exited => "exited",
+        _ => "killed",
+    };
 
     private static (string Name, string Description) SignalName(int signal) => signal switch
     {
@@ -1122,7 +942,7 @@ internal sealed partial class DbgCommands
     private void Backtrace(string argument)
     {
         RequireStack();
-        IReadOnlyList<FrameState> frames = Frames();
+        IReadOnlyList<Frame> frames = Frames();
         int limit = frames.Count;
         string arg = argument.Trim();
         if (arg.StartsWith("full", StringComparison.Ordinal))
@@ -1139,7 +959,7 @@ internal sealed partial class DbgCommands
         var sb = new StringBuilder();
         for (int i = 0; i < limit; i++)
         {
-            sb.Append(FrameLine(frames[i], i, withLevel: true, out JsonObject json)).Append('\n');
+            sb.Append(FrameLine(frames[i], withLevel: true, out JsonObject json)).Append('\n');
             list.Add(json);
         }
 
@@ -1154,15 +974,14 @@ internal sealed partial class DbgCommands
 
     private void PrintSelectedFrame()
     {
-        FrameState frame = SelectedFrame!;
-        string text = FrameLine(frame, _frameLevel, withLevel: true, out JsonObject json);
+        Frame frame = SelectedFrame!;
+        string text = FrameLine(frame, withLevel: true, out JsonObject json);
         var sb = new StringBuilder(text).Append('\n');
-        if (PositionOf(frame, _frameLevel) is SourcePosition p)
+        if (frame.Position is SourcePosition p)
         {
             sb.Append(SourceLineText(p.File, p.Line)).Append('\n');
             _listFile = p.File;
             _listLine = Math.Max(1, p.Line - 5);
-            _lastListed = p.Line;
         }
 
         _out.Write(sb.ToString());
@@ -1180,7 +999,7 @@ internal sealed partial class DbgCommands
                 throw new DbgException("No frame at level " + argument.Trim() + ".");
             }
 
-            _frameLevel = level;
+            _session.SelectedFrameLevel = level;
         }
 
         PrintSelectedFrame();
@@ -1190,7 +1009,7 @@ internal sealed partial class DbgCommands
     {
         RequireStack();
         int count = argument.Trim().Length > 0 ? (int)_evaluator.Evaluate(argument, StaticContext()).AsLong() : 1;
-        int target = _frameLevel + (direction * count);
+        int target = FrameLevel + (direction * count);
         if (target < 0)
         {
             throw new DbgException("Bottom (innermost) frame selected; you cannot go down.");
@@ -1198,7 +1017,7 @@ internal sealed partial class DbgCommands
 
         if (target >= Frames().Count)
         {
-            if (_frameLevel == Frames().Count - 1)
+            if (FrameLevel == Frames().Count - 1)
             {
                 throw new DbgException("Initial frame selected; you cannot go up.");
             }
@@ -1206,13 +1025,13 @@ internal sealed partial class DbgCommands
             target = Frames().Count - 1;
         }
 
-        _frameLevel = target;
+        _session.SelectedFrameLevel = target;
         PrintSelectedFrame();
     }
 
     // ----- data -----------------------------------------------------------------------------------------------
 
-    private static (char Format, int Count, char Size, string Rest) ParseFormat(string argument)
+    private static (char Format, int Count, char Size, string Text) ParseFormat(string argument)
     {
         if (!argument.StartsWith('/'))
         {
@@ -1293,8 +1112,8 @@ internal sealed partial class DbgCommands
         }
         else if (text.StartsWith("args", StringComparison.Ordinal))
         {
-            _programArgs.Clear();
-            _programArgs.AddRange(SplitArgs(text[4..]));
+            _session.Arguments.Clear();
+            _session.Arguments.AddRange(SplitArgs(text[4..]));
             return;
         }
 
@@ -1318,7 +1137,7 @@ internal sealed partial class DbgCommands
         _evaluator.Parse(expression);
         int number = _nextDisplay++;
         _displays.Add((number, expression.Trim(), format, true));
-        if (_session.IsAlive)
+        if (_session.IsLive)
         {
             ShowDisplay(_displays[^1]);
         }
@@ -1326,7 +1145,7 @@ internal sealed partial class DbgCommands
 
     private void DoDisplays()
     {
-        if (!_session.IsAlive)
+        if (!_session.IsLive)
         {
             return;
         }
@@ -1377,37 +1196,15 @@ internal sealed partial class DbgCommands
             throw new DbgException("Argument required (expression to compute).");
         }
 
-        // Does the expression need the selected frame (locals)? Then the watchpoint lives as long as that frame.
-        ulong? scope = null;
-        DbgValue value;
-        FrameContext context = Context();
-        try
+        DbgValue value = _evaluator.Evaluate(expression, Context());
+        if (value.Address is not ulong address || value.BitSize > 0)
         {
-            value = _evaluator.Evaluate(expression, StaticContext());
-        }
-        catch (DebugEvalException)
-        {
-            value = _evaluator.Evaluate(expression, context);
-            scope = SelectedFrame?.Cfa;
+            throw new DbgException("Cannot watch constant value `" + expression + "'.");
         }
 
-        var wp = new DbgBreakpoint
-        {
-            Number = _nextBreakpoint++,
-            IsWatchpoint = true,
-            Expression = expression,
-            ScopeCfa = scope,
-        };
-        try
-        {
-            wp.OldBytes = (byte[])value.Bytes.Clone();
-            wp.OldText = new ValueFormatter(_symbols, context).Format(value);
-        }
-        catch (DebugEvalException)
-        {
-        }
-
-        _breakpoints.Add(wp);
+        int size = (int)Math.Max(1, Math.Min(value.Type.Size, 4096));
+        Breakpoint wp = Guard(() => _session.Watch(expression, address, size));
+        _watchTypes[wp.Number] = value.Type;
         _out.WriteLine($"Watchpoint {wp.Number}: {expression}");
         _out.SetBody("breakpoint", BreakpointJson(wp));
     }
@@ -1551,7 +1348,7 @@ internal sealed partial class DbgCommands
 
             case "line":
                 {
-                    ulong address = ResolveLocation(rest);
+                    ulong address = Guard(() => _session.ResolveLocation(SessionLocation(rest)))[0];
                     SourcePosition? p = _session.Target.Debug.FindLine(address);
                     string? f = FunctionOf(address);
                     _out.WriteLine(p is null
@@ -1592,7 +1389,7 @@ internal sealed partial class DbgCommands
 
     private void InfoBreakpoints(bool watchOnly)
     {
-        var list = _breakpoints.Where(b => !watchOnly || b.IsWatchpoint).ToList();
+        var list = _session.Breakpoints.Where(b => !watchOnly || b.Kind == BreakpointKind.Watchpoint).ToList();
         if (list.Count == 0)
         {
             _out.WriteLine(watchOnly ? "No watchpoints." : "No breakpoints or watchpoints.");
@@ -1602,36 +1399,36 @@ internal sealed partial class DbgCommands
 
         var sb = new StringBuilder("Num     Type           Disp Enb Address            What\n");
         var json = new JsonArray();
-        foreach (DbgBreakpoint bp in list)
+        foreach (Breakpoint bp in list)
         {
-            string type = bp.IsWatchpoint ? "watchpoint" : "breakpoint";
-            string disp = bp.Temporary ? "del" : "keep";
+            bool watch = bp.Kind == BreakpointKind.Watchpoint;
             sb.Append(bp.Number.ToString(CultureInfo.InvariantCulture).PadRight(8))
-              .Append(type.PadRight(15))
-              .Append(disp.PadRight(5))
+              .Append((watch ? "watchpoint" : "breakpoint").PadRight(15))
+              .Append((bp.Temporary ? "del" : "keep").PadRight(5))
               .Append(bp.Enabled ? "y   " : "n   ");
-            if (bp.IsWatchpoint)
+            if (watch)
             {
-                sb.Append(new string(' ', 19)).Append(bp.Expression);
+                sb.Append(new string(' ', 19)).Append(bp.Location);
             }
             else
             {
-                sb.Append(Hex16(bp.Address)).Append(' ');
-                if (bp.Function is not null)
+                ulong address = bp.Addresses.Count > 0 ? bp.Addresses[0] : 0;
+                sb.Append(bp.Addresses.Count > 1 ? "<MULTIPLE>        " : Hex16(address)).Append(' ');
+                if (FunctionOf(address) is string function)
                 {
-                    sb.Append("in ").Append(bp.Function);
+                    sb.Append("in ").Append(function);
                 }
 
-                if (bp.File is not null)
+                if (_session.Target.Debug.FindLine(address) is SourcePosition position)
                 {
-                    sb.Append(" at ").Append(DisplayFile(bp.File)).Append(':').Append(bp.Line);
+                    sb.Append(" at ").Append(DisplayFile(position.File)).Append(':').Append(position.Line);
                 }
             }
 
             sb.Append('\n');
-            if (bp.Condition is not null)
+            if (bp.ConditionText is not null)
             {
-                sb.Append("\tstop only if ").Append(bp.Condition).Append('\n');
+                sb.Append("\tstop only if ").Append(bp.ConditionText).Append('\n');
             }
 
             if (bp.HitCount > 0)
@@ -1653,15 +1450,10 @@ internal sealed partial class DbgCommands
 
     private void InfoVariables(bool parameters)
     {
-        FrameState frame = SelectedFrame ?? throw new DbgException("No frame selected.");
+        _ = SelectedFrame ?? throw new DbgException("No frame selected.");
         FrameContext context = Context();
         ulong pc = context.FramePc!.Value;
         var variables = _session.Target.Debug.VariablesAt(pc).Where(v => v.IsParameter == parameters).ToList();
-        if (parameters)
-        {
-            variables.Reverse();
-        }
-
         if (variables.Count == 0)
         {
             _out.WriteLine(parameters ? "No arguments." : "No locals.");
@@ -1678,7 +1470,7 @@ internal sealed partial class DbgCommands
             try
             {
                 DbgValue value = _evaluator.VariableValue(v, pc, context);
-                text = formatter.Format(value);
+                text = formatter.FormatBare(value.Type, value.Bytes);
             }
             catch (DebugEvalException e)
             {
@@ -1689,7 +1481,6 @@ internal sealed partial class DbgCommands
             json.Add(new JsonObject { ["name"] = v.Name, ["value"] = text, ["type"] = _symbols.Types.FromDie(v.Type).Name });
         }
 
-        _ = frame;
         _out.Write(sb.ToString());
         _out.SetBody("variables", json);
     }
@@ -1697,44 +1488,45 @@ internal sealed partial class DbgCommands
     private void InfoFrame()
     {
         RequireStack();
-        IReadOnlyList<FrameState> frames = Frames();
-        FrameState frame = frames[_frameLevel];
+        IReadOnlyList<Frame> frames = Frames();
+        int level = FrameLevel;
+        Frame frame = frames[level];
         var sb = new StringBuilder();
-        SourcePosition? p = PositionOf(frame, _frameLevel);
-        string function = FunctionOf(_frameLevel == 0 ? frame.Pc : frame.Pc - 1) ?? "??";
-        sb.Append($"Stack level {_frameLevel}, frame at 0x{frame.Cfa:x}:\n");
+        SourcePosition? p = frame.Position;
+        string function = frame.Function ?? "??";
+        sb.Append($"Stack level {level}, frame at 0x{frame.Cfa:x}:\n");
         sb.Append($" rip = 0x{frame.Pc:x} in {function}");
         if (p is not null)
         {
             sb.Append($" ({DisplayFile(p.File)}:{p.Line})");
         }
 
-        if (_frameLevel + 1 < frames.Count)
+        if (level + 1 < frames.Count)
         {
-            sb.Append($"; saved rip = 0x{frames[_frameLevel + 1].Pc:x}");
+            sb.Append($"; saved rip = 0x{frames[level + 1].Pc:x}");
         }
 
         sb.Append('\n');
-        if (_frameLevel + 1 < frames.Count)
+        if (level + 1 < frames.Count)
         {
-            sb.Append($" called by frame at 0x{frames[_frameLevel + 1].Cfa:x}\n");
+            sb.Append($" called by frame at 0x{frames[level + 1].Cfa:x}\n");
         }
 
-        if (_frameLevel > 0)
+        if (level > 0)
         {
-            sb.Append($" caller of frame at 0x{frames[_frameLevel - 1].Cfa:x}\n");
+            sb.Append($" caller of frame at 0x{frames[level - 1].Cfa:x}\n");
         }
 
         sb.Append(" source language c.\n");
-        FrameFunctionText(frame, _frameLevel, out JsonArray args);
+        FrameFunctionText(frame, out JsonArray args);
         string argText = string.Join(", ", args.Select(a => $"{a!["name"]}={a["value"]}"));
-        ulong rbp = new FrameContext(_session.Target, frame, _frameLevel).ReadRegister(6) ?? 0;
+        ulong rbp = new FrameContext(_session.Target, frame).ReadRegister(6) ?? 0;
         sb.Append($" Arglist at 0x{rbp:x}, args: {argText}\n");
         sb.Append($" Locals at 0x{rbp:x}, Previous frame's sp is 0x{frame.Cfa:x}\n");
         sb.Append(" Saved registers:\n");
         sb.Append($"  rbp at 0x{frame.Cfa - 16:x}, rip at 0x{frame.Cfa - 8:x}\n");
         _out.Write(sb.ToString());
-        _out.SetBody("frame", new JsonObject { ["level"] = _frameLevel, ["pc"] = $"0x{frame.Pc:x}", ["cfa"] = $"0x{frame.Cfa:x}", ["function"] = function });
+        _out.SetBody("frame", new JsonObject { ["level"] = level, ["pc"] = $"0x{frame.Pc:x}", ["cfa"] = $"0x{frame.Cfa:x}", ["function"] = function });
     }
 
     private static readonly (string Name, int Dwarf)[] s_registerOrder =

@@ -43,3 +43,12 @@ internal sealed class TextOutput : DbgOutput
 
     public override void Event(string name, JsonObject body, string text) => Write(text);
 }
+
+/// <summary>How a step command moves (gdb's step, next, stepi, nexti).</summary>
+internal enum DbgStepKind
+{
+    Step,
+    Next,
+    StepInstruction,
+    NextInstruction,
+}

@@ -12,14 +12,14 @@ namespace Lantern.Cli.Dbg;
 internal sealed class FrameContext : IValueContext
 {
     private readonly IDebugTarget _target;
-    private readonly FrameState? _frame;
+    private readonly Frame? _frame;
     private readonly int _level;
 
-    public FrameContext(IDebugTarget target, FrameState? frame, int level)
+    public FrameContext(IDebugTarget target, Frame? frame)
     {
         _target = target;
         _frame = frame;
-        _level = level;
+        _level = frame?.Level ?? 0;
     }
 
     public DebugData Debug => _target.Debug;
