@@ -49,7 +49,8 @@ public static class FlameGraphWriter
 
         long total = root.Total;
         double scale = total > 0 ? (width - 2.0 * XPad) / total : 0;
-        int depth = total > 0 ? Depth(root, scale) : 0;
+        List<(Node Node, long X, int Level)> visible = total > 0 ? Visible(root, scale) : [];
+        int depth = visible.Count > 0 ? visible.Max(v => v.Level) + 1 : 0;
         int height = TopPad + depth * FrameHeight + BottomPad;
 
         var svg = new StringBuilder();
@@ -66,15 +67,16 @@ public static class FlameGraphWriter
         svg.Append(FrameLabels.Inv($"<text id=\"subtitle\" x=\"{width / 2.0}\" y=\"44\">{Escape(FrameLabels.MetadataLine(m))}</text>\n"));
         svg.Append(FrameLabels.Inv($"<text id=\"details\" x=\"{XPad}\" y=\"{height - 17}\"> </text>\n"));
         svg.Append(FrameLabels.Inv($"<text id=\"unzoom\" class=\"hide\" x=\"{XPad}\" y=\"24\">Reset Zoom</text>\n"));
-        svg.Append(FrameLabels.Inv($"<text id=\"search\" x=\"{width - XPad - 100}\" y=\"24\">Search</text>\n"));
+        svg.Append(FrameLabels.Inv($"<text id=\"search\" x=\"{width - XPad - 120}\" y=\"24\">Search</text>\n"));
         svg.Append(FrameLabels.Inv($"<text id=\"ignorecase\" x=\"{width - XPad - 14}\" y=\"24\">ic</text>\n"));
-        svg.Append(FrameLabels.Inv($"<text id=\"matched\" x=\"{width - XPad - 100}\" y=\"{height - 17}\"> </text>\n"));
+        svg.Append(FrameLabels.Inv($"<text id=\"matched\" x=\"{width - XPad - 120}\" y=\"{height - 17}\"> </text>\n"));
         svg.Append("<g id=\"frames\">\n");
-        if (total > 0)
+        foreach ((Node node, long x, int level) in visible)
         {
-            WriteFrames(svg, root, x: 0, level: 0, total, scale, height);
+            WriteFrame(svg, node, x, level, total, scale, height);
         }
-        else
+
+        if (total == 0)
         {
             svg.Append(FrameLabels.Inv($"<text x=\"{width / 2.0}\" y=\"{TopPad + 10}\" style=\"text-anchor: middle\">no samples</text>\n"));
         }
@@ -84,21 +86,39 @@ public static class FlameGraphWriter
         output.Write(bytes);
     }
 
-    private static int Depth(Node node, double scale)
+    /// <summary>The frames wide enough to draw, parents before children, with their start (in samples) and level.</summary>
+    /// <remarks>An explicit stack, not recursion: a deeply recursive program gives stacks thousands of frames deep.</remarks>
+    private static List<(Node Node, long X, int Level)> Visible(Node root, double scale)
     {
-        int deepest = 0;
-        foreach (Node child in node.Children.Values)
+        var visible = new List<(Node, long, int)>();
+        var pending = new Stack<(Node Node, long X, int Level)>();
+        pending.Push((root, 0, 0));
+        while (pending.Count > 0)
         {
-            if (child.Total * scale >= MinWidth)
+            (Node node, long x, int level) = pending.Pop();
+            visible.Add((node, x, level));
+            var children = new List<(Node, long, int)>();
+            long childX = x;
+            foreach (Node child in node.Children.Values)
             {
-                deepest = Math.Max(deepest, Depth(child, scale));
+                if (child.Total * scale >= MinWidth)
+                {
+                    children.Add((child, childX, level + 1));
+                }
+
+                childX += child.Total;
+            }
+
+            for (int i = children.Count - 1; i >= 0; i--)
+            {
+                pending.Push(children[i]);
             }
         }
 
-        return deepest + 1;
+        return visible;
     }
 
-    private static void WriteFrames(StringBuilder svg, Node node, long x, int level, long total, double scale, int height)
+    private static void WriteFrame(StringBuilder svg, Node node, long x, int level, long total, double scale, int height)
     {
         double px = XPad + x * scale;
         double pw = node.Total * scale;
@@ -107,17 +127,6 @@ public static class FlameGraphWriter
         svg.Append(FrameLabels.Inv($"<g class=\"f\" fg:x=\"{x}\" fg:w=\"{node.Total}\"><title>{label} ({node.Total} samples, {FrameLabels.Percent(node.Total, total):0.00}%)</title>"));
         svg.Append(FrameLabels.Inv($"<rect x=\"{px:0.##}\" y=\"{y}\" width=\"{pw:0.##}\" height=\"{FrameHeight - 1}\" fill=\"{Colour(node)}\" rx=\"2\" ry=\"2\"/>"));
         svg.Append(FrameLabels.Inv($"<text x=\"{px + 3:0.##}\" y=\"{y + 10.5}\">{Escape(Fit(node.Label, pw))}</text></g>\n"));
-
-        long childX = x;
-        foreach (Node child in node.Children.Values)
-        {
-            if (child.Total * scale >= MinWidth)
-            {
-                WriteFrames(svg, child, childX, level + 1, total, scale, height);
-            }
-
-            childX += child.Total;
-        }
     }
 
     /// <summary>The label trimmed to the frame's width, as the script does on zoom.</summary>

@@ -83,6 +83,27 @@ public sealed class FlameGraphWriterTests
     }
 
     [Fact]
+    public void DeepStacksAndTinyFrames()
+    {
+        // 10,000 frames deep (a recursive program) draws every level; a frame under 0.1 px is left out.
+        ProfileFrame[] deep = Enumerable.Range(0, 10_000).Select(i => SampleProfiles.Jit("rec", "r.c", 5, 0x10)).ToArray();
+        var profile = new Profile(SampleProfiles.Metadata,
+        [
+            new(deep, 99_999),
+            new([SampleProfiles.Jit("main", "r.c", 9, 0x20), SampleProfiles.Jit("rare", "r.c", 2, 0x30)], 1),
+        ]);
+        XDocument document = Parse(profile);
+        string[] titles = Frames(document).Select(Title).ToArray();
+        Assert.Equal(10_001, titles.Length);
+        Assert.Equal(10_000, titles.Count(t => t == "rec (99999 samples, 100.00%)"));
+        Assert.DoesNotContain(titles, t => t.StartsWith("main", StringComparison.Ordinal));
+        foreach (string format in ProfileWriters.Names)
+        {
+            Assert.NotEmpty(SampleProfiles.Render(format, profile));
+        }
+    }
+
+    [Fact]
     public void EmbeddedScriptParses()
     {
         string script = Parse(SampleProfiles.Shares()).Root!.Element(s_svg + "script")!.Value;
