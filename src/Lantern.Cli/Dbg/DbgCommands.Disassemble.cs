@@ -99,6 +99,10 @@ internal sealed partial class DbgCommands
         var formatter = new GasFormatter();
         formatter.Options.FirstOperandCharIndex = 7;
         formatter.Options.SpaceAfterOperandSeparator = false;
+        formatter.Options.UppercaseHex = false;
+        formatter.Options.SmallHexNumbersInDecimal = false;
+        formatter.Options.BranchLeadingZeros = false;
+        formatter.Options.ShowZeroDisplacements = true;
         var output = new StringOutput();
         ulong? currentPc = SelectedFrame?.Pc;
         var sb = new StringBuilder();

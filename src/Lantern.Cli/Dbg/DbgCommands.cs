@@ -750,6 +750,13 @@ internal sealed partial class DbgCommands
             throw new DbgException("\"finish\" not meaningful in the outermost frame.");
         }
 
+        if (!_session.Target.SupportsInstructions)
+        {
+            // DebugSession.Finish stops at the caller's return address with an instruction breakpoint, which the
+            // interpreter target cannot set; refuse before the session is left with a plan it cannot apply.
+            throw new DbgException("\"finish\" is not supported on the interpreter target yet (it needs an instruction breakpoint at the return address).");
+        }
+
         Chatter("Run till exit from " + FrameLine(frame, withLevel: true, out _));
         Resume(_session.Finish);
     }
@@ -884,7 +891,7 @@ internal sealed partial class DbgCommands
             default:
                 {
                     Frame? frame = SelectedFrame;
-                    bool newFrame = stepStart is null || frame is null || frame.FunctionStart != stepStart.FunctionStart || frame.Cfa != stepStart.Cfa;
+                    bool newFrame = stop.Kind == StopKind.LocationReached || stepStart is null || frame is null || frame.FunctionStart != stepStart.FunctionStart || frame.Cfa != stepStart.Cfa;
                     PrintLocation(withFrame: newFrame, body);
                     break;
                 }
@@ -1587,7 +1594,8 @@ internal sealed partial class DbgCommands
     {
         (int Bit, string Name)[] flags = [(0, "CF"), (2, "PF"), (4, "AF"), (6, "ZF"), (7, "SF"), (8, "TF"), (9, "IF"), (10, "DF"), (11, "OF")];
         var set = flags.Where(f => (value & (1UL << f.Bit)) != 0).Select(f => f.Name).Reverse();
-        return "[ " + string.Join(" ", set) + " ]";
+        string names = string.Join(" ", set);
+        return names.Length == 0 ? "[ ]" : "[ " + names + " ]";
     }
 
     // ----- source ---------------------------------------------------------------------------------------------
@@ -1638,7 +1646,7 @@ internal sealed partial class DbgCommands
 
         if (first > lines.Length)
         {
-            throw new DbgException($"Line number {first} out of range; \"{DisplayFile(file!)}\" has {lines.Length} lines.");
+            throw new DbgException($"Line number {first} out of range; {DisplayFile(file!)} has {lines.Length} lines.");
         }
 
         var sb = new StringBuilder();

@@ -100,8 +100,7 @@ internal static class DbgShell
         return options.Json ? RunJson(session, options) : RunText(session, options);
     }
 
-    private static IDebugTarget CreateTarget(IrModule module, bool interpret)
-        => interpret ? new InterpDebugTarget(module) : DbgTargets.CreateJit(module);
+    private static IDebugTarget CreateTarget(IrModule module, bool interpret) => DbgTargets.Create(module, interpret);
 
     private static void InstallInterrupt(DbgCommands commands)
     {

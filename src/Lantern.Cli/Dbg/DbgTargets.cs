@@ -1,26 +1,13 @@
+using Lantern.C.Interp.Debug;
 using Lantern.C.Ir;
+using Lantern.C.Jit.Debug;
 using Lantern.Observability.Debugging;
 
 namespace Lantern.Cli.Dbg;
 
-/// <summary>Creates the JIT debug target (machine code with patch sites).</summary>
+/// <summary>Creates the debug target: the JIT (machine code with patch sites) or the interpreter (<c>--interp</c>).</summary>
 internal static class DbgTargets
 {
-    public static IDebugTarget CreateJit(IrModule module)
-    {
-        Type? type = typeof(Lantern.C.CCompiler).Assembly.GetType("Lantern.C.Jit.Debug.JitDebugTarget");
-        if (type?.GetMethod("Create", [typeof(IrModule)]) is not System.Reflection.MethodInfo create)
-        {
-            throw new InvalidOperationException("the JIT debug target is not available yet; use --interp");
-        }
-
-        try
-        {
-            return (IDebugTarget)create.Invoke(null, [module])!;
-        }
-        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
-        {
-            throw e.InnerException;
-        }
-    }
+    public static IDebugTarget Create(IrModule module, bool interpret)
+        => interpret ? new InterpDebugTarget(module) : JitDebugTarget.Create(module);
 }
