@@ -8,6 +8,7 @@ using Lantern.C.Jit;
 using Lantern.Observability;
 using Lantern.Observability.Elf;
 using Lantern.Observability.Profiling;
+using Lantern.Observability.Profiling.Formats;
 
 namespace Lantern.Cli;
 
@@ -40,7 +41,7 @@ internal sealed class ProfOptions
 internal static class ProfCommand
 {
     /// <summary>The formats <c>--format</c> accepts.</summary>
-    public static readonly string[] FormatNames = ["flamegraph", "folded", "speedscope", "pprof", "text", "annotate"];
+    public static readonly IReadOnlyList<string> FormatNames = ProfileWriters.Names;
 
     private const string Usage = """
         usage: lantern prof [options] prog.c [args]
@@ -391,12 +392,12 @@ internal static class ProfCommand
             {
                 using (FileStream stream = File.Create(path))
                 {
-                    ProfOutputs.Write(format, profile, stream);
+                    ProfOutputs.Write(format, profile, stream, Path.GetDirectoryName(Path.GetFullPath(options.Run.File)));
                 }
 
                 files.Add(path);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Terminal.Error($"cannot write '{path}': {e.Message}");
             }
@@ -484,29 +485,19 @@ internal static class ProfCommand
 /// <summary>Self and total samples of one function.</summary>
 internal sealed record FunctionCount(string Name, string Module, long Self, long Total);
 
-/// <summary>The output formats (text and folded here until the shared format writers are in).</summary>
+/// <summary>The output formats: <see cref="ProfileWriters"/>, plus the per-function counts of the --json summary.</summary>
 internal static class ProfOutputs
 {
-    public static string Extension(string format) => format switch
-    {
-        "flamegraph" => ".svg",
-        "folded" => ".folded",
-        "speedscope" => ".speedscope.json",
-        "pprof" => ".pb.gz",
-        "text" => ".txt",
-        _ => ".annotated.txt",
-    };
+    public static string Extension(string format) => ProfileWriters.DefaultExtension(format);
 
-    public static void Write(string format, Profile profile, Stream output)
+    public static void Write(string format, Profile profile, Stream output, string? sourceDirectory)
+        => ProfileWriters.Write(format, profile, output, new ProfileWriteOptions { SourceDirectory = sourceDirectory });
+
+    public static string Text(Profile profile)
     {
-        string text = format switch
-        {
-            "text" => Text(profile),
-            "folded" => Folded(profile),
-            _ => throw new NotSupportedException($"format '{format}' is not available yet"),
-        };
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        output.Write(bytes);
+        var stream = new MemoryStream();
+        ProfileWriters.Write("text", profile, stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     public static List<FunctionCount> Functions(Profile profile)
@@ -535,31 +526,5 @@ internal static class ProfOutputs
             .Select(k => new FunctionCount(k.Item1, k.Item2, self.GetValueOrDefault(k), total[k]))
             .OrderByDescending(f => f.Self).ThenByDescending(f => f.Total).ThenBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
-    }
-
-    public static string Text(Profile profile)
-    {
-        var sb = new StringBuilder();
-        ProfileMetadata m = profile.Metadata;
-        long n = Math.Max(1, profile.TotalSamples);
-        sb.Append(CultureInfo.InvariantCulture, $"{m.Program}: {profile.TotalSamples} samples, {m.Engine} at {m.RequestedHz} Hz (expected {m.Expected}, dropped {m.Dropped})\n");
-        sb.Append("   self%   total%  function\n");
-        foreach (FunctionCount f in Functions(profile).Take(20))
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"  {100.0 * f.Self / n,6:F2}  {100.0 * f.Total / n,6:F2}  {f.Name}{(f.Module == Symbolizer.JitModule ? "" : " [" + f.Module + "]")}\n");
-        }
-
-        return sb.ToString();
-    }
-
-    public static string Folded(Profile profile)
-    {
-        var sb = new StringBuilder();
-        foreach (ProfileStack s in profile.Stacks)
-        {
-            sb.AppendJoin(';', s.Frames.Select(f => f.Function.Replace(';', ':').Replace(' ', '_'))).Append(' ').Append(s.Count).Append('\n');
-        }
-
-        return sb.ToString();
     }
 }

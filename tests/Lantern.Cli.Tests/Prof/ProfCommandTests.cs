@@ -43,7 +43,7 @@ public sealed class ProfCommandTests : IDisposable
 
         int main(void)
         {
-            for (int round = 0; round < 3000; round++)
+            for (int round = 0; round < 4000; round++)
             {
                 a();
                 b();
@@ -157,7 +157,7 @@ public sealed class ProfCommandTests : IDisposable
     {
         string perf = ToolCheck.Require("perf", "linux-perf");
         _dir.WriteFile("shares.c", Shares);
-        ProcessResult ours = Lantern("prof", "-F", "1000", "--json", "shares.c");
+        ProcessResult ours = Lantern("prof", "-F", "2000", "--json", "shares.c");
         Assert.True(ours.ExitCode == 0, ours.ToString());
         Dictionary<string, long> self = SelfCounts(Json(ours));
 
@@ -165,7 +165,7 @@ public sealed class ProfCommandTests : IDisposable
         string data = Path.Combine(_dir.Path, "perf.data");
         string injected = Path.Combine(_dir.Path, "perf.jit.data");
         ProcessResult record = LanternProcess.RunProcess(perf,
-            ["record", "-k", "1", "-F", "1000", "-e", "cpu-clock", "-o", data, "--", LanternProcess.Launcher, "run", "--jitdump", "shares.c"],
+            ["record", "-k", "1", "-F", "2000", "-e", "cpu-clock", "-o", data, "--", LanternProcess.Launcher, "run", "--jitdump", "shares.c"],
             environment: environment, workingDirectory: _dir.Path, timeoutSeconds: 300);
         Assert.True(record.ExitCode == 0, record.ToString());
         ProcessResult inject = LanternProcess.RunProcess(perf, ["inject", "--jit", "-i", data, "-o", injected], environment: environment, workingDirectory: _dir.Path);
@@ -207,9 +207,13 @@ public sealed class ProfCommandTests : IDisposable
         _dir.WriteFile("shares.c", Shares);
         ProcessResult r = Lantern("prof", "shares.c");
         Assert.True(r.ExitCode == 0, r.ToString());
-        ToolCheck.Has(r.Stdout, @"shares\.c: \d+ samples, perf_event cpu-clock at 1000 Hz");
-        ToolCheck.Has(r.Stdout, @"\n +\d+\.\d+ +\d+\.\d+ +a\n");
-        ToolCheck.Has(r.Stderr, @"lantern prof: \d+ samples \(\d+ expected, 0 dropped\)");
+        ToolCheck.Has(r.Stdout, @"engine: +perf_event cpu-clock");
+        ToolCheck.Has(r.Stdout, @"Top functions by self samples");
+        ToolCheck.Has(r.Stdout, @"\d+\.\d+%? +a\b");
+        ToolCheck.Has(r.Stderr, @"lantern prof: \d+ samples \(\d+ expected, 0 dropped\).*; wrote shares\.prof\.svg");
+        string svg = File.ReadAllText(Path.Combine(_dir.Path, "shares.prof.svg"));
+        ToolCheck.HasText(svg, "<svg");
+        ToolCheck.HasText(svg, ">a");
     }
 
     [Fact]
