@@ -54,8 +54,18 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     private nint _atexitStub;
 
     public JitModule(IrModule module)
+        : this(module, debug: false)
+    {
+    }
+
+    /// <summary>
+    /// Compiles and links <paramref name="module"/>; with <paramref name="debug"/> the code has patch sites for the
+    /// debugger (<see cref="JitFunctionInfo.PatchSites"/>; off for plain <c>lantern run</c>).
+    /// </summary>
+    public JitModule(IrModule module, bool debug)
     {
         _module = module;
+        IsDebugCode = debug;
         _cache = new CodeCache();
         try
         {
@@ -69,6 +79,12 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     }
 
     public IrModule Module => _module;
+
+    /// <summary>True if the code was compiled with patch sites (the debugger's compile option).</summary>
+    public bool IsDebugCode { get; }
+
+    /// <summary>The in-process <c>exit(int)</c> stub: jumping here with edi = status ends the program's run (the debugger's kill).</summary>
+    public nint ExitStub => _exitStub;
 
     /// <summary>Report a fatal signal of the program as a C backtrace and exit with 128 + signal (default: true).</summary>
     public bool ReportCrashes { get; set; } = true;
@@ -218,7 +234,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         foreach (IrFunction f in _module.Functions)
         {
             nint rip = _cache.NextAddress();
-            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip);
+            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip, IsDebugCode);
             nint at = _cache.Add(code);
             if (at != rip)
             {
@@ -512,20 +528,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             int RunProgram()
             {
                 int status = Enter(GetFunctionAddress("main"), all.Count, argv, envp, out _);
-
-                // atexit handlers, last registered first (a handler may register more, or call exit)
-                while (*(long*)(_state + StateAtexitCount) > 0)
-                {
-                    long n = --*(long*)(_state + StateAtexitCount);
-                    nint handler = *(nint*)(_state + StateAtexitTable + (nint)(n * 8));
-                    int r = Enter(handler, 0, 0, 0, out bool exited);
-                    if (exited)
-                    {
-                        status = r;
-                    }
-                }
-
-                return status;
+                return RunAtexitHandlers(status);
             }
 
             int status = ReportCrashes ? CrashReporter.RunArmed(this, RunProgram) : RunProgram();
@@ -542,6 +545,26 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             Marshal.FreeHGlobal(argv);
         }
     }
+
+    /// <summary>Runs the atexit handlers, last registered first (a handler may register more, or call exit); returns the final status.</summary>
+    public int RunAtexitHandlers(int status)
+    {
+        while (*(long*)(_state + StateAtexitCount) > 0)
+        {
+            long n = --*(long*)(_state + StateAtexitCount);
+            nint handler = *(nint*)(_state + StateAtexitTable + (nint)(n * 8));
+            int r = Enter(handler, 0, 0, 0, out bool exited);
+            if (exited)
+            {
+                status = r;
+            }
+        }
+
+        return status;
+    }
+
+    /// <summary>Forgets the registered atexit handlers (the debugger's kill).</summary>
+    public void ClearAtexitHandlers() => *(long*)(_state + StateAtexitCount) = 0;
 
     /// <summary>fflush(NULL): writes out the C program's buffered stdio output.</summary>
     public static void FlushAll()
