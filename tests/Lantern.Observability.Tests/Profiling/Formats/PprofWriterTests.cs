@@ -109,6 +109,26 @@ public sealed class PprofWriterTests
     }
 
     [Fact]
+    public void FramesWithoutAddressesGetOneLocationPerLine()
+    {
+        Profile shares = SampleProfiles.Shares();
+        var profile = new Profile(shares.Metadata,
+            shares.Stacks.Select(s => new ProfileStack(s.Frames.Select(f => f with { Address = 0 }).ToArray(), s.Count)).ToArray());
+        using TempFile file = ExternalTools.Temp(SampleProfiles.Render("pprof", profile), ".pb.gz");
+        (_, Dictionary<string, (string Flat, string Cum)> rows) = Top(file.Path, "-sample_index=samples");
+        Assert.Equal(("70", "70"), rows["hot"]);
+        Assert.Equal(("0", "100"), rows["main"]);
+        (_, rows) = Top(file.Path, "-sample_index=samples", "-lines");
+        Assert.Equal(("0", "3"), rows["compute shares.c:22"]);
+
+        (int exit, string stdout, string stderr) = ExternalTools.Node("decode-pprof.js", file.Path);
+        Assert.True(exit == 0, stderr);
+        using JsonDocument document = JsonDocument.Parse(stdout);
+        Assert.Equal(9, document.RootElement.GetProperty("locationCount").GetInt32());
+        Assert.Equal(0, document.RootElement.GetProperty("mappings")[0].GetProperty("limit").GetInt64());
+    }
+
+    [Fact]
     public void WallClockProfileSaysWall()
     {
         Profile profile = SampleProfiles.Shares() with { Metadata = SampleProfiles.Metadata with { Wall = true, RequestedHz = 250 } };
