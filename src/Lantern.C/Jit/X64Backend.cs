@@ -1,5 +1,6 @@
 using Iced.Intel;
 using Lantern.C.Ir;
+using Lantern.Observability.Debugging;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.C.Jit;
@@ -114,17 +115,36 @@ public sealed class X64Backend
     private int _namedSse;
     private int _namedStack;
 
-    private X64Backend(IrFunction f, IJitSymbols symbols)
+    // debug code: patch sites (5-byte NOPs) at statement boundaries, function entry and return, as instruction indexes
+    private readonly bool _debug;
+    private readonly List<(int Index, PatchSiteKind Kind)> _sites = new();
+
+    private X64Backend(IrFunction f, IJitSymbols symbols, bool debug)
     {
         _f = f;
         _symbols = symbols;
+        _debug = debug;
     }
 
-    /// <summary>Compiles <paramref name="f"/> for execution at address <paramref name="rip"/>; returns the code and its metadata.</summary>
-    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip)
+    /// <summary>
+    /// Compiles <paramref name="f"/> for execution at address <paramref name="rip"/>; returns the code and its metadata.
+    /// With <paramref name="debug"/>, the code has a patch site (see <see cref="EmitPatchSite"/>) at every statement
+    /// boundary, after the prologue and before the epilogue.
+    /// </summary>
+    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false)
     {
-        var b = new X64Backend(f, symbols);
+        var b = new X64Backend(f, symbols, debug);
         return b.CompileFunction(rip);
+    }
+
+    /// <summary>
+    /// A patch site: the 5-byte NOP <c>0F 1F 44 00 00</c> that the debugger turns into <c>call rel32</c> to its
+    /// register-saving trampoline. Every C variable is in its frame home here (the register cache only holds vregs).
+    /// </summary>
+    private void EmitPatchSite(PatchSiteKind kind)
+    {
+        _sites.Add((_a.Instructions.Count, kind));
+        _a.db(0x0F, 0x1F, 0x44, 0x00, 0x00);
     }
 
     private (byte[] Code, JitFunctionInfo Info) CompileFunction(ulong rip)
@@ -154,6 +174,10 @@ public sealed class X64Backend
         int frameSetupEnd = _a.Instructions.Count;
         EmitParameterHoming();
         int prologueEnd = _a.Instructions.Count;
+        if (_debug)
+        {
+            EmitPatchSite(PatchSiteKind.Entry);
+        }
 
         for (int bi = 0; bi < _f.Blocks.Count; bi++)
         {
@@ -169,6 +193,20 @@ public sealed class X64Backend
                 _instrIndex = ii;
                 if (i.Op == Opcode.Stmt)
                 {
+                    if (_debug)
+                    {
+                        if (_sites.Count > 0 && _sites[^1].Kind == PatchSiteKind.Statement && _sites[^1].Index == _a.Instructions.Count - 1)
+                        {
+                            // several markers at one position (empty statements, labels): one site, the last marker's row
+                            stmtIndexes.Add((_sites[^1].Index, i));
+                            continue;
+                        }
+
+                        stmtIndexes.Add((_a.Instructions.Count, i));
+                        EmitPatchSite(PatchSiteKind.Statement);
+                        continue;
+                    }
+
                     stmtIndexes.Add((_a.Instructions.Count, i));
                     continue;
                 }
@@ -187,6 +225,11 @@ public sealed class X64Backend
 
         // epilogue
         Bind(ref _epilogue);
+        if (_debug)
+        {
+            EmitPatchSite(PatchSiteKind.Return);
+        }
+
         _a.mov(rsp, rbp);
         _a.pop(rbp);
         _a.ret();
@@ -227,6 +270,11 @@ public sealed class X64Backend
         foreach ((int index, Instr stmt) in stmtIndexes)
         {
             info.Lines.Add(new JitLine(OffsetOf(index), stmt.Location, (int)stmt.Imm));
+        }
+
+        foreach ((int index, PatchSiteKind kind) in _sites)
+        {
+            info.PatchSites.Add(new JitPatchSite(OffsetOf(index), kind));
         }
 
         return (code, info);
