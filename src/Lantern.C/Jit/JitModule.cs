@@ -91,6 +91,12 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
 
     public CodeCache CodeCache => _cache;
 
+    /// <summary>Called on the program's thread just before main runs (e.g. a profiler starts sampling the thread).</summary>
+    public Action? ProgramStarting { get; set; }
+
+    /// <summary>Called on the program's thread after main and the atexit handlers returned (not after a crash).</summary>
+    public Action? ProgramFinished { get; set; }
+
     /// <summary>Compiled functions by name.</summary>
     public IReadOnlyDictionary<string, JitFunctionInfo> Functions => _functions;
 
@@ -531,7 +537,20 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
                 return RunAtexitHandlers(status);
             }
 
-            int status = ReportCrashes ? CrashReporter.RunArmed(this, RunProgram) : RunProgram();
+            int RunObserved()
+            {
+                ProgramStarting?.Invoke();
+                try
+                {
+                    return RunProgram();
+                }
+                finally
+                {
+                    ProgramFinished?.Invoke();
+                }
+            }
+
+            int status = ReportCrashes ? CrashReporter.RunArmed(this, RunObserved) : RunObserved();
             FlushAll();
             return status;
         }
