@@ -185,7 +185,7 @@ internal static class Driver
     }
 
     /// <summary>Reports an unreadable input like a C compiler: <c>lantern: error: cannot open 'x.c': No such file or directory</c>.</summary>
-    private static bool CheckReadable(string path)
+    internal static bool CheckReadable(string path)
     {
         string? problem = null;
         if (Directory.Exists(path))
@@ -237,7 +237,7 @@ internal static class Driver
     }
 
     /// <summary>Compiles and prints all diagnostics; returns 0, 1 (errors in the program) or 70 (compiler bug).</summary>
-    private static int CompileAndReport(RunOptions options, out CompileResult? result)
+    internal static int CompileAndReport(RunOptions options, out CompileResult? result)
     {
         result = null;
         try

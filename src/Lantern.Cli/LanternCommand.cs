@@ -35,6 +35,11 @@ internal static class LanternCommand
             return GdbCommand.RunLldb(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "prof")
+        {
+            return ProfCommand.Run(args[1..]);
+        }
+
         if (TryParseRunFast(args) is RunRequest fast)
         {
             try

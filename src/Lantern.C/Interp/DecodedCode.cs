@@ -185,6 +185,11 @@ internal enum DOp : ushort
     RetVoid,
     Unreachable,
     Trap,
+
+    // debugger markers, decoded only for a debug target (Debug/Interpreter.Debug.cs); Imm = the site's index
+    DbgEntry,
+    DbgStmt,
+    DbgReturn,
 }
 
 /// <summary>One decoded instruction (32 bytes).</summary>

@@ -16,6 +16,11 @@ public sealed unsafe partial class Interpreter
 
     private void DoCall(DFunc f, CallSite s, long* r, int pc)
     {
+        if (_debugTarget is not null)
+        {
+            _debugFrames[_depth - 1].Pc = pc;
+        }
+
         switch (s.Kind)
         {
             case CallKind.Interp:
@@ -483,6 +488,13 @@ public sealed unsafe partial class Interpreter
 
         if (pending is null)
         {
+            return;
+        }
+
+        if (it._debugTarget is not null)
+        {
+            // Under the debugger the process must survive: the target reports the end and parks this thread for good.
+            it.DebugEndInsideCallback(pending);
             return;
         }
 

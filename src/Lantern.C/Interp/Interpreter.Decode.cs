@@ -134,6 +134,14 @@ public sealed unsafe partial class Interpreter
         var removable = new List<int>(); // per emitted instruction: the folded-constant vreg it defines, or -1
         int blockFirst = 0;
 
+        if (_debugTarget is not null)
+        {
+            // the Entry site: after the parameters are in their slots, before the first statement
+            removable.Add(-1);
+            code.Add(new DInstr { Op = DOp.DbgEntry, D = -1, A = -1, B = -1 });
+            locs.Add(f.Location);
+        }
+
         foreach (IrBlock block in f.Blocks)
         {
             blockStart[block.Id] = code.Count;
@@ -145,7 +153,23 @@ public sealed unsafe partial class Interpreter
                 if (i.Op == Opcode.Stmt)
                 {
                     cur = i.Location;
+                    if (_debugTarget is not null)
+                    {
+                        // a Statement site (T1 = the IR scope of the statement)
+                        removable.Add(-1);
+                        code.Add(new DInstr { Op = DOp.DbgStmt, D = -1, A = -1, B = -1, T1 = (int)i.Imm });
+                        locs.Add(cur);
+                    }
+
                     continue;
+                }
+
+                if (i.Op == Opcode.Ret && _debugTarget is not null)
+                {
+                    // the Return site, with the returned value's vreg
+                    removable.Add(-1);
+                    code.Add(new DInstr { Op = DOp.DbgReturn, D = -1, A = i.A, B = -1 });
+                    locs.Add(i.Location.IsNone ? cur : i.Location);
                 }
 
                 var d = new DInstr { D = i.Dest, A = i.A, B = i.B, T1 = i.Target, T2 = i.Target2, Imm = i.Imm, Sh = (byte)Shift(i.Type) };

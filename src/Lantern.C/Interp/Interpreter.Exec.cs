@@ -63,10 +63,20 @@ public sealed unsafe partial class Interpreter
         {
             // Unwound by plain returns (see _pending), not by an exception through every frame.
             _pending = Trap(f, 0, "stack overflow", 139);
+            if (_debugTarget is not null)
+            {
+                DebugFault((InterpreterTrapException)_pending);
+            }
+
             return 0;
         }
 
         _depth++;
+        if (_debugTarget is not null)
+        {
+            DebugEnter(f, fb, savedSp);
+        }
+
         _sp = fb;
         _vtop = r + f.NumVRegs;
         ParamInfo[] ps = f.Params;
@@ -101,6 +111,11 @@ public sealed unsafe partial class Interpreter
         }
         catch (InterpreterTrapException e)
         {
+            if (_debugTarget is not null)
+            {
+                DebugFault(e);
+            }
+
             _pending = e;
             result = 0;
         }
@@ -118,6 +133,11 @@ public sealed unsafe partial class Interpreter
         {
             string where = f.Ir.Location.IsNone ? "" : $" (defined at {f.Ir.Location})";
             _pending = new InterpreterTrapException($"segmentation fault (null pointer dereference) in function '{f.Name}'{where}", 139);
+            if (_debugTarget is not null)
+            {
+                DebugFault((InterpreterTrapException)_pending);
+            }
+
             result = 0;
         }
 
@@ -164,6 +184,11 @@ public sealed unsafe partial class Interpreter
 
     private InterpreterTrapException Trap(DFunc f, int pc, string message, int status)
     {
+        if (_debugTarget is not null && pc > 0 && _depth > 0 && _debugFrames[_depth - 1].Function == f)
+        {
+            _debugFrames[_depth - 1].Pc = pc;
+        }
+
         string where = pc >= 0 && pc < f.Locs.Length && !f.Locs[pc].IsNone ? $" at {f.Locs[pc]}" : "";
         return new InterpreterTrapException($"{message} in function '{f.Name}'{where}", status);
     }
@@ -934,6 +959,30 @@ public sealed unsafe partial class Interpreter
                 case DOp.Trap:
                     // __builtin_trap(): the JIT executes ud2, so report SIGILL's status.
                     throw Trap(f, (int)(ip - code), "illegal instruction (SIGILL, __builtin_trap)", 132);
+                case DOp.DbgEntry:
+                case DOp.DbgStmt:
+                    _debugFrames[_depth - 1].Pc = (int)(ip - code);
+                    if (_debugFlag != 0)
+                    {
+                        DebugSite((int)ip->Imm);
+                    }
+
+                    ip++;
+                    break;
+                case DOp.DbgReturn:
+                    _debugFrames[_depth - 1].Pc = (int)(ip - code);
+                    if (ip->A >= 0)
+                    {
+                        _debugReturnValue = r[ip->A];
+                    }
+
+                    if (_debugFlag != 0)
+                    {
+                        DebugReturnSite((int)ip->Imm, r, ip->A);
+                    }
+
+                    ip++;
+                    break;
                 default:
                     throw Trap(f, (int)(ip - code), $"internal error: bad decoded opcode {ip->Op}", 134);
             }

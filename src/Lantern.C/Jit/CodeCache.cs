@@ -86,6 +86,30 @@ public sealed unsafe class CodeCache : IDisposable
         return _rx + (nint)start;
     }
 
+    /// <summary>Reserves <paramref name="size"/> bytes of code (zero-filled) and returns their executable address; write them through <see cref="WritableAlias"/>.</summary>
+    public nint Allocate(int size, int align = 16)
+    {
+        long start = Align(_used, align);
+        if (start + size > (long)_capacity)
+        {
+            throw new InvalidOperationException("JIT code cache is full");
+        }
+
+        _used = start + size;
+        return _rx + (nint)start;
+    }
+
+    /// <summary>The address in the writable view of the executable address <paramref name="address"/> (code patching).</summary>
+    public nint WritableAlias(nint address)
+    {
+        if (address < _rx || address >= _rx + (nint)_capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(address), "not in the code cache");
+        }
+
+        return _rw + (address - _rx);
+    }
+
     /// <summary>True if <paramref name="address"/> lies in code written to this cache.</summary>
     public bool Contains(nint address) => address >= _rx && address < _rx + (nint)_used;
 

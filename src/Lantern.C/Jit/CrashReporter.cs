@@ -135,6 +135,12 @@ public static unsafe partial class CrashReporter
         return Tgkill(GetPid(), tid, SigUrg) == 0;
     }
 
+    /// <summary>
+    /// Runs on the watcher thread after a crash or timeout report was printed, just before the process ends with
+    /// 128+signal (124): e.g. a profiler writes the profile of the run. Exceptions are ignored.
+    /// </summary>
+    public static Action<int>? BeforeExit { get; set; }
+
     [LibraryImport("libc", EntryPoint = "write")]
     private static partial nint Write(int fd, byte* buf, nint count);
 
@@ -529,7 +535,17 @@ public static unsafe partial class CrashReporter
             Write(2, p, bytes.Length);
         }
 
-        Exit(sig == SigUrg ? 124 : 128 + sig);
+        int status = sig == SigUrg ? 124 : 128 + sig;
+        try
+        {
+            BeforeExit?.Invoke(status);
+        }
+        catch (Exception)
+        {
+            // the process ends anyway; the report is out
+        }
+
+        Exit(status);
     }
 
     private static string SignalName(int sig) => sig switch

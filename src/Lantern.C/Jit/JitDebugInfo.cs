@@ -112,8 +112,13 @@ public static class JitDebugInfo
 
         AddLines(unit, code, info);
         int epilogue = info.EpilogueStarts.Count > 0 ? info.EpilogueStarts[0] : info.Size;
+        // in debug code the epilogue starts with the Return patch site (a 5-byte NOP) before mov rsp, rbp
         code.AddCfi(Cfi.StandardFramePointer(0, Cfi.PushRbpLength,
-            info.EpilogueStarts.Select(e => (uint)(e + MovRspRbpLength)).Where(e => e + 1 < (uint)info.Size).ToArray()));
+            info.EpilogueStarts.Select(e => (uint)(e + MovRspRbpLength + (info.PatchSites.Any(p => p.Offset == e) ? 5 : 0))).Where(e => e + 1 < (uint)info.Size).ToArray()));
+        foreach (JitPatchSite site in info.PatchSites)
+        {
+            code.AddPatchSite((uint)site.Offset, site.Kind);
+        }
 
         // Scope ranges from the line rows (each row runs to the next one; the last to the epilogue).
         var ranges = new Dictionary<int, (int Start, int End)>();

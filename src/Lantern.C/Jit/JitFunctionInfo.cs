@@ -1,10 +1,14 @@
 using Lantern.C.Diagnostics;
 using Lantern.C.Ir;
+using Lantern.Observability.Debugging;
 
 namespace Lantern.C.Jit;
 
 /// <summary>One row of a function's line table: code at <see cref="Offset"/> implements the statement at <see cref="Location"/>.</summary>
 public readonly record struct JitLine(int Offset, SourceLocation Location, int Scope);
+
+/// <summary>A patch site of debug code: the 5-byte NOP at <see cref="Offset"/> (see X64Backend.EmitPatchSite).</summary>
+public readonly record struct JitPatchSite(int Offset, PatchSiteKind Kind);
 
 /// <summary>
 /// What the baseline backend knows about one compiled function: its code range, frame layout and line table.
@@ -31,6 +35,9 @@ public sealed class JitFunctionInfo
 
     /// <summary>Offsets of each epilogue (<c>mov rsp, rbp; pop rbp; ret</c>).</summary>
     public List<int> EpilogueStarts { get; } = new();
+
+    /// <summary>Patch sites in code order (debug code only; empty otherwise).</summary>
+    public List<JitPatchSite> PatchSites { get; } = new();
 
     /// <summary>Line table from the IR's Stmt markers, in code order.</summary>
     public List<JitLine> Lines { get; } = new();

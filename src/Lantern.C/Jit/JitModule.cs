@@ -54,8 +54,18 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     private nint _atexitStub;
 
     public JitModule(IrModule module)
+        : this(module, debug: false)
+    {
+    }
+
+    /// <summary>
+    /// Compiles and links <paramref name="module"/>; with <paramref name="debug"/> the code has patch sites for the
+    /// debugger (<see cref="JitFunctionInfo.PatchSites"/>; off for plain <c>lantern run</c>).
+    /// </summary>
+    public JitModule(IrModule module, bool debug)
     {
         _module = module;
+        IsDebugCode = debug;
         _cache = new CodeCache();
         try
         {
@@ -70,10 +80,22 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
 
     public IrModule Module => _module;
 
+    /// <summary>True if the code was compiled with patch sites (the debugger's compile option).</summary>
+    public bool IsDebugCode { get; }
+
+    /// <summary>The in-process <c>exit(int)</c> stub: jumping here with edi = status ends the program's run (the debugger's kill).</summary>
+    public nint ExitStub => _exitStub;
+
     /// <summary>Report a fatal signal of the program as a C backtrace and exit with 128 + signal (default: true).</summary>
     public bool ReportCrashes { get; set; } = true;
 
     public CodeCache CodeCache => _cache;
+
+    /// <summary>Called on the program's thread just before main runs (e.g. a profiler starts sampling the thread).</summary>
+    public Action? ProgramStarting { get; set; }
+
+    /// <summary>Called on the program's thread after main and the atexit handlers returned (not after a crash).</summary>
+    public Action? ProgramFinished { get; set; }
 
     /// <summary>Compiled functions by name.</summary>
     public IReadOnlyDictionary<string, JitFunctionInfo> Functions => _functions;
@@ -218,7 +240,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         foreach (IrFunction f in _module.Functions)
         {
             nint rip = _cache.NextAddress();
-            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip);
+            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip, IsDebugCode);
             nint at = _cache.Add(code);
             if (at != rip)
             {
@@ -515,23 +537,23 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             int RunProgram()
             {
                 int status = Enter(GetFunctionAddress("main"), all.Count, argv, envp, out _);
-
-                // atexit handlers, last registered first (a handler may register more, or call exit)
-                while (*(long*)(_state + StateAtexitCount) > 0)
-                {
-                    long n = --*(long*)(_state + StateAtexitCount);
-                    nint handler = *(nint*)(_state + StateAtexitTable + (nint)(n * 8));
-                    int r = Enter(handler, 0, 0, 0, out bool exited);
-                    if (exited)
-                    {
-                        status = r;
-                    }
-                }
-
-                return status;
+                return RunAtexitHandlers(status);
             }
 
-            int status = ReportCrashes ? CrashReporter.RunArmed(this, RunProgram) : RunProgram();
+            int RunObserved()
+            {
+                ProgramStarting?.Invoke();
+                try
+                {
+                    return RunProgram();
+                }
+                finally
+                {
+                    ProgramFinished?.Invoke();
+                }
+            }
+
+            int status = ReportCrashes ? CrashReporter.RunArmed(this, RunObserved) : RunObserved();
             FlushAll();
             return status;
         }
@@ -545,6 +567,26 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             Marshal.FreeHGlobal(argv);
         }
     }
+
+    /// <summary>Runs the atexit handlers, last registered first (a handler may register more, or call exit); returns the final status.</summary>
+    public int RunAtexitHandlers(int status)
+    {
+        while (*(long*)(_state + StateAtexitCount) > 0)
+        {
+            long n = --*(long*)(_state + StateAtexitCount);
+            nint handler = *(nint*)(_state + StateAtexitTable + (nint)(n * 8));
+            int r = Enter(handler, 0, 0, 0, out bool exited);
+            if (exited)
+            {
+                status = r;
+            }
+        }
+
+        return status;
+    }
+
+    /// <summary>Forgets the registered atexit handlers (the debugger's kill).</summary>
+    public void ClearAtexitHandlers() => *(long*)(_state + StateAtexitCount) = 0;
 
     /// <summary>fflush(NULL): writes out the C program's buffered stdio output.</summary>
     public static void FlushAll()

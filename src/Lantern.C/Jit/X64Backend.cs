@@ -1,5 +1,6 @@
 using Iced.Intel;
 using Lantern.C.Ir;
+using Lantern.Observability.Debugging;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.C.Jit;
@@ -48,7 +49,7 @@ public sealed class X64Backend
 
     private readonly IrFunction _f;
     private readonly IJitSymbols _symbols;
-    private readonly Assembler _a = new(64);
+    private Assembler _a = new(64);
     private Label[] _blockLabels = Array.Empty<Label>();
     private Label _epilogue;
     private int[] _slotOff = Array.Empty<int>();
@@ -81,6 +82,27 @@ public sealed class X64Backend
     private int _lastLoadIndex = 1;
     private static readonly Gpr[] s_cacheRegs = { Rax, Rcx, Rdx };
 
+    // Deferred stores. A "temp" is a vreg assigned once and used only later in the same block (most expression
+    // temporaries). Its result stays in the register the instruction left it in (rax, rcx, rdx or xmm0: "pending",
+    // home not written); before each later instruction, a dry run of that instruction's emitter shows whether it
+    // reads a pending value from its home or overwrites the register while the value is still needed, and only
+    // then is the home written. A temp whose users all take it from the register never touches memory.
+    private const int XmmPending = 3;
+    private bool[] _isTemp = Array.Empty<bool>();
+    private int[] _lastUse = Array.Empty<int>();
+    private int[] _pendingReg = Array.Empty<int>();
+    private readonly List<int> _pending = new();
+    private readonly HashSet<Instr> _fuseOnly = new();
+    private readonly HashSet<int> _homeReads = new();
+    private readonly Assembler _scratch = new(64);
+    private readonly InstructionInfoFactory _infoFactory = new();
+    private bool _dryRun;
+    private int _deferredReg = -1;
+    private int _instrIndex;
+
+    /// <summary>LANTERN_JIT_NO_DEFER=1 writes every vreg's home when it is assigned (no deferred stores).</summary>
+    private static readonly bool s_noDefer = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_DEFER") == "1";
+
     /// <summary>LANTERN_JIT_NO_FORWARD=1 turns the register cache off (every operand is reloaded from its home).</summary>
     private static readonly bool s_noForward = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_FORWARD") == "1";
 
@@ -89,23 +111,43 @@ public sealed class X64Backend
     private int _namedSse;
     private int _namedStack;
 
-    private X64Backend(IrFunction f, IJitSymbols symbols)
+    // debug code: patch sites (5-byte NOPs) at statement boundaries, function entry and return, as instruction indexes
+    private readonly bool _debug;
+    private readonly List<(int Index, PatchSiteKind Kind)> _sites = new();
+
+    private X64Backend(IrFunction f, IJitSymbols symbols, bool debug)
     {
         _f = f;
         _symbols = symbols;
+        _debug = debug;
     }
 
-    /// <summary>Compiles <paramref name="f"/> for execution at address <paramref name="rip"/>; returns the code and its metadata.</summary>
-    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip)
+    /// <summary>
+    /// Compiles <paramref name="f"/> for execution at address <paramref name="rip"/>; returns the code and its metadata.
+    /// With <paramref name="debug"/>, the code has a patch site (see <see cref="EmitPatchSite"/>) at every statement
+    /// boundary, after the prologue and before the epilogue.
+    /// </summary>
+    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false)
     {
-        var b = new X64Backend(f, symbols);
+        var b = new X64Backend(f, symbols, debug);
         return b.CompileFunction(rip);
+    }
+
+    /// <summary>
+    /// A patch site: the 5-byte NOP <c>0F 1F 44 00 00</c> that the debugger turns into <c>call rel32</c> to its
+    /// register-saving trampoline. Every C variable is in its frame home here (the register cache only holds vregs).
+    /// </summary>
+    private void EmitPatchSite(PatchSiteKind kind)
+    {
+        _sites.Add((_a.Instructions.Count, kind));
+        _a.db(0x0F, 0x1F, 0x44, 0x00, 0x00);
     }
 
     private (byte[] Code, JitFunctionInfo Info) CompileFunction(ulong rip)
     {
         LayoutFrame();
         AnalyzeVRegs();
+        AnalyzeTemps();
 
         _blockLabels = new Label[_f.Blocks.Count];
         for (int i = 0; i < _blockLabels.Length; i++)
@@ -128,6 +170,10 @@ public sealed class X64Backend
         int frameSetupEnd = _a.Instructions.Count;
         EmitParameterHoming();
         int prologueEnd = _a.Instructions.Count;
+        if (_debug)
+        {
+            EmitPatchSite(PatchSiteKind.Entry);
+        }
 
         for (int bi = 0; bi < _f.Blocks.Count; bi++)
         {
@@ -136,10 +182,27 @@ public sealed class X64Backend
             _lastIntCompare = null;
             Array.Fill(_cacheOut, -1);
             _outXmm = -1;
-            foreach (Instr i in block.Instrs)
+            DropPending(int.MaxValue); // temps die with their block
+            for (int ii = 0; ii < block.Instrs.Count; ii++)
             {
+                Instr i = block.Instrs[ii];
+                _instrIndex = ii;
                 if (i.Op == Opcode.Stmt)
                 {
+                    if (_debug)
+                    {
+                        if (_sites.Count > 0 && _sites[^1].Kind == PatchSiteKind.Statement && _sites[^1].Index == _a.Instructions.Count - 1)
+                        {
+                            // several markers at one position (empty statements, labels): one site, the last marker's row
+                            stmtIndexes.Add((_sites[^1].Index, i));
+                            continue;
+                        }
+
+                        stmtIndexes.Add((_a.Instructions.Count, i));
+                        EmitPatchSite(PatchSiteKind.Statement);
+                        continue;
+                    }
+
                     stmtIndexes.Add((_a.Instructions.Count, i));
                     continue;
                 }
@@ -158,6 +221,11 @@ public sealed class X64Backend
 
         // epilogue
         Bind(ref _epilogue);
+        if (_debug)
+        {
+            EmitPatchSite(PatchSiteKind.Return);
+        }
+
         _a.mov(rsp, rbp);
         _a.pop(rbp);
         _a.ret();
@@ -198,6 +266,11 @@ public sealed class X64Backend
         foreach ((int index, Instr stmt) in stmtIndexes)
         {
             info.Lines.Add(new JitLine(OffsetOf(index), stmt.Location, (int)stmt.Imm));
+        }
+
+        foreach ((int index, PatchSiteKind kind) in _sites)
+        {
+            info.PatchSites.Add(new JitPatchSite(OffsetOf(index), kind));
         }
 
         return (code, info);
@@ -353,6 +426,175 @@ public sealed class X64Backend
     }
 
     /// <summary>
+    /// Finds the temps (vregs assigned once and used only after the assignment in the same block), the index of
+    /// each one's last use, and the integer comparisons whose only use is the branch right after them (those set
+    /// the flags and nothing else).
+    /// </summary>
+    private void AnalyzeTemps()
+    {
+        int n = _f.VRegTypes.Count;
+        var defs = new int[n];
+        var defBlock = new int[n];
+        var defIndex = new int[n];
+        var uses = new int[n];
+        var bad = new bool[n];
+        _lastUse = new int[n];
+        _pendingReg = new int[n];
+        Array.Fill(_pendingReg, -1);
+        for (int bi = 0; bi < _f.Blocks.Count; bi++)
+        {
+            List<Instr> instrs = _f.Blocks[bi].Instrs;
+            for (int j = 0; j < instrs.Count; j++)
+            {
+                int d = instrs[j].Dest;
+                if (d >= 0 && d < n)
+                {
+                    defs[d]++;
+                    defBlock[d] = bi;
+                    defIndex[d] = j;
+                }
+            }
+        }
+
+        for (int bi = 0; bi < _f.Blocks.Count; bi++)
+        {
+            List<Instr> instrs = _f.Blocks[bi].Instrs;
+            for (int j = 0; j < instrs.Count; j++)
+            {
+                Instr i = instrs[j];
+                Use(i.A);
+                Use(i.B);
+                Use(i.C);
+                if (i.Args is not null)
+                {
+                    foreach (int a in i.Args)
+                    {
+                        Use(a);
+                    }
+                }
+
+                void Use(int v)
+                {
+                    if (v < 0 || v >= n)
+                    {
+                        return;
+                    }
+
+                    uses[v]++;
+                    if (defs[v] != 1 || defBlock[v] != bi || j <= defIndex[v])
+                    {
+                        bad[v] = true;
+                    }
+
+                    _lastUse[v] = Math.Max(_lastUse[v], j);
+                }
+            }
+        }
+
+        _isTemp = new bool[n];
+        for (int v = 0; v < n; v++)
+        {
+            _isTemp[v] = !s_noDefer && defs[v] == 1 && !bad[v] && v != _f.ReturnPointerVReg;
+        }
+
+        _fuseOnly.Clear();
+        foreach (IrBlock b in _f.Blocks)
+        {
+            for (int j = 0; j + 1 < b.Instrs.Count; j++)
+            {
+                Instr c = b.Instrs[j];
+                Instr next = b.Instrs[j + 1];
+                if (c.Op is >= Opcode.Eq and <= Opcode.UGe && c.Dest >= 0 && _isTemp[c.Dest] && uses[c.Dest] == 1
+                    && next.Op == Opcode.Branch && next.A == c.Dest)
+                {
+                    _fuseOnly.Add(c);
+                }
+            }
+        }
+    }
+
+    private bool CanDefer(int v) => v >= 0 && v < _isTemp.Length && _isTemp[v];
+
+    /// <summary>Forgets pending temps whose last use is before instruction index <paramref name="index"/> (all: int.MaxValue).</summary>
+    private void DropPending(int index)
+    {
+        for (int k = _pending.Count - 1; k >= 0; k--)
+        {
+            int v = _pending[k];
+            if (index == int.MaxValue || _lastUse[v] < index)
+            {
+                _pendingReg[v] = -1;
+                _pending.RemoveAt(k);
+            }
+        }
+    }
+
+    /// <summary>Writes pending temp v to its home from the register holding it.</summary>
+    private void StorePending(int v)
+    {
+        int reg = _pendingReg[v];
+        _pendingReg[v] = -1;
+        _pending.Remove(v);
+        if (reg == XmmPending)
+        {
+            if (T(v) == IrType.F32)
+            {
+                _a.movss(D(v), xmm0);
+            }
+            else
+            {
+                _a.movsd(Q(v), xmm0);
+            }
+        }
+        else
+        {
+            Store(v, s_cacheRegs[reg], T(v));
+        }
+    }
+
+    /// <summary>Bit set of the tracked registers (rax, rcx, rdx: bits 0-2; xmm0: bit 3) written by instructions [start, end) of <paramref name="a"/>.</summary>
+    private int WrittenRegisters(Assembler a, int start, int end)
+    {
+        int mask = 0;
+        IReadOnlyList<Instruction> list = a.Instructions;
+        for (int j = start; j < end; j++)
+        {
+            Instruction ins = list[j];
+            if (ins.Mnemonic == Mnemonic.Call)
+            {
+                return 0xF;
+            }
+
+            InstructionInfo info = _infoFactory.GetInfo(ins);
+            foreach (UsedRegister u in info.GetUsedRegisters())
+            {
+                if (u.Access is OpAccess.Write or OpAccess.CondWrite or OpAccess.ReadWrite or OpAccess.ReadCondWrite)
+                {
+                    Register full = u.Register.GetFullRegister();
+                    if (full == Register.RAX)
+                    {
+                        mask |= 1;
+                    }
+                    else if (full == Register.RCX)
+                    {
+                        mask |= 2;
+                    }
+                    else if (full == Register.RDX)
+                    {
+                        mask |= 4;
+                    }
+                    else if (full == Register.ZMM0)
+                    {
+                        mask |= 8;
+                    }
+                }
+            }
+        }
+
+        return mask;
+    }
+
+    /// <summary>
     /// True if operand B of <paramref name="i"/> is a single-assignment integer constant that the emitter will encode as
     /// an immediate (mirrors the TryImm checks in EmitBinary, EmitShift, EmitIntCompare and Store).
     /// </summary>
@@ -427,13 +669,29 @@ public sealed class X64Backend
 
     private IrType T(int v) => _f.VRegTypes[v];
 
-    private AssemblerMemoryOperand Q(int v) => __qword_ptr[rbp + _vregOff[v]];
+    private AssemblerMemoryOperand Q(int v) => __qword_ptr[rbp + Home(v)];
 
-    private AssemblerMemoryOperand D(int v) => __dword_ptr[rbp + _vregOff[v]];
+    private AssemblerMemoryOperand D(int v) => __dword_ptr[rbp + Home(v)];
 
-    private AssemblerMemoryOperand W(int v) => __word_ptr[rbp + _vregOff[v]];
+    private AssemblerMemoryOperand W(int v) => __word_ptr[rbp + Home(v)];
 
-    private AssemblerMemoryOperand B(int v) => __byte_ptr[rbp + _vregOff[v]];
+    private AssemblerMemoryOperand B(int v) => __byte_ptr[rbp + Home(v)];
+
+    /// <summary>The rbp offset of vreg v's home; notes (dry run) or rejects (real run) a home access to a value not stored yet.</summary>
+    private int Home(int v)
+    {
+        if (_pendingReg[v] >= 0)
+        {
+            if (!_dryRun)
+            {
+                throw new InvalidOperationException($"x64 backend: {_f.Name}: home of v{v} read before it was stored");
+            }
+
+            _homeReads.Add(v);
+        }
+
+        return _vregOff[v];
+    }
 
     private static int CacheIndex(Gpr r) => r.Q == rax ? 0 : r.Q == rcx ? 1 : r.Q == rdx ? 2 : -1;
 
@@ -553,7 +811,15 @@ public sealed class X64Backend
     /// <summary>Stores the result of the current instruction (its last action) and offers it to the next one.</summary>
     private void Store(int v, Gpr r)
     {
-        Store(v, r, T(v));
+        if (CanDefer(v) && CacheIndex(r) >= 0)
+        {
+            _deferredReg = CacheIndex(r); // the value stays in r; EmitInstr stores it later only if needed
+        }
+        else
+        {
+            Store(v, r, T(v));
+        }
+
         _resultVreg = v;
         _resultCacheIndex = CacheIndex(r);
     }
@@ -602,7 +868,11 @@ public sealed class X64Backend
     /// <summary>Stores xmm0..: the result of the current instruction (its last action).</summary>
     private void StoreXmm(int v, AssemblerRegisterXMM x)
     {
-        if (T(v) == IrType.F32)
+        if (x == xmm0 && CanDefer(v))
+        {
+            _deferredReg = XmmPending;
+        }
+        else if (T(v) == IrType.F32)
         {
             _a.movss(D(v), x);
         }
@@ -1073,11 +1343,22 @@ public sealed class X64Backend
         _outXmm = -1;
         _resultVreg = -1;
         _resultCacheIndex = -1;
+        _deferredReg = -1;
+
+        DropPending(_instrIndex);
+        if (_pending.Count > 0)
+        {
+            StorePendingAsNeeded(i, blockIndex);
+        }
+
+        int bodyStart = _a.Instructions.Count;
         EmitInstrBody(i, blockIndex);
+        int written = WrittenRegisters(_a, bodyStart, _a.Instructions.Count);
 
         for (int k = 0; k < 3; k++)
         {
-            _cacheOut[k] = preserves ? _cacheIn[k] : -1;
+            // a register the instruction did not write still holds what it held before
+            _cacheOut[k] = (written & (1 << k)) == 0 ? _cacheOut[k] : preserves ? _cacheIn[k] : -1;
         }
 
         if (_resultVreg >= 0 && _resultCacheIndex >= 0)
@@ -1103,9 +1384,65 @@ public sealed class X64Backend
             }
         }
 
-        if (preserves && _outXmm < 0 && i.Dest != xmmBefore)
+        if ((written & 8) == 0 && _outXmm < 0 && i.Dest != xmmBefore)
         {
             _outXmm = xmmBefore; // xmm0 untouched
+        }
+
+        if (_deferredReg >= 0)
+        {
+            _pendingReg[i.Dest] = _deferredReg;
+            _pending.Add(i.Dest);
+        }
+    }
+
+    /// <summary>
+    /// Before instruction <paramref name="i"/>: a dry run of its emitter tells which pending temps it would read
+    /// from their homes and which registers it writes; those temps, and the ones still needed later whose register
+    /// it overwrites, are stored now.
+    /// </summary>
+    private void StorePendingAsNeeded(Instr i, int blockIndex)
+    {
+        int[] cacheIn = (int[])_cacheIn.Clone();
+        Instr? lastIntCompare = _lastIntCompare;
+        int inXmm = _inXmm;
+        int lastLoadIndex = _lastLoadIndex;
+        int lastLabelIndex = _lastLabelIndex;
+
+        Assembler real = _a;
+        _scratch.Reset();
+        _homeReads.Clear();
+        _a = _scratch;
+        _dryRun = true;
+        try
+        {
+            EmitInstrBody(i, blockIndex);
+        }
+        finally
+        {
+            _a = real;
+            _dryRun = false;
+        }
+
+        int written = WrittenRegisters(_scratch, 0, _scratch.Instructions.Count);
+        Array.Copy(cacheIn, _cacheIn, cacheIn.Length);
+        _lastIntCompare = lastIntCompare;
+        _inXmm = inXmm;
+        _lastLoadIndex = lastLoadIndex;
+        _lastLabelIndex = lastLabelIndex;
+        _outXmm = -1;
+        _resultVreg = -1;
+        _resultCacheIndex = -1;
+        _deferredReg = -1;
+
+        for (int k = _pending.Count - 1; k >= 0; k--)
+        {
+            int v = _pending[k];
+            int bit = 1 << _pendingReg[v];
+            if (_homeReads.Contains(v) || (_lastUse[v] > _instrIndex && (written & bit) != 0))
+            {
+                StorePending(v);
+            }
         }
     }
 
@@ -1785,6 +2122,12 @@ public sealed class X64Backend
             }
         }
 
+        if (_fuseOnly.Contains(i))
+        {
+            _lastIntCompare = i; // the branch right after is the only use: it jumps on the flags, no 0/1 value
+            return;
+        }
+
         switch (i.Op)
         {
             case Opcode.Eq: _a.sete(al); break;
@@ -1800,10 +2143,8 @@ public sealed class X64Backend
         }
 
         _a.movzx(eax, al);
-        _a.mov(D(i.Dest), eax);
-        _lastIntCompare = i; // the flags are still those of the cmp
-        _resultVreg = i.Dest;
-        _resultCacheIndex = 0;
+        _lastIntCompare = i; // the flags are still those of the cmp (movzx and mov leave them)
+        Store(i.Dest, Rax);
     }
 
     private void EmitFloatCompare(Instr i)

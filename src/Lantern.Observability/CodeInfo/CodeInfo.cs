@@ -20,6 +20,9 @@ public enum LineFlags
 /// </summary>
 public readonly record struct LineRow(uint Offset, FileId File, int Line, int Column, LineFlags Flags = LineFlags.IsStatement);
 
+/// <summary>A patch site of debug code: a 5-byte NOP at <see cref="Offset"/> (relative to the function start).</summary>
+public readonly record struct PatchSiteInfo(uint Offset, Debugging.PatchSiteKind Kind);
+
 /// <summary>How the frame base (DW_AT_frame_base) of a function is computed.</summary>
 public enum FrameBaseKind
 {
@@ -83,6 +86,7 @@ public sealed class CodeInfo
     private readonly List<ScopeInfo> _scopes = new();
     private readonly List<LineRow> _lines = new();
     private readonly List<CfiRow> _cfi = new();
+    private readonly List<PatchSiteInfo> _patchSites = new();
 
     /// <summary>Creates the description of a function whose code is at [<paramref name="address"/>, +<paramref name="size"/>).</summary>
     public CodeInfo(string name, ulong address, uint size)
@@ -144,6 +148,20 @@ public sealed class CodeInfo
     /// function entry (CFA = rsp + 8, return address at CFA - 8).
     /// </summary>
     public IReadOnlyList<CfiRow> Cfi => _cfi;
+
+    /// <summary>The patch sites of debug code (5-byte NOPs a debugger patches into calls), in offset order; empty for other code.</summary>
+    public IReadOnlyList<PatchSiteInfo> PatchSites => _patchSites;
+
+    /// <summary>Records a patch site at <paramref name="offset"/> (relative to the function start).</summary>
+    public void AddPatchSite(uint offset, Debugging.PatchSiteKind kind)
+    {
+        if (offset + 5 > Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"patch site at {offset} is outside the function (size {Size})");
+        }
+
+        _patchSites.Add(new PatchSiteInfo(offset, kind));
+    }
 
     /// <summary>The scope with the given id.</summary>
     public ScopeInfo GetScope(ScopeId id) => _scopes[id.Index];

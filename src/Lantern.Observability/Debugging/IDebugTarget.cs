@@ -74,6 +74,20 @@ public interface IDebugTarget : IDisposable
     /// <summary>True if instruction breakpoints and <see cref="ResumeMode.StepInstruction"/> are supported (the JIT).</summary>
     bool SupportsInstructions { get; }
 
+    /// <summary>
+    /// Optional fast path (added by the debugger core, additive: the default implementation ignores it and returns null).
+    /// When set, a target that supports it calls the filter on the program's thread each time it reaches an armed site,
+    /// before waking the controller; while the filter runs, <see cref="ReadRegister"/>, <see cref="Unwind"/> and
+    /// <see cref="ReadMemory"/> work as at a stop. Returning false resumes at once (the stop is not reported), so
+    /// breakpoint conditions, ignore counts and stepping decisions cost no thread switch. The session makes the same
+    /// decision on the controller thread for targets without it, so the sequence of stops is the same.
+    /// </summary>
+    Func<TargetStop, bool>? StopFilter
+    {
+        get => null;
+        set { }
+    }
+
     /// <summary>Arms or disarms the patch site at <paramref name="address"/> (safe while the program runs).</summary>
     void SetSite(ulong address, bool armed);
 
