@@ -24,13 +24,13 @@ public sealed class DebugSession : IDisposable
     private readonly Dictionary<ulong, UnwindRow?> _unwindRows = new();
     private readonly HashSet<ulong> _armedSites = new();
     private readonly HashSet<ulong> _armedInstructions = new();
-    private readonly bool _filterSupported;
     private Dictionary<ulong, List<Breakpoint>> _breakpointsAt = new();
     private int _breakpointsVersion;
     private (PlanKind Kind, int Version, ulong Extra)? _appliedKey;
     private int _nextNumber = 1;
     private Plan _plan = new(PlanKind.Continue);
     private StopEvent? _filterEvent;
+    private TargetStop? _filterStop;
     private bool _live;
     private bool _killing;
     private int _selectedFrame;
@@ -77,7 +77,6 @@ public sealed class DebugSession : IDisposable
         }
 
         target.StopFilter = FilterOnProgramThread;
-        _filterSupported = target.StopFilter is not null;
     }
 
     /// <summary>The target (JIT or interpreter).</summary>
@@ -537,17 +536,10 @@ public sealed class DebugSession : IDisposable
         while (true)
         {
             TargetStop stop = _target.WaitForStop() ?? throw new InvalidOperationException("the target did not stop");
-            StopEvent? ev;
-            if (stop.Reason == StopReason.Site && _filterSupported)
-            {
-                ev = _filterEvent ?? Decide(stop);
-                _filterEvent = null;
-            }
-            else
-            {
-                _filterEvent = null;
-                ev = Decide(stop);
-            }
+            // a stop the filter let through was decided on the program's thread already
+            StopEvent? ev = ReferenceEquals(_filterStop, stop) ? _filterEvent : Decide(stop);
+            _filterStop = null;
+            _filterEvent = null;
 
             if (ev is null)
             {
@@ -664,6 +656,7 @@ public sealed class DebugSession : IDisposable
     {
         _frames = null;
         StopEvent? ev = Decide(stop);
+        _filterStop = stop;
         _filterEvent = ev;
         return ev is not null;
     }
