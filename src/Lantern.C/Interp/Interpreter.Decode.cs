@@ -153,7 +153,15 @@ public sealed unsafe partial class Interpreter
                 if (i.Op == Opcode.Stmt)
                 {
                     cur = i.Location;
-                    if (_debugTarget is not null)
+                    if (_debugTarget is not null && code.Count > 0 && code[^1].Op == DOp.DbgStmt)
+                    {
+                        // several markers at one position (empty statements, labels): one site, the last marker's row
+                        DInstr last = code[^1];
+                        last.T1 = (int)i.Imm;
+                        code[^1] = last;
+                        locs[^1] = cur;
+                    }
+                    else if (_debugTarget is not null)
                     {
                         // a Statement site (T1 = the IR scope of the statement)
                         removable.Add(-1);

@@ -925,6 +925,11 @@ public sealed unsafe partial class Interpreter
                         return 0;
                     }
 
+                    if (_debugFlag != 0)
+                    {
+                        DebugReturnedTo(f, (int)(ip - code));
+                    }
+
                     ip++;
                     break;
                 case DOp.Setjmp:

@@ -48,8 +48,12 @@ public sealed class InterpDebugTarget : IDebugTarget
     private TargetStop? _parkedStop;
     private Action? _work;
 
+    // return breakpoints: the only instruction breakpoints the interpreter has (copy-on-write, read by the worker)
+    private volatile HashSet<ulong> _returnBreakpoints = new();
+
     // worker-only
     private int _suppress;
+    private TargetStop? _filterStop;
 
     /// <summary>Loads <paramref name="module"/> into a debug-mode interpreter and describes it in DWARF.</summary>
     /// <exception cref="InvalidOperationException">A symbol is undefined (the interpreter's load error).</exception>
@@ -118,8 +122,35 @@ public sealed class InterpDebugTarget : IDebugTarget
         }
     }
 
-    /// <inheritdoc/>
-    public void SetInstructionBreakpoint(ulong address, bool armed) => throw new NotSupportedException(NoInstructionsMessage);
+    /// <summary>
+    /// Called on the program's thread at an armed site before the controller is woken (while it runs, registers,
+    /// frames and memory read as at a stop); false resumes at once without reporting the stop.
+    /// </summary>
+    public Func<TargetStop, bool>? StopFilter { get; set; }
+
+    /// <summary>
+    /// Only return addresses (the address just after a call, as an outer frame's pc shows it) can hold an
+    /// instruction breakpoint on the interpreter: the call's return stops there with <see cref="StopReason.Instruction"/>
+    /// (what <c>finish</c> needs). Any other address is refused with <see cref="NotSupportedException"/>.
+    /// </summary>
+    public void SetInstructionBreakpoint(ulong address, bool armed)
+    {
+        if (!_interp.IsDebugReturnAddress(address))
+        {
+            throw new NotSupportedException(NoInstructionsMessage);
+        }
+
+        lock (_flagLock)
+        {
+            var set = new HashSet<ulong>(_returnBreakpoints);
+            if (armed ? set.Add(address) : set.Remove(address))
+            {
+                _returnBreakpoints = set;
+            }
+
+            UpdateFlag();
+        }
+    }
 
     /// <inheritdoc/>
     public void Launch(string programName, IReadOnlyList<string> args)
@@ -247,8 +278,26 @@ public sealed class InterpDebugTarget : IDebugTarget
     public ulong ReadRegister(int dwarfRegister)
     {
         RequireParkedFrame();
-        IReadOnlyDictionary<int, ulong> registers = InnermostRegisters();
-        return registers.TryGetValue(dwarfRegister, out ulong value) ? value : 0;
+        int depth = _interp.DebugDepth;
+        if (depth == 0)
+        {
+            return 0;
+        }
+
+        switch (dwarfRegister)
+        {
+            case X64Registers.ReturnAddress:
+                return InnermostPc();
+            case X64Registers.Rbp:
+                return (ulong)_interp.DebugFrameAt(depth - 1).FrameBase;
+            case X64Registers.Rsp:
+                return (ulong)_interp.DebugStackPointer;
+            case X64Registers.Rax:
+            case X64Registers.Xmm0:
+                return (ulong)_interp.DebugReturnValue;
+            default:
+                return 0;
+        }
     }
 
     /// <inheritdoc/>
@@ -278,7 +327,7 @@ public sealed class InterpDebugTarget : IDebugTarget
             bool innermost = d == depth - 1;
 
             // an outer frame's pc is its return address: just after the call instruction (as a CPU's would be)
-            ulong pc = _interp.DebugAddressOf(frame.Function, frame.Pc) + (innermost ? 0UL : 1UL);
+            ulong pc = innermost ? InnermostPc() : _interp.DebugAddressOf(frame.Function, frame.Pc) + 1;
             ulong fb = (ulong)frame.FrameBase;
             ulong sp = innermost ? (ulong)_interp.DebugStackPointer : (ulong)_interp.DebugFrameAt(d + 1).CallerSp;
             var registers = new Dictionary<int, ulong>
@@ -312,6 +361,24 @@ public sealed class InterpDebugTarget : IDebugTarget
         (ulong, ulong) result = default;
         Exception? error = null;
         bool done = false;
+        if (_filterStop is not null && Thread.CurrentThread == _worker)
+        {
+            // from a stop filter (a breakpoint condition that calls a function): already on the program's thread
+            _suppress++;
+            try
+            {
+                return _interp.DebugCall(entry, integerArgs, doubleArgs);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException(e.Message, e);
+            }
+            finally
+            {
+                _suppress--;
+            }
+        }
+
         lock (_gate)
         {
             RequireParkedFrame();
@@ -388,8 +455,53 @@ public sealed class InterpDebugTarget : IDebugTarget
 
         if (reason is StopReason r)
         {
-            Park(new TargetStop(r, _sites[site].Address));
+            var stop = new TargetStop(r, _sites[site].Address);
+            if (r == StopReason.Site && StopFilter is Func<TargetStop, bool> filter && !RunFilter(filter, stop))
+            {
+                return;
+            }
+
+            Park(stop);
             ThrowIfKilled();
+        }
+    }
+
+    /// <summary>A call returned to <paramref name="returnAddress"/> while the flag was up.</summary>
+    internal void OnReturnedTo(ulong returnAddress)
+    {
+        if (_suppress > 0 || !_returnBreakpoints.Contains(returnAddress))
+        {
+            return;
+        }
+
+        ThrowIfKilled();
+        _interp.DebugPcOverride = returnAddress;
+        try
+        {
+            Park(new TargetStop(StopReason.Instruction, returnAddress));
+        }
+        finally
+        {
+            _interp.DebugPcOverride = 0;
+        }
+
+        ThrowIfKilled();
+    }
+
+    private bool RunFilter(Func<TargetStop, bool> filter, TargetStop stop)
+    {
+        _filterStop = stop;
+        try
+        {
+            return filter(stop);
+        }
+        catch (Exception)
+        {
+            return true; // a failing filter reports the stop (the controller decides again)
+        }
+        finally
+        {
+            _filterStop = null;
         }
     }
 
@@ -493,7 +605,7 @@ public sealed class InterpDebugTarget : IDebugTarget
         }
     }
 
-    private void UpdateFlag() => _interp.SetDebugFlag(_armedCount > 0 || _interruptRequested || _killRequested);
+    private void UpdateFlag() => _interp.SetDebugFlag(_armedCount > 0 || _returnBreakpoints.Count > 0 || _interruptRequested || _killRequested);
 
     private void RequireParked()
     {
@@ -505,15 +617,22 @@ public sealed class InterpDebugTarget : IDebugTarget
 
     private void RequireParkedFrame()
     {
-        if (!_parked || _parkedStop is null)
+        bool filtering = _filterStop is not null && Thread.CurrentThread == _worker;
+        if (!filtering && (!_parked || _parkedStop is null))
         {
             throw new InvalidOperationException("the program is not stopped");
         }
     }
 
-    private IReadOnlyDictionary<int, ulong> InnermostRegisters()
+    private ulong InnermostPc()
     {
-        IReadOnlyList<FrameState> frames = Unwind();
-        return frames.Count > 0 ? frames[0].Registers : new Dictionary<int, ulong>();
+        ulong overridden = _interp.DebugPcOverride;
+        if (overridden != 0)
+        {
+            return overridden;
+        }
+
+        Interpreter.DebugFrame frame = _interp.DebugFrameAt(_interp.DebugDepth - 1);
+        return _interp.DebugAddressOf(frame.Function, frame.Pc);
     }
 }

@@ -29,6 +29,7 @@ public sealed unsafe partial class Interpreter
     private long _debugReturnValue;
     private bool _debugReturnWritten;
     private InterpreterTrapException? _debugReportedFault;
+    private readonly HashSet<ulong> _debugReturnAddresses = new();
 
     internal Interpreter(IrModule module, InterpDebugTarget target)
         : this(module)
@@ -71,6 +72,12 @@ public sealed unsafe partial class Interpreter
 
     internal void SetDebugFlag(bool on) => _debugFlag = on ? 1 : 0;
 
+    /// <summary>The pc reported for the innermost frame instead of its marker's (a return address at a return breakpoint), or 0.</summary>
+    internal ulong DebugPcOverride { get; set; }
+
+    /// <summary>True if <paramref name="address"/> is the address just after a call instruction (where a call returns).</summary>
+    internal bool IsDebugReturnAddress(ulong address) => _debugReturnAddresses.Contains(address);
+
     /// <summary>Loads (lays out globals, decodes); false with the reason if a symbol is undefined.</summary>
     internal bool EnsureLoaded(out string? error)
     {
@@ -104,7 +111,6 @@ public sealed unsafe partial class Interpreter
             var df = new DebugFunction(f, next, epilogue + DebugEpilogueLength, next + (ulong)epilogue);
             _debugFunctions[f.Index] = df;
             _debugFunctionByBase[next] = f;
-            int returnSite = -1;
             int scope = 0;
             for (int k = 0; k < f.CodeLength; k++)
             {
@@ -121,12 +127,8 @@ public sealed unsafe partial class Interpreter
                         sites.Add(new PatchSite(DebugAddressOf(f, k), PatchSiteKind.Statement));
                         df.Lines.Add(new JitLine(DebugPrologueLength + k, f.Locs[k], scope));
                         break;
-                    case DOp.DbgReturn:
-                        if (returnSite < 0)
-                        {
-                            returnSite = -2; // numbered after the body, so that sites stay sorted by address
-                        }
-
+                    case DOp.Call:
+                        _debugReturnAddresses.Add(DebugAddressOf(f, k) + 1);
                         break;
                     case DOp.Trap:
                         // a line row at the trap itself (as the JIT's ud2 has): a crash names the __builtin_trap() line
@@ -140,7 +142,7 @@ public sealed unsafe partial class Interpreter
                 }
             }
 
-            // the Return site: the pretend epilogue every return goes through
+            // the Return site: the pretend epilogue every return goes through (numbered after the body: sites stay sorted)
             int returnIndex = sites.Count;
             sites.Add(new PatchSite(df.Epilogue, PatchSiteKind.Return));
             for (int k = 0; k < f.CodeLength; k++)
@@ -228,6 +230,8 @@ public sealed unsafe partial class Interpreter
     }
 
     private void DebugSite(int site) => _debugTarget!.OnSite(site);
+
+    private void DebugReturnedTo(DFunc f, int callIndex) => _debugTarget!.OnReturnedTo(DebugAddressOf(f, callIndex) + 1);
 
     private void DebugReturnSite(int site, long* r, int valueVReg)
     {

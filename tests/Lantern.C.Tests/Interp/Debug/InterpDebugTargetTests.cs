@@ -367,4 +367,64 @@ public class InterpDebugTargetTests
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, output);
     }
+    [Fact]
+    public void ReturnAddressBreakpointsStopWhenTheCallReturns()
+    {
+        using InterpDebugTarget t = Target(Program);
+        PatchSite squareEntry = Site(t, "square", PatchSiteKind.Entry);
+        t.SetSite(squareEntry.Address, true);
+        t.Launch("test", Array.Empty<string>());
+        Wait(t);
+
+        // finish: a breakpoint at the caller frame's pc (the return address), checked against the caller's CFA
+        IReadOnlyList<FrameState> frames = t.Unwind();
+        FrameState caller = frames[1];
+        Assert.Throws<NotSupportedException>(() => t.SetInstructionBreakpoint(caller.Pc - 1, true));
+        t.SetInstructionBreakpoint(caller.Pc, true);
+        t.SetSite(squareEntry.Address, false);
+        t.Resume(ResumeMode.Continue);
+        TargetStop stop = Wait(t);
+        Assert.Equal(StopReason.Instruction, stop.Reason);
+        Assert.Equal(caller.Pc, stop.Pc);
+        Assert.Equal(caller.Pc, t.ReadRegister(X64Registers.ReturnAddress));
+        Assert.Equal(9UL, t.ReadRegister(X64Registers.Rax));
+        Assert.Single(t.Unwind());
+        Assert.Equal(caller.Cfa, t.Unwind()[0].Cfa);
+        Assert.Equal(29, LineOf(t, stop.Pc - 1));
+        Assert.Equal(3, ReadInt(t, "a"));
+        t.SetInstructionBreakpoint(caller.Pc, false);
+        t.Resume(ResumeMode.Continue);
+        Assert.Equal(StopReason.Exited, Wait(t).Reason);
+    }
+
+    [Fact]
+    public void StopFilterDecidesOnTheProgramThread()
+    {
+        using InterpDebugTarget t = Target(Program);
+        PatchSite factEntry = Site(t, "fact", PatchSiteKind.Entry);
+        int calls = 0;
+        t.StopFilter = stop =>
+        {
+            calls++;
+            Assert.Equal(factEntry.Address, t.ReadRegister(X64Registers.ReturnAddress));
+            return ReadInt(t, "n") == 2; // like a breakpoint condition
+        };
+        t.SetSite(factEntry.Address, true);
+        t.Launch("test", Array.Empty<string>());
+        TargetStop stop = Wait(t);
+        Assert.Equal(factEntry.Address, stop.Pc);
+        Assert.Equal(3, calls);
+        Assert.Equal(2, ReadInt(t, "n"));
+        t.Resume(ResumeMode.Continue);
+        Assert.Equal(StopReason.Exited, Wait(t).Reason);
+        Assert.Equal(4, calls);
+    }
+
+    [Fact]
+    public void MarkersAtOnePositionAreOneSite()
+    {
+        const string source = "int main(void)\n{\n    int x = 1;\n    ;\n    ;\n    x++;\n    return x;\n}\n";
+        using InterpDebugTarget t = Target(source);
+        Assert.Equal(new[] { 3, 6, 7 }, t.Sites.Where(s => s.Kind == PatchSiteKind.Statement).Select(s => LineOf(t, s.Address)));
+    }
 }
