@@ -72,13 +72,16 @@ public sealed class X64Backend
     // (the memory home is always up to date too; the cache only saves reloads). _cacheOut is what the previous
     // instruction left; EmitInstr copies it to _cacheIn, operand loads read and update _cacheIn. Instructions that
     // write only tracked registers (see PreservesCache) pass the other entries on; all others pass on only their result.
-    // xmm0 is tracked the same way for one vreg (_outXmm / _inXmm).
+    // xmm0..xmm5 are tracked the same way (_xmmOut / _xmmIn), for the float opcodes that read operands through them.
     private readonly int[] _cacheIn = { -1, -1, -1 };
     private readonly int[] _cacheOut = { -1, -1, -1 };
     private int _resultVreg = -1;
     private int _resultCacheIndex = -1;
-    private int _outXmm = -1;
-    private int _inXmm = -1;
+    private const int XmmCacheSize = 6;
+    private readonly int[] _xmmIn = new int[XmmCacheSize];
+    private readonly int[] _xmmOut = new int[XmmCacheSize];
+    private int _resultXmm = -1;
+    private static readonly AssemblerRegisterXMM[] s_cacheXmms = { xmm0, xmm1, xmm2, xmm3, xmm4, xmm5 };
     private int _lastLoadIndex = 1;
     private static readonly Gpr[] s_cacheRegs = { Rax, Rcx, Rdx };
 
@@ -93,6 +96,7 @@ public sealed class X64Backend
     private int[] _pendingReg = Array.Empty<int>();
     private readonly List<int> _pending = new();
     private readonly HashSet<Instr> _fuseOnly = new();
+    private readonly HashSet<Instr> _foldedLoads = new();
     private readonly HashSet<int> _homeReads = new();
     private readonly Assembler _scratch = new(64);
     private readonly InstructionInfoFactory _infoFactory = new();
@@ -181,7 +185,7 @@ public sealed class X64Backend
             Bind(ref _blockLabels[bi]);
             _lastIntCompare = null;
             Array.Fill(_cacheOut, -1);
-            _outXmm = -1;
+            Array.Fill(_xmmOut, -1);
             DropPending(int.MaxValue); // temps die with their block
             for (int ii = 0; ii < block.Instrs.Count; ii++)
             {
@@ -497,6 +501,35 @@ public sealed class X64Backend
             _isTemp[v] = !s_noDefer && defs[v] == 1 && !bad[v] && v != _f.ReturnPointerVReg;
         }
 
+        // Loads from a variable's slot whose only use comes before anything that could write memory: the user reads
+        // the slot itself (the temp's home is the slot), the load emits nothing.
+        _foldedLoads.Clear();
+        foreach (IrBlock b in _f.Blocks)
+        {
+            for (int j = 0; j < b.Instrs.Count; j++)
+            {
+                Instr l = b.Instrs[j];
+                if (s_noDefer || l.Op != Opcode.Load || l.A < 0 || _vregSlot[l.A] < 0 || l.Dest < 0 || !_isTemp[l.Dest] || uses[l.Dest] != 1)
+                {
+                    continue;
+                }
+
+                int u = _lastUse[l.Dest];
+                bool clean = true;
+                for (int k = j + 1; k < u && clean; k++)
+                {
+                    clean = b.Instrs[k].Op is Opcode.Load or Opcode.Const or Opcode.SlotAddr;
+                }
+
+                if (clean)
+                {
+                    _foldedLoads.Add(l);
+                    _isTemp[l.Dest] = false;
+                    _vregOff[l.Dest] = _slotOff[_vregSlot[l.A]];
+                }
+            }
+        }
+
         _fuseOnly.Clear();
         foreach (IrBlock b in _f.Blocks)
         {
@@ -535,15 +568,15 @@ public sealed class X64Backend
         int reg = _pendingReg[v];
         _pendingReg[v] = -1;
         _pending.Remove(v);
-        if (reg == XmmPending)
+        if (reg >= XmmPending)
         {
             if (T(v) == IrType.F32)
             {
-                _a.movss(D(v), xmm0);
+                _a.movss(D(v), s_cacheXmms[reg - XmmPending]);
             }
             else
             {
-                _a.movsd(Q(v), xmm0);
+                _a.movsd(Q(v), s_cacheXmms[reg - XmmPending]);
             }
         }
         else
@@ -552,7 +585,7 @@ public sealed class X64Backend
         }
     }
 
-    /// <summary>Bit set of the tracked registers (rax, rcx, rdx: bits 0-2; xmm0: bit 3) written by instructions [start, end) of <paramref name="a"/>.</summary>
+    /// <summary>Bit set of the tracked registers (rax, rcx, rdx: bits 0-2; xmm0..xmm5: bits 3-8) written by instructions [start, end) of <paramref name="a"/>.</summary>
     private int WrittenRegisters(Assembler a, int start, int end)
     {
         int mask = 0;
@@ -562,7 +595,7 @@ public sealed class X64Backend
             Instruction ins = list[j];
             if (ins.Mnemonic == Mnemonic.Call)
             {
-                return 0xF;
+                return (1 << (XmmPending + XmmCacheSize)) - 1;
             }
 
             InstructionInfo info = _infoFactory.GetInfo(ins);
@@ -583,9 +616,9 @@ public sealed class X64Backend
                     {
                         mask |= 4;
                     }
-                    else if (full == Register.ZMM0)
+                    else if (full >= Register.ZMM0 && full < Register.ZMM0 + XmmCacheSize)
                     {
-                        mask |= 8;
+                        mask |= 1 << (XmmPending + (full - Register.ZMM0));
                     }
                 }
             }
@@ -826,9 +859,15 @@ public sealed class X64Backend
 
     private void LoadXmm(AssemblerRegisterXMM x, int v)
     {
-        if (v == _inXmm && x == xmm0)
+        int k = XmmIndexOf(v);
+        if (k >= 0)
         {
-            return; // already there
+            if (s_cacheXmms[k] != x)
+            {
+                _a.movaps(x, s_cacheXmms[k]);
+            }
+
+            return;
         }
 
         if (T(v) == IrType.F32)
@@ -868,9 +907,10 @@ public sealed class X64Backend
     /// <summary>Stores xmm0..: the result of the current instruction (its last action).</summary>
     private void StoreXmm(int v, AssemblerRegisterXMM x)
     {
-        if (x == xmm0 && CanDefer(v))
+        int k = XmmIndex(x);
+        if (k >= 0 && CanDefer(v))
         {
-            _deferredReg = XmmPending;
+            _deferredReg = XmmPending + k;
         }
         else if (T(v) == IrType.F32)
         {
@@ -881,10 +921,48 @@ public sealed class X64Backend
             _a.movsd(Q(v), x);
         }
 
-        if (x == xmm0)
+        _resultXmm = k;
+    }
+
+    /// <summary>Index of the tracked xmm register holding vreg v (visible to this instruction), or -1.</summary>
+    private int XmmIndexOf(int v)
+    {
+        if (v < 0)
         {
-            _outXmm = v;
+            return -1;
         }
+
+        for (int k = 0; k < XmmCacheSize; k++)
+        {
+            if (_xmmIn[k] == v)
+            {
+                return k;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int XmmIndex(AssemblerRegisterXMM x) => Array.IndexOf(s_cacheXmms, x);
+
+    /// <summary>
+    /// A tracked xmm register other than index <paramref name="avoid"/>: an empty one, else one not holding a pending
+    /// temp still needed, else xmm0 (xmm1 if xmm0 is to be avoided).
+    /// </summary>
+    private AssemblerRegisterXMM PickXmm(int avoid)
+    {
+        for (int pass = 0; pass < 2; pass++)
+        {
+            for (int k = 0; k < XmmCacheSize; k++)
+            {
+                if (k != avoid && (pass == 1 || _xmmIn[k] < 0) && !HoldsLivePending(XmmPending + k))
+                {
+                    return s_cacheXmms[k];
+                }
+            }
+        }
+
+        return avoid == 0 ? xmm1 : xmm0;
     }
 
     /// <summary>r = address of slot s.</summary>
@@ -1312,7 +1390,8 @@ public sealed class X64Backend
     {
         // instructions that need no code leave the forwarding state alone
         if ((i.Op == Opcode.Const && _isConst[i.Dest] && !_needsHome[i.Dest])
-            || (i.Op == Opcode.SlotAddr && _vregSlot[i.Dest] >= 0 && !_needsHome[i.Dest]))
+            || (i.Op == Opcode.SlotAddr && _vregSlot[i.Dest] >= 0 && !_needsHome[i.Dest])
+            || (i.Op == Opcode.Load && _foldedLoads.Contains(i)))
         {
             return;
         }
@@ -1337,10 +1416,13 @@ public sealed class X64Backend
         }
 
         bool forwardXmm = i.Op is Opcode.FAdd or Opcode.FSub or Opcode.FMul or Opcode.FDiv or Opcode.Ret
-            or Opcode.FPToSI or Opcode.FPToUI or Opcode.Store;
-        _inXmm = forwardXmm && !s_noForward ? _outXmm : -1;
-        int xmmBefore = _outXmm;
-        _outXmm = -1;
+            or Opcode.FPToSI or Opcode.FPToUI or Opcode.Store or (>= Opcode.FEq and <= Opcode.FGe);
+        for (int k = 0; k < XmmCacheSize; k++)
+        {
+            _xmmIn[k] = forwardXmm && !s_noForward ? _xmmOut[k] : -1;
+        }
+
+        _resultXmm = -1;
         _resultVreg = -1;
         _resultCacheIndex = -1;
         _deferredReg = -1;
@@ -1354,6 +1436,13 @@ public sealed class X64Backend
         int bodyStart = _a.Instructions.Count;
         EmitInstrBody(i, blockIndex);
         int written = WrittenRegisters(_a, bodyStart, _a.Instructions.Count);
+        foreach (int v in _pending)
+        {
+            if (_lastUse[v] > _instrIndex && (written & (1 << _pendingReg[v])) != 0)
+            {
+                throw new InvalidOperationException($"x64 backend: {_f.Name}: {i.Op} overwrote pending v{v}");
+            }
+        }
 
         for (int k = 0; k < 3; k++)
         {
@@ -1361,20 +1450,17 @@ public sealed class X64Backend
             _cacheOut[k] = (written & (1 << k)) == 0 ? _cacheOut[k] : preserves ? _cacheIn[k] : -1;
         }
 
-        if (_resultVreg >= 0 && _resultCacheIndex >= 0)
+        for (int k = 0; k < XmmCacheSize; k++)
         {
-            for (int k = 0; k < 3; k++)
+            if ((written & (1 << (XmmPending + k))) != 0)
             {
-                if (_cacheOut[k] == _resultVreg)
-                {
-                    _cacheOut[k] = -1; // the vreg was reassigned: older copies are stale
-                }
+                _xmmOut[k] = -1;
             }
-
-            _cacheOut[_resultCacheIndex] = _resultVreg;
         }
-        else if (i.Dest >= 0)
+
+        if (i.Dest >= 0)
         {
+            // the vreg was (re)assigned: older copies are stale
             for (int k = 0; k < 3; k++)
             {
                 if (_cacheOut[k] == i.Dest)
@@ -1382,11 +1468,24 @@ public sealed class X64Backend
                     _cacheOut[k] = -1;
                 }
             }
+
+            for (int k = 0; k < XmmCacheSize; k++)
+            {
+                if (_xmmOut[k] == i.Dest)
+                {
+                    _xmmOut[k] = -1;
+                }
+            }
         }
 
-        if ((written & 8) == 0 && _outXmm < 0 && i.Dest != xmmBefore)
+        if (_resultVreg >= 0 && _resultCacheIndex >= 0)
         {
-            _outXmm = xmmBefore; // xmm0 untouched
+            _cacheOut[_resultCacheIndex] = _resultVreg;
+        }
+
+        if (_resultXmm >= 0 && i.Dest >= 0)
+        {
+            _xmmOut[_resultXmm] = i.Dest;
         }
 
         if (_deferredReg >= 0)
@@ -1405,43 +1504,51 @@ public sealed class X64Backend
     {
         int[] cacheIn = (int[])_cacheIn.Clone();
         Instr? lastIntCompare = _lastIntCompare;
-        int inXmm = _inXmm;
+        int[] xmmIn = (int[])_xmmIn.Clone();
         int lastLoadIndex = _lastLoadIndex;
         int lastLabelIndex = _lastLabelIndex;
 
-        Assembler real = _a;
-        _scratch.Reset();
-        _homeReads.Clear();
-        _a = _scratch;
-        _dryRun = true;
-        try
+        // Register choices may depend on what is pending: repeat until the dry run stores nothing more, so that the
+        // real emission does exactly what the last dry run did.
+        bool stored = true;
+        while (stored && _pending.Count > 0)
         {
-            EmitInstrBody(i, blockIndex);
-        }
-        finally
-        {
-            _a = real;
-            _dryRun = false;
-        }
-
-        int written = WrittenRegisters(_scratch, 0, _scratch.Instructions.Count);
-        Array.Copy(cacheIn, _cacheIn, cacheIn.Length);
-        _lastIntCompare = lastIntCompare;
-        _inXmm = inXmm;
-        _lastLoadIndex = lastLoadIndex;
-        _lastLabelIndex = lastLabelIndex;
-        _outXmm = -1;
-        _resultVreg = -1;
-        _resultCacheIndex = -1;
-        _deferredReg = -1;
-
-        for (int k = _pending.Count - 1; k >= 0; k--)
-        {
-            int v = _pending[k];
-            int bit = 1 << _pendingReg[v];
-            if (_homeReads.Contains(v) || (_lastUse[v] > _instrIndex && (written & bit) != 0))
+            stored = false;
+            Assembler real = _a;
+            _scratch.Reset();
+            _homeReads.Clear();
+            _a = _scratch;
+            _dryRun = true;
+            try
             {
-                StorePending(v);
+                EmitInstrBody(i, blockIndex);
+            }
+            finally
+            {
+                _a = real;
+                _dryRun = false;
+            }
+
+            int written = WrittenRegisters(_scratch, 0, _scratch.Instructions.Count);
+            Array.Copy(cacheIn, _cacheIn, cacheIn.Length);
+            _lastIntCompare = lastIntCompare;
+            Array.Copy(xmmIn, _xmmIn, xmmIn.Length);
+            _lastLoadIndex = lastLoadIndex;
+            _lastLabelIndex = lastLabelIndex;
+            _resultXmm = -1;
+            _resultVreg = -1;
+            _resultCacheIndex = -1;
+            _deferredReg = -1;
+
+            for (int k = _pending.Count - 1; k >= 0; k--)
+            {
+                int v = _pending[k];
+                int bit = 1 << _pendingReg[v];
+                if (_homeReads.Contains(v) || (_lastUse[v] > _instrIndex && (written & bit) != 0))
+                {
+                    StorePending(v);
+                    stored = true;
+                }
             }
         }
     }
@@ -1479,15 +1586,13 @@ public sealed class X64Backend
                 AssemblerMemoryOperand m = AddressOf(i.A, Rax);
                 if (i.Type.IsFloat())
                 {
-                    LoadXmmFrom(xmm0, m, i.Type);
-                    StoreXmm(i.Dest, xmm0);
+                    AssemblerRegisterXMM x = PickXmm(-1);
+                    LoadXmmFrom(x, m, i.Type);
+                    StoreXmm(i.Dest, x);
                     break;
                 }
 
-                // alternate rcx and rdx so that two loads in a row both stay available to the next instruction
-                int k = _cacheIn[1] < 0 ? 1 : _cacheIn[2] < 0 ? 2 : 3 - _lastLoadIndex;
-                _lastLoadIndex = k;
-                Gpr r = s_cacheRegs[k];
+                Gpr r = PickLoadRegister();
                 switch (i.Type)
                 {
                     case IrType.I8: _a.movzx(r.D, __byte_ptr[m]); break;
@@ -1517,9 +1622,9 @@ public sealed class X64Backend
                     break;
                 }
 
-                if (i.Type.IsFloat() && i.B == _inXmm)
+                if (i.Type.IsFloat() && XmmIndexOf(i.B) >= 0)
                 {
-                    StoreXmmTo(m, xmm0, i.Type);
+                    StoreXmmTo(m, s_cacheXmms[XmmIndexOf(i.B)], i.Type);
                     break;
                 }
 
@@ -1792,86 +1897,174 @@ public sealed class X64Backend
     private void EmitBinary(Instr i)
     {
         bool wide = i.Type == IrType.I64;
-        if (TryImm(i.B, i.Type, true, out int imm))
+        bool hasImm = TryImm(i.B, i.Type, true, out int imm);
+        Gpr rb = Rax;
+        bool bInReg = !hasImm && Forwarded(i.B, out rb);
+        Gpr dst;
+        if (Forwarded(i.A, out Gpr ra))
         {
-            if (wide)
-            {
-                LoadZx(Rax, i.A);
-                switch (i.Op)
-                {
-                    case Opcode.Add: _a.add(rax, imm); break;
-                    case Opcode.Sub: _a.sub(rax, imm); break;
-                    case Opcode.Mul when imm > 1 && (imm & (imm - 1)) == 0: _a.shl(rax, (byte)System.Numerics.BitOperations.Log2((uint)imm)); break;
-                    case Opcode.Mul when imm != 1: _a.imul(rax, rax, imm); break;
-                    case Opcode.And: _a.and(rax, imm); break;
-                    case Opcode.Or: _a.or(rax, imm); break;
-                    case Opcode.Xor: _a.xor(rax, imm); break;
-                }
-            }
-            else
-            {
-                LoadZx(Rax, i.A);
-                switch (i.Op)
-                {
-                    case Opcode.Add: _a.add(eax, imm); break;
-                    case Opcode.Sub: _a.sub(eax, imm); break;
-                    case Opcode.Mul when imm > 1 && (imm & (imm - 1)) == 0: _a.shl(eax, (byte)System.Numerics.BitOperations.Log2((uint)imm)); break;
-                    case Opcode.Mul when imm != 1: _a.imul(eax, eax, imm); break;
-                    case Opcode.And: _a.and(eax, imm); break;
-                    case Opcode.Or: _a.or(eax, imm); break;
-                    case Opcode.Xor: _a.xor(eax, imm); break;
-                }
-            }
-
-            Store(i.Dest, Rax);
+            dst = ra; // compute in place (a pending A still needed later is stored first, see StorePendingAsNeeded)
+        }
+        else if (bInReg && i.Op != Opcode.Sub && i.A != i.B)
+        {
+            // commutative, b in a register, a in its home: op rb, [a]
+            Forwarded(i.B, out rb);
+            Wrote(rb, -1);
+            BinaryOp(i.Op, rb, wide ? Q(i.A) : D(i.A), wide);
+            Store(i.Dest, rb);
             return;
         }
-
-        if (Forwarded(i.B, out Gpr rb) && (i.A == i.B || rb.Q != rax))
+        else
         {
-            LoadZx(Rax, i.A);
-            switch (i.Op)
-            {
-                case Opcode.Add: _a.add(rax, rb.Q); break;
-                case Opcode.Sub: _a.sub(rax, rb.Q); break;
-                case Opcode.Mul: _a.imul(rax, rb.Q); break;
-                case Opcode.And: _a.and(rax, rb.Q); break;
-                case Opcode.Or: _a.or(rax, rb.Q); break;
-                case Opcode.Xor: _a.xor(rax, rb.Q); break;
-            }
-
-            Store(i.Dest, Rax);
-            return;
+            Forwarded(i.B, out rb);
+            dst = PickScratch(bInReg ? 1 << CacheIndex(rb) : 0);
+            LoadZx(dst, i.A);
         }
 
-        if (wide)
+        Wrote(dst, -1);
+        if (hasImm)
         {
-            LoadZx(Rax, i.A);
+            AssemblerRegister64 q = dst.Q;
+            AssemblerRegister32 d = dst.D;
             switch (i.Op)
             {
-                case Opcode.Add: _a.add(rax, Q(i.B)); break;
-                case Opcode.Sub: _a.sub(rax, Q(i.B)); break;
-                case Opcode.Mul: _a.imul(rax, Q(i.B)); break;
-                case Opcode.And: _a.and(rax, Q(i.B)); break;
-                case Opcode.Or: _a.or(rax, Q(i.B)); break;
-                case Opcode.Xor: _a.xor(rax, Q(i.B)); break;
+                case Opcode.Add when wide: _a.add(q, imm); break;
+                case Opcode.Add: _a.add(d, imm); break;
+                case Opcode.Sub when wide: _a.sub(q, imm); break;
+                case Opcode.Sub: _a.sub(d, imm); break;
+                case Opcode.Mul when imm == 1: break;
+                case Opcode.Mul when imm > 1 && (imm & (imm - 1)) == 0 && wide: _a.shl(q, (byte)System.Numerics.BitOperations.Log2((uint)imm)); break;
+                case Opcode.Mul when imm > 1 && (imm & (imm - 1)) == 0: _a.shl(d, (byte)System.Numerics.BitOperations.Log2((uint)imm)); break;
+                case Opcode.Mul when wide: _a.imul(q, q, imm); break;
+                case Opcode.Mul: _a.imul(d, d, imm); break;
+                case Opcode.And when wide: _a.and(q, imm); break;
+                case Opcode.And: _a.and(d, imm); break;
+                case Opcode.Or when wide: _a.or(q, imm); break;
+                case Opcode.Or: _a.or(d, imm); break;
+                case Opcode.Xor when wide: _a.xor(q, imm); break;
+                default: _a.xor(d, imm); break;
+            }
+        }
+        else if (i.A == i.B || Forwarded(i.B, out rb))
+        {
+            if (i.A == i.B)
+            {
+                rb = dst;
+            }
+
+            switch (i.Op)
+            {
+                case Opcode.Add: _a.add(dst.Q, rb.Q); break;
+                case Opcode.Sub: _a.sub(dst.Q, rb.Q); break;
+                case Opcode.Mul: _a.imul(dst.Q, rb.Q); break;
+                case Opcode.And: _a.and(dst.Q, rb.Q); break;
+                case Opcode.Or: _a.or(dst.Q, rb.Q); break;
+                default: _a.xor(dst.Q, rb.Q); break;
             }
         }
         else
         {
-            LoadZx(Rax, i.A);
-            switch (i.Op)
+            BinaryOp(i.Op, dst, wide ? Q(i.B) : D(i.B), wide);
+        }
+
+        Store(i.Dest, dst);
+    }
+
+    /// <summary>dst op= memory operand m (64 or 32 bits).</summary>
+    private void BinaryOp(Opcode op, Gpr dst, AssemblerMemoryOperand m, bool wide)
+    {
+        if (wide)
+        {
+            switch (op)
             {
-                case Opcode.Add: _a.add(eax, D(i.B)); break;
-                case Opcode.Sub: _a.sub(eax, D(i.B)); break;
-                case Opcode.Mul: _a.imul(eax, D(i.B)); break;
-                case Opcode.And: _a.and(eax, D(i.B)); break;
-                case Opcode.Or: _a.or(eax, D(i.B)); break;
-                case Opcode.Xor: _a.xor(eax, D(i.B)); break;
+                case Opcode.Add: _a.add(dst.Q, m); break;
+                case Opcode.Sub: _a.sub(dst.Q, m); break;
+                case Opcode.Mul: _a.imul(dst.Q, m); break;
+                case Opcode.And: _a.and(dst.Q, m); break;
+                case Opcode.Or: _a.or(dst.Q, m); break;
+                default: _a.xor(dst.Q, m); break;
+            }
+        }
+        else
+        {
+            switch (op)
+            {
+                case Opcode.Add: _a.add(dst.D, m); break;
+                case Opcode.Sub: _a.sub(dst.D, m); break;
+                case Opcode.Mul: _a.imul(dst.D, m); break;
+                case Opcode.And: _a.and(dst.D, m); break;
+                case Opcode.Or: _a.or(dst.D, m); break;
+                default: _a.xor(dst.D, m); break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A scratch register among rax, rcx, rdx (not in <paramref name="avoid"/>, a bit set by cache index): preferably one
+    /// holding nothing, then one whose value is not a pending temp still needed, else rax.
+    /// </summary>
+    private Gpr PickScratch(int avoid)
+    {
+        for (int k = 0; k < 3; k++)
+        {
+            if ((avoid & (1 << k)) == 0 && _cacheIn[k] < 0 && !HoldsLivePending(k))
+            {
+                return s_cacheRegs[k];
             }
         }
 
-        Store(i.Dest, Rax);
+        for (int k = 0; k < 3; k++)
+        {
+            if ((avoid & (1 << k)) == 0 && !HoldsLivePending(k))
+            {
+                return s_cacheRegs[k];
+            }
+        }
+
+        return (avoid & 1) == 0 ? Rax : (avoid & 2) == 0 ? Rcx : Rdx;
+    }
+
+    /// <summary>
+    /// The destination of an integer load: an empty register (rcx, rdx, rax), else one not holding a pending temp still
+    /// needed, else rcx and rdx alternately (so that two loads in a row both stay available to the next instruction).
+    /// </summary>
+    private Gpr PickLoadRegister()
+    {
+        ReadOnlySpan<int> order = stackalloc int[] { 1, 2, 0 };
+        foreach (int k in order)
+        {
+            if (_cacheIn[k] < 0 && !HoldsLivePending(k))
+            {
+                _lastLoadIndex = k;
+                return s_cacheRegs[k];
+            }
+        }
+
+        foreach (int k in order)
+        {
+            if (!HoldsLivePending(k))
+            {
+                _lastLoadIndex = k;
+                return s_cacheRegs[k];
+            }
+        }
+
+        _lastLoadIndex = 3 - _lastLoadIndex is 1 or 2 ? 3 - _lastLoadIndex : 1;
+        return s_cacheRegs[_lastLoadIndex];
+    }
+
+    /// <summary>True if GP cache register k holds a pending temp used after the current instruction.</summary>
+    private bool HoldsLivePending(int k)
+    {
+        foreach (int v in _pending)
+        {
+            if (_pendingReg[v] == k && _lastUse[v] > _instrIndex)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void EmitDivision(Instr i)
@@ -1997,54 +2190,58 @@ public sealed class X64Backend
 
     private void EmitFloatBinary(Instr i)
     {
-        if (i.B == _inXmm && i.A != i.B)
+        bool f32 = i.Type == IrType.F32;
+        int ka = XmmIndexOf(i.A);
+        int kb = XmmIndexOf(i.B);
+        AssemblerRegisterXMM dst;
+        if (ka >= 0)
         {
-            // xmm0 already holds b: move it aside (a stays the first operand, as in a + b, for NaN propagation)
-            bool f32b = i.Type == IrType.F32;
-            _a.movaps(xmm1, xmm0);
-            LoadXmm(xmm0, i.A);
-            switch ((i.Op, f32b))
-            {
-                case (Opcode.FAdd, true): _a.addss(xmm0, xmm1); break;
-                case (Opcode.FAdd, false): _a.addsd(xmm0, xmm1); break;
-                case (Opcode.FSub, true): _a.subss(xmm0, xmm1); break;
-                case (Opcode.FSub, false): _a.subsd(xmm0, xmm1); break;
-                case (Opcode.FMul, true): _a.mulss(xmm0, xmm1); break;
-                case (Opcode.FMul, false): _a.mulsd(xmm0, xmm1); break;
-                case (Opcode.FDiv, true): _a.divss(xmm0, xmm1); break;
-                default: _a.divsd(xmm0, xmm1); break;
-            }
-
-            StoreXmm(i.Dest, xmm0);
-            return;
-        }
-
-        if (i.Type == IrType.F32)
-        {
-            LoadXmm(xmm0, i.A);
-            switch (i.Op)
-            {
-                case Opcode.FAdd: _a.addss(xmm0, D(i.B)); break;
-                case Opcode.FSub: _a.subss(xmm0, D(i.B)); break;
-                case Opcode.FMul: _a.mulss(xmm0, D(i.B)); break;
-                default: _a.divss(xmm0, D(i.B)); break;
-            }
-
-            StoreXmm(i.Dest, xmm0);
+            dst = s_cacheXmms[ka]; // in place (a pending a still needed later is stored first)
         }
         else
         {
-            LoadXmm(xmm0, i.A);
+            dst = PickXmm(kb);
+            LoadXmm(dst, i.A);
+        }
+
+        // a stays the first operand (as in a + b) for NaN propagation
+        if (i.A == i.B || kb >= 0)
+        {
+            AssemblerRegisterXMM src = i.A == i.B ? dst : s_cacheXmms[kb];
+            switch ((i.Op, f32))
+            {
+                case (Opcode.FAdd, true): _a.addss(dst, src); break;
+                case (Opcode.FAdd, false): _a.addsd(dst, src); break;
+                case (Opcode.FSub, true): _a.subss(dst, src); break;
+                case (Opcode.FSub, false): _a.subsd(dst, src); break;
+                case (Opcode.FMul, true): _a.mulss(dst, src); break;
+                case (Opcode.FMul, false): _a.mulsd(dst, src); break;
+                case (Opcode.FDiv, true): _a.divss(dst, src); break;
+                default: _a.divsd(dst, src); break;
+            }
+        }
+        else if (f32)
+        {
             switch (i.Op)
             {
-                case Opcode.FAdd: _a.addsd(xmm0, Q(i.B)); break;
-                case Opcode.FSub: _a.subsd(xmm0, Q(i.B)); break;
-                case Opcode.FMul: _a.mulsd(xmm0, Q(i.B)); break;
-                default: _a.divsd(xmm0, Q(i.B)); break;
+                case Opcode.FAdd: _a.addss(dst, D(i.B)); break;
+                case Opcode.FSub: _a.subss(dst, D(i.B)); break;
+                case Opcode.FMul: _a.mulss(dst, D(i.B)); break;
+                default: _a.divss(dst, D(i.B)); break;
             }
-
-            StoreXmm(i.Dest, xmm0);
         }
+        else
+        {
+            switch (i.Op)
+            {
+                case Opcode.FAdd: _a.addsd(dst, Q(i.B)); break;
+                case Opcode.FSub: _a.subsd(dst, Q(i.B)); break;
+                case Opcode.FMul: _a.mulsd(dst, Q(i.B)); break;
+                default: _a.divsd(dst, Q(i.B)); break;
+            }
+        }
+
+        StoreXmm(i.Dest, dst);
     }
 
     private void EmitIntCompare(Instr i)
@@ -2155,15 +2352,33 @@ public sealed class X64Backend
         bool swap = i.Op is Opcode.FLt or Opcode.FLe;
         int x = swap ? i.B : i.A;
         int y = swap ? i.A : i.B;
-        if (f32)
+        int kx = XmmIndexOf(x);
+        int ky = XmmIndexOf(y);
+        AssemblerRegisterXMM rx = kx >= 0 ? s_cacheXmms[kx] : PickXmm(ky);
+        if (kx < 0)
         {
-            _a.movss(xmm0, D(x));
-            _a.ucomiss(xmm0, D(y));
+            LoadXmm(rx, x);
+        }
+
+        if (ky >= 0 || x == y)
+        {
+            AssemblerRegisterXMM ry = x == y ? rx : s_cacheXmms[ky];
+            if (f32)
+            {
+                _a.ucomiss(rx, ry);
+            }
+            else
+            {
+                _a.ucomisd(rx, ry);
+            }
+        }
+        else if (f32)
+        {
+            _a.ucomiss(rx, D(y));
         }
         else
         {
-            _a.movsd(xmm0, Q(x));
-            _a.ucomisd(xmm0, Q(y));
+            _a.ucomisd(rx, Q(y));
         }
 
         switch (i.Op)
@@ -2187,7 +2402,7 @@ public sealed class X64Backend
         }
 
         _a.movzx(eax, al);
-        _a.mov(D(i.Dest), eax);
+        Store(i.Dest, Rax);
     }
 
     private void EmitConversion(Instr i)

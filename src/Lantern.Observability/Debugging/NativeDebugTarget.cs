@@ -386,6 +386,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         HostNative.FutexWake((int*)(_control + HostCode.CtlStopSeq));
         while (true)
         {
+            SpinWhileEqual(resumeSeq, expected);
             while (Volatile.Read(ref *resumeSeq) == expected)
             {
                 HostNative.FutexWait(resumeSeq, expected);
@@ -449,6 +450,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         var ctl = (long*)_control;
         while (true)
         {
+            SpinWhileEqual(stopSeq, _seenStopSeq);
             while (Volatile.Read(ref *stopSeq) == _seenStopSeq)
             {
                 long left = deadline - Environment.TickCount64;
@@ -523,6 +525,25 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             return stop;
         }
     }
+
+    /// <summary>
+    /// Spins briefly (up to <see cref="SpinTicks"/>) while *<paramref name="word"/> == <paramref name="value"/>: a stop
+    /// and a resume usually follow within microseconds (stepping), and a futex sleep and wake-up cost more than that.
+    /// </summary>
+    private static void SpinWhileEqual(int* word, int value)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (Volatile.Read(ref *word) == value)
+        {
+            Thread.SpinWait(4);
+            if (System.Diagnostics.Stopwatch.GetTimestamp() - start > SpinTicks)
+            {
+                return;
+            }
+        }
+    }
+
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 200_000; // 5 us
 
     /// <summary>A SIGTRAP or fatal signal on the worker: the stop to report, or null after resuming silently.</summary>
     private TargetStop? ClassifySignalStop()

@@ -95,6 +95,268 @@ public sealed class DebugSessionTests
         Assert.Equal("main:20", string.Join(" ", $"{s.Next().Frame?.Function}:{s.LastStop?.Frame?.Line}"));
         Assert.Equal(StopKind.Exited, s.Continue().Kind);
     }
+
+    [Theory]
+    [InlineData("step")]
+    [InlineData("next")]
+    public void StepWithCount_EndsWhereSingleStepsEnd(string command)
+    {
+        string Walk(Func<DebugSession, StopEvent> steps)
+        {
+            using DebugSession s = Open(Program);
+            using IDisposable target = s.Target;
+            s.Break("main");
+            s.Run();
+            StopEvent e = steps(s);
+            if (!s.IsLive)
+            {
+                return Where(e);
+            }
+
+            return $"{Where(e)} frames={s.Backtrace().Count} g={BitConverter.ToInt32(Read(s, GlobalAddress(s, "g"), 4))}";
+        }
+
+        for (int n = 1; n <= 17; n += command == "step" ? 4 : 1)
+        {
+            string single = Walk(s =>
+            {
+                StopEvent last = null!;
+                for (int i = 0; i < n && s.IsLive; i++)
+                {
+                    last = command == "step" ? s.Step() : s.Next();
+                }
+
+                return last;
+            });
+            string counted = Walk(s => command == "step" ? s.Step(n) : s.Next(n));
+            Assert.Equal(single, counted);
+        }
+    }
+
+    private static byte[] Read(DebugSession s, ulong address, int size)
+    {
+        var bytes = new byte[size];
+        Assert.True(s.ReadMemory(address, bytes));
+        return bytes;
+    }
+
+    [Fact]
+    public void Conditions_IgnoreCounts_Temporary_Disable()
+    {
+        using DebugSession s = Open(Program);
+        using IDisposable target = s.Target;
+        Breakpoint bp = s.Break("prog.c:5");
+        // condition: x == 2, read through the DWARF location of the parameter
+        s.SetCondition(bp.Number, "x == 2", session => ReadInt(session, "x") == 2);
+        StopEvent e = s.Run();
+        Assert.Equal("Breakpoint square:5", Where(e));
+        Assert.Equal(2, ReadInt(s, "x"));
+        Assert.Equal(1, bp.HitCount);
+        s.SetCondition(bp.Number, null, null);
+        s.Enable(bp.Number, false);
+        Breakpoint t = s.Break("20", temporary: true);
+        e = s.Continue();
+        Assert.Equal("Breakpoint main:20", Where(e));
+        Assert.Equal(t.Number, e.BreakpointNumber);
+        Assert.Null(s.FindBreakpoint(t.Number));
+        Assert.Equal(StopKind.Exited, s.Continue().Kind);
+
+        // ignore counts, on a new run
+        s.Enable(bp.Number, true);
+        s.SetIgnoreCount(bp.Number, 1);
+        e = s.Run();
+        Assert.Equal(1, ReadInt(s, "x"));
+        Assert.Equal(3, bp.HitCount);
+    }
+
+    internal static long ReadInt(DebugSession s, string name, int size = 4)
+    {
+        Frame frame = s.SelectedFrame;
+        var v = s.Variables(frame).First(v => v.Name == name);
+        ulong address = s.VariableAddress(frame, v, out _) ?? throw new InvalidOperationException("no address");
+        var bytes = new byte[size];
+        Assert.True(s.ReadMemory(address, bytes));
+        return size == 4 ? BitConverter.ToInt32(bytes) : BitConverter.ToInt64(bytes);
+    }
+
+    [Fact]
+    public void Watchpoint_ReportsOldAndNewValue()
+    {
+        using DebugSession s = Open(Program);
+        using IDisposable target = s.Target;
+        s.Break("main");
+        s.Run();
+        ulong g = GlobalAddress(s, "g");
+        Breakpoint wp = s.Watch("g", g, 4);
+        StopEvent e = s.Continue();
+        Assert.Equal(StopKind.Watchpoint, e.Kind);
+        Assert.Equal(wp.Number, e.BreakpointNumber);
+        Assert.Equal(0, BitConverter.ToInt32(e.OldValue));
+        Assert.Equal(5, BitConverter.ToInt32(e.NewValue));
+        Assert.Equal("main:19", $"{e.Frame?.Function}:{e.Frame?.Line}");
+        e = s.Continue();
+        Assert.Equal(6, BitConverter.ToInt32(e.NewValue));
+        Assert.Equal("main:21", $"{e.Frame?.Function}:{e.Frame?.Line}");
+        Assert.Equal(StopKind.Exited, s.Continue().Kind);
+    }
+
+    internal static ulong GlobalAddress(DebugSession s, string name)
+    {
+        foreach (var unit in s.Debug.Info.Units)
+        {
+            foreach (var die in unit.Root.Children)
+            {
+                if (die.Name == name && die.Tag == Lantern.Observability.Dwarf.DwTag.Variable)
+                {
+                    return s.Debug.LocationAt(die, 0)!.Value.Address;
+                }
+            }
+        }
+
+        throw new InvalidOperationException(name);
+    }
+
+    [Fact]
+    public void Until_Advance_And_UntilLocation()
+    {
+        using DebugSession s = Open(Program);
+        using IDisposable target = s.Target;
+        s.Break("sum");
+        s.Run();
+        Assert.Equal("EndSteppingRange sum:11", Where(s.Next()));
+        Assert.Equal("EndSteppingRange sum:12", Where(s.Next()));
+        Assert.Equal("EndSteppingRange sum:11", Where(s.Next()));
+        // until at the loop's increment does not go back into the body
+        Assert.Equal("EndSteppingRange sum:13", Where(s.Until()));
+        Assert.Equal(5, ReadInt(s, "s"));
+        // advance also stops when the current frame returns (as gdb)
+        Assert.Equal("LocationReached main:18", Where(s.Advance("20")));
+        Assert.Equal("LocationReached main:20", Where(s.Advance("20")));
+        s.Kill();
+        s.Run();
+        // until LOCATION stops when the frame returns first
+        Assert.Equal("LocationReached main:18", Where(s.Until("prog.c:5")));
+        Assert.Equal(StopKind.Exited, s.Continue().Kind);
+    }
+
+    [Fact]
+    public void StepInstruction_And_NextInstruction()
+    {
+        using DebugSession s = Open(Program);
+        using IDisposable target = s.Target;
+        s.Break("sum");
+        s.Run();
+        ulong pc0 = s.ReadRegister(16);
+        StopEvent e = s.StepInstruction();
+        Assert.Equal(StopKind.EndSteppingRange, e.Kind);
+        Assert.Equal(pc0 + 5, e.Frame!.Pc); // the site itself is one instruction
+        int guard = 0;
+        // nexti over the call to square: stays in sum
+        while (guard++ < 200)
+        {
+            e = s.NextInstruction();
+            Assert.Equal("sum", e.Frame?.Function);
+            if (e.Frame!.Line == 11 && guard > 3)
+            {
+                break;
+            }
+        }
+
+        Assert.True(guard < 200);
+        // stepi into the call: reaches square
+        guard = 0;
+        while (s.LastStop!.Frame!.Function == "sum" && guard++ < 200)
+        {
+            s.StepInstruction();
+        }
+
+        Assert.Equal("square", s.LastStop!.Frame!.Function);
+        Assert.Equal(StopKind.Exited, s.Continue().Kind);
+    }
+
+    [Fact]
+    public void InstructionBreakpoint_AtAddress()
+    {
+        using DebugSession s = Open(Program);
+        using IDisposable target = s.Target;
+        ulong square = s.FunctionAddress("square")!.Value;
+        Breakpoint bp = s.Break($"*0x{square + 1:x}"); // mov rbp, rsp: not a site
+        Assert.True(bp.IsInstruction);
+        StopEvent e = s.Run();
+        Assert.Equal(StopKind.Breakpoint, e.Kind);
+        Assert.Equal(square + 1, e.Frame!.Pc);
+        e = s.Continue();
+        Assert.Equal(square + 1, e.Frame!.Pc);
+        Assert.Equal(2, bp.HitCount);
+        s.Delete(bp.Number);
+        Assert.Equal(StopKind.Exited, s.Continue().Kind);
+    }
+
+    [Fact]
+    public void Crash_StopsAtTheFaultingLine_AndTheSessionSurvives()
+    {
+        const string crash = """
+            int *p;
+            int f(int k)
+            {
+                int v = k + 1;
+                return *p + v;
+            }
+            int main(void)
+            {
+                return f(4);
+            }
+            """;
+        using DebugSession s = Open(crash, "crash.c");
+        using IDisposable target = s.Target;
+        StopEvent e = s.Run();
+        Assert.Equal(StopKind.Signal, e.Kind);
+        Assert.Equal("SIGSEGV", e.SignalName);
+        Assert.Equal("f:5", $"{e.Frame?.Function}:{e.Frame?.Line}");
+        Assert.Equal(new[] { "f", "main" }, s.Backtrace().Select(f => f.Function));
+        Assert.Equal(5, ReadInt(s, "v"));
+        e = s.Kill();
+        Assert.Equal(StopKind.Killed, e.Kind);
+        e = s.Run();
+        Assert.Equal(StopKind.Signal, e.Kind);
+        e = s.Continue();
+        Assert.Equal(StopKind.Exited, e.Kind);
+        Assert.Equal(128 + 11, e.ExitStatus);
+    }
+
+    [Fact]
+    public void Interrupt_StopsARunningLoop_AndCallRunsAFunction()
+    {
+        const string loop = """
+            volatile int stop;
+            int twice(int x) { return 2 * x; }
+            double half(double x) { return x / 2; }
+            int main(void)
+            {
+                long n = 0;
+                while (!stop)
+                    n++;
+                return twice(21);
+            }
+            """;
+        using DebugSession s = Open(loop, "loop.c");
+        using IDisposable target = s.Target;
+        var thread = new Thread(() => { Thread.Sleep(300); s.Interrupt(); });
+        thread.Start();
+        StopEvent e = s.Run();
+        thread.Join();
+        Assert.Equal(StopKind.Interrupted, e.Kind);
+        Assert.Equal("main", e.Frame?.Function);
+        Assert.True(ReadInt(s, "n", 8) > 0);
+        (ulong rax, _) = s.Call(s.FunctionAddress("twice")!.Value, [20], []);
+        Assert.Equal(40UL, rax & 0xffffffff);
+        (_, ulong xmm0) = s.Call(s.FunctionAddress("half")!.Value, [], [5.0]);
+        Assert.Equal(2.5, BitConverter.UInt64BitsToDouble(xmm0));
+        Assert.True(s.WriteMemory(GlobalAddress(s, "stop"), BitConverter.GetBytes(1)));
+        e = s.Continue();
+        Assert.Equal(StopKind.Exited, e.Kind);
+        Assert.Equal(42, e.ExitStatus);
+    }
 }
 
 /// <summary>Debugger tests share the process-wide signal handler and the program's thread: one at a time.</summary>
