@@ -108,6 +108,11 @@ internal static class LanternCommand
     /// </summary>
     internal static string[] Normalize(string[] args)
     {
+        if (args.Length > 0 && args[0] == "dbg")
+        {
+            return Dbg.DbgCommand.Normalize(args);
+        }
+
         if (args.Length == 0 || (args[0] != "run" && args[0] != "compile"))
         {
             return args;
@@ -332,6 +337,7 @@ internal static class LanternCommand
 
         root.Add(BuildRun(run));
         root.Add(BuildCompile());
+        root.Add(Dbg.DbgCommand.Build());
         root.SetAction(parse =>
         {
             // `lantern` alone: show the help, exit like a usage error.

@@ -96,6 +96,50 @@ public sealed class DebugSessionTests
         Assert.Equal(StopKind.Exited, s.Continue().Kind);
     }
 
+    [Theory]
+    [InlineData("step")]
+    [InlineData("next")]
+    public void StepWithCount_EndsWhereSingleStepsEnd(string command)
+    {
+        string Walk(Func<DebugSession, StopEvent> steps)
+        {
+            using DebugSession s = Open(Program);
+            using IDisposable target = s.Target;
+            s.Break("main");
+            s.Run();
+            StopEvent e = steps(s);
+            if (!s.IsLive)
+            {
+                return Where(e);
+            }
+
+            return $"{Where(e)} frames={s.Backtrace().Count} g={BitConverter.ToInt32(Read(s, GlobalAddress(s, "g"), 4))}";
+        }
+
+        for (int n = 1; n <= 17; n += command == "step" ? 4 : 1)
+        {
+            string single = Walk(s =>
+            {
+                StopEvent last = null!;
+                for (int i = 0; i < n && s.IsLive; i++)
+                {
+                    last = command == "step" ? s.Step() : s.Next();
+                }
+
+                return last;
+            });
+            string counted = Walk(s => command == "step" ? s.Step(n) : s.Next(n));
+            Assert.Equal(single, counted);
+        }
+    }
+
+    private static byte[] Read(DebugSession s, ulong address, int size)
+    {
+        var bytes = new byte[size];
+        Assert.True(s.ReadMemory(address, bytes));
+        return bytes;
+    }
+
     [Fact]
     public void Conditions_IgnoreCounts_Temporary_Disable()
     {
