@@ -227,7 +227,7 @@ internal sealed partial class DbgCommands
             }
 
             parts.Add(v.Name + "=" + text);
-            args.Add(new JsonObject { ["name"] = v.Name, ["value"] = text });
+            args.Add((JsonNode)new JsonObject { ["name"] = v.Name, ["value"] = text });
         }
 
         return $"{name} ({string.Join(", ", parts)})";
@@ -488,7 +488,7 @@ internal sealed partial class DbgCommands
         var addresses = new JsonArray();
         foreach (ulong a in bp.Addresses)
         {
-            addresses.Add("0x" + a.ToString("x", CultureInfo.InvariantCulture));
+            addresses.Add((JsonNode)JsonValue.Create("0x" + a.ToString("x", CultureInfo.InvariantCulture)));
         }
 
         return new JsonObject
@@ -967,7 +967,7 @@ internal sealed partial class DbgCommands
         for (int i = 0; i < limit; i++)
         {
             sb.Append(FrameLine(frames[i], withLevel: true, out JsonObject json)).Append('\n');
-            list.Add(json);
+            list.Add((JsonNode)json);
         }
 
         if (limit < frames.Count)
@@ -1243,7 +1243,7 @@ internal sealed partial class DbgCommands
                 string text = formatter.FormatBare(pointer.Type, pointer.Bytes);
                 string label = _symbols.Describe(address) is string sym ? $"0x{address:x} <{sym}>:" : $"0x{address:x}:";
                 _out.WriteLine(label + "\t" + text[(text.IndexOf(' ') + 1)..]);
-                Span<byte> one = stackalloc byte[1];
+                var one = new byte[1];
                 while (context.ReadMemory(address, one) && one[0] != 0)
                 {
                     address++;
@@ -1448,7 +1448,7 @@ internal sealed partial class DbgCommands
                 sb.Append($"\tWill ignore next {bp.IgnoreCount} crossings of breakpoint.\n");
             }
 
-            json.Add(BreakpointJson(bp));
+            json.Add((JsonNode)BreakpointJson(bp));
         }
 
         _out.Write(sb.ToString());
@@ -1485,7 +1485,7 @@ internal sealed partial class DbgCommands
             }
 
             sb.Append(v.Name).Append(" = ").Append(text).Append('\n');
-            json.Add(new JsonObject { ["name"] = v.Name, ["value"] = text, ["type"] = _symbols.Types.FromDie(v.Type).Name });
+            json.Add((JsonNode)new JsonObject { ["name"] = v.Name, ["value"] = text, ["type"] = _symbols.Types.FromDie(v.Type).Name });
         }
 
         _out.Write(sb.ToString());
