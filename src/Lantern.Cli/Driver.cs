@@ -243,6 +243,7 @@ internal static class Driver
         try
         {
             result = CCompiler.CompileFile(options.File, MakeCompileOptions(options));
+            StartupTrace.Mark("compiled to IR");
         }
         catch (Exception e)
         {
@@ -348,6 +349,8 @@ internal static class Driver
         {
             thread.Join();
         }
+
+        StartupTrace.Mark("program finished");
 
         if (failure?.SourceException is JitLinkException link)
         {

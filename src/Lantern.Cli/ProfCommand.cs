@@ -54,7 +54,8 @@ internal static class ProfCommand
           --wall            sample wall-clock time, blocked time included
           --timeout S       stop the program after S seconds (exit 124); the profile is still written
           --json            print a JSON summary (engine, samples, functions) on stdout instead of the text summary
-          --engine E        force the engine: perf (perf_event cpu-clock) or timer (CLOCK_THREAD_CPUTIME_ID)
+          --engine E        force the engine: perf (perf_event cpu-clock), timer (CLOCK_THREAD_CPUTIME_ID), or
+                            none (no samples: the program's CPU time only, a baseline for overhead measurements)
           -I DIR, -D N[=V], -U N   as for 'lantern run'
         """;
 
@@ -198,6 +199,7 @@ internal static class ProfCommand
                         "perf" => SamplingEngine.PerfEvent,
                         "timer" => SamplingEngine.ThreadCpuTimer,
                         "auto" => SamplingEngine.Auto,
+                        "none" => SamplingEngine.None,
                         _ => (SamplingEngine)(-1),
                     };
                     if ((int)options.Engine < 0)
@@ -280,6 +282,7 @@ internal static class ProfCommand
         Sampler? sampler = null;
         byte[]? symfile = null;
         var written = new object();
+        using var started = new ManualResetEventSlim();
         bool profileWritten = false;
         void WriteProfileOnce(int programStatus)
         {
@@ -316,6 +319,8 @@ internal static class ProfCommand
                         {
                             Terminal.WriteError("lantern prof: warning: no sampling engine could be started\n");
                         }
+
+                        started.Set();
                     };
                     jit.ProgramFinished = sampler.Stop;
                     CrashReporter.BeforeExit = WriteProfileOnce;
@@ -327,6 +332,10 @@ internal static class ProfCommand
                 {
                     failure = ExceptionDispatchInfo.Capture(e);
                 }
+                finally
+                {
+                    started.Set();
+                }
             },
             Driver.ProgramStackSize)
         {
@@ -336,6 +345,8 @@ internal static class ProfCommand
         thread.Start();
         if (options.Timeout is double seconds)
         {
+            // the time limit counts from main's start (linking, debug info and sampler set-up are not the program's)
+            started.Wait();
             if (!thread.Join(TimeSpan.FromSeconds(seconds)))
             {
                 // the crash watcher prints where the program was, writes the profile (BeforeExit) and exits with 124
@@ -405,7 +416,7 @@ internal static class ProfCommand
 
         if (options.Json)
         {
-            Terminal.WriteOut(Json(profile, files, programStatus) + "\n");
+            Terminal.WriteOut(Json(profile, files, programStatus, raw.CpuSeconds) + "\n");
         }
 
         ProfileMetadata m = profile.Metadata;
@@ -423,7 +434,7 @@ internal static class ProfCommand
     }
 
     /// <summary>The <c>--json</c> summary: metadata, files written, and per function its self and total samples.</summary>
-    private static string Json(Profile profile, List<string> files, int status)
+    private static string Json(Profile profile, List<string> files, int status, double cpuSeconds)
     {
         var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
@@ -440,6 +451,7 @@ internal static class ProfCommand
             w.WriteNumber("dropped", m.Dropped);
             w.WriteNumber("samples", profile.TotalSamples);
             w.WriteNumber("seconds", Math.Round(m.DurationSeconds, 6));
+            w.WriteNumber("cpu_seconds", Math.Round(cpuSeconds, 6));
             w.WriteStartArray("files");
             foreach (string f in files)
             {

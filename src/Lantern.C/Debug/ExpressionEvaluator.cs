@@ -24,7 +24,7 @@ public sealed class ValueHistory
         int index = reference.Relative ? _values.Count - reference.Index : reference.Index;
         if (_values.Count == 0 && reference.Relative)
         {
-            return DbgValue.FromBytes(DbgTypes.Void, []);
+            throw new DebugEvalException("The history is empty.");
         }
 
         if (index < 1 || index > _values.Count)

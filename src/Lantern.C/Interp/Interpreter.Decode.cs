@@ -562,6 +562,17 @@ public sealed unsafe partial class Interpreter
                 continue;
             }
 
+            if (code[k].Op == DOp.DbgStmt && kept.Count > 0 && kept[^1].Op == DOp.DbgStmt)
+            {
+                // no code left between two statement markers (a statement that was only a constant): one site, the
+                // last marker's row, as in JIT code; a jump to this position lands after the site, as there
+                DInstr last = kept[^1];
+                last.T1 = code[k].T1;
+                kept[^1] = last;
+                keptLocs[^1] = locs[k];
+                continue;
+            }
+
             kept.Add(code[k]);
             keptLocs.Add(locs[k]);
         }

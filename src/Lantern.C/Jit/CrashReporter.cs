@@ -17,6 +17,14 @@ namespace Lantern.C.Jit;
 /// chained to the previous handler (CoreCLR uses SIGSEGV for NullReferenceException). The program's thread runs on
 /// an alternate signal stack so that a stack overflow can be reported too.
 /// </para>
+/// <para>
+/// Threads the C program creates: the JIT binds <c>pthread_create</c> to <see cref="PthreadCreateWrapper"/>, which
+/// starts the thread in a machine-code entry stub. The stub records the thread's id in a table the handler reads,
+/// gives the thread an alternate signal stack, calls the C start routine, and unregisters the thread when the
+/// routine returns. A fatal signal on a registered thread is reported like one on the program's thread (the first
+/// thread to fault reports; any other faulting thread parks). A thread that leaves through <c>pthread_exit</c>
+/// keeps its table entry and alternate stack until the process ends.
+/// </para>
 /// </summary>
 public static unsafe partial class CrashReporter
 {
@@ -39,9 +47,14 @@ public static unsafe partial class CrashReporter
     private const int BlockRbp = 32;
     private const int BlockRsp = 40;
     private const int BlockFd = 48;
-    private const int BlockDefault = 64;
+    private const int BlockOwner = 56; // tid of the thread whose signal is being reported (0: none yet)
+    private const int BlockPthread = 64; // its pthread_t (fs:[0x10])
+    private const int BlockDefault = 72;
     private const int BlockOld = BlockDefault + SigactionSize;
-    private const int BlockSize = BlockOld + 32 * SigactionSize;
+    private const int BlockThreads = BlockOld + 32 * SigactionSize; // tids of the threads the program created
+    private const int ThreadSlots = 1024;
+    private const int BlockSize = BlockThreads + ThreadSlots * 8;
+    private const int ThreadAltStackSize = 64 * 1024;
 
     // SIGURG (ignored by default, unused by CoreCLR) is sent to the program's thread on --timeout to learn where it is
     private static readonly int[] s_signals = { SigIll, SigAbrt, SigBus, SigFpe, SigSegv, SigUrg };
@@ -49,6 +62,7 @@ public static unsafe partial class CrashReporter
     private static readonly object s_lock = new();
     private static nint s_block;
     private static nint s_handler;
+    private static nint s_pthreadCreate;
     private static CodeCache? s_stubCache;
 
     [LibraryImport("libc", EntryPoint = "sigaction")]
@@ -156,17 +170,8 @@ public static unsafe partial class CrashReporter
         *(nint*)(ss + 16) = AltStackSize;
         bool altSet = Sigaltstack((nint)ss, (nint)oldSs) == 0;
 
-        byte* attr = stackalloc byte[128];
-        nint stackAddr = 0;
-        nint stackSize = 0;
-        if (PthreadGetattrNp(PthreadSelf(), attr) == 0)
-        {
-            PthreadAttrGetstack(attr, &stackAddr, &stackSize);
-            PthreadAttrDestroy(attr);
-        }
-
-        s_stackLow = stackAddr;
-        s_stackHigh = stackAddr + stackSize;
+        SetStackBounds(PthreadSelf());
+        *(long*)(s_block + BlockOwner) = 0;
         *(long*)(s_block + BlockFd) = fds[1];
         int readFd = fds[0];
         var watcher = new Thread(() => Watch(module, readFd)) { IsBackground = true, Name = "lantern-crash-watcher" };
@@ -191,9 +196,25 @@ public static unsafe partial class CrashReporter
         }
     }
 
-    private static void InstallOnce()
+    /// <summary>
+    /// What the JIT binds <c>pthread_create</c> to: the same signature, the thread runs the C start routine through
+    /// an entry stub that registers it for crash reports (see the class remarks).
+    /// </summary>
+    public static nint PthreadCreateWrapper
     {
-        if (s_handler != 0)
+        get
+        {
+            lock (s_lock)
+            {
+                EmitStubsOnce();
+                return s_pthreadCreate;
+            }
+        }
+    }
+
+    private static void EmitStubsOnce()
+    {
+        if (s_block != 0)
         {
             return;
         }
@@ -201,6 +222,36 @@ public static unsafe partial class CrashReporter
         s_block = JitNative.MapAnonymousRw(BlockSize);
         s_stubCache = new CodeCache(1 << 16);
         s_handler = EmitHandler(s_block);
+        s_pthreadCreate = EmitPthreadCreateWrapper(s_block);
+    }
+
+    private static bool s_installed;
+
+    /// <summary>The stack of <paramref name="thread"/> bounds every read of the walk (<see cref="OnStack"/>).</summary>
+    private static void SetStackBounds(nint thread)
+    {
+        byte* attr = stackalloc byte[128];
+        nint stackAddr = 0;
+        nint stackSize = 0;
+        if (PthreadGetattrNp(thread, attr) == 0)
+        {
+            PthreadAttrGetstack(attr, &stackAddr, &stackSize);
+            PthreadAttrDestroy(attr);
+        }
+
+        s_stackLow = stackAddr;
+        s_stackHigh = stackAddr + stackSize;
+    }
+
+    private static void InstallOnce()
+    {
+        EmitStubsOnce();
+        if (s_installed)
+        {
+            return;
+        }
+
+        s_installed = true;
         byte* act = stackalloc byte[SigactionSize];
         new Span<byte>(act, SigactionSize).Clear();
         *(nint*)act = s_handler;
@@ -219,15 +270,40 @@ public static unsafe partial class CrashReporter
         Label restoreDefault = a.CreateLabel();
         Label done = a.CreateLabel();
 
+        Label report = a.CreateLabel();
+        Label nextSlot = a.CreateLabel();
+
         // void handler(int sig /*edi*/, siginfo_t* info /*rsi*/, ucontext_t* uc /*rdx*/)
         a.push(rbx);
         a.mov(eax, 186); // gettid (syscall keeps rdi, rsi, rdx)
         a.syscall();
         a.mov(rbx, (long)block);
+        a.cmp(__qword_ptr[rbx + BlockTid], 0);
+        a.je(chain); // no program is running
         a.cmp(eax, __dword_ptr[rbx + BlockTid]);
-        a.jne(chain);
+        a.je(report);
 
-        // the program's thread: record, wake the watcher, park
+        // a thread the program created (registered by the pthread_create entry stub)?
+        a.lea(rcx, __[rbx + BlockThreads]);
+        a.lea(r8, __[rbx + BlockThreads + ThreadSlots * 8]);
+        a.Label(ref nextSlot);
+        a.cmp(eax, __dword_ptr[rcx]);
+        a.je(report);
+        a.add(rcx, 8);
+        a.cmp(rcx, r8);
+        a.jb(nextSlot);
+        a.jmp(chain);
+
+        // the program's thread or one of its threads: the first to get here reports, any other parks
+        a.Label(ref report);
+        a.mov(r8d, eax);
+        a.xor(eax, eax);
+        a.@lock.cmpxchg(__qword_ptr[rbx + BlockOwner], r8);
+        a.jne(park);
+        a.mov(rax, __qword_ptr.fs[0x10]); // pthread_self()
+        a.mov(__qword_ptr[rbx + BlockPthread], rax);
+
+        // record, wake the watcher, park
         a.mov(__qword_ptr[rbx + BlockSig], rdi);
         a.mov(rax, __qword_ptr[rsi + 16]); // si_addr
         a.mov(__qword_ptr[rbx + BlockAddr], rax);
@@ -269,7 +345,155 @@ public static unsafe partial class CrashReporter
         a.pop(rbx);
         a.Label(ref done);
         a.ret();
+        return Assemble(a);
+    }
 
+    /// <summary>
+    /// <c>int pthread_create(pthread_t*, const pthread_attr_t*, void* (*start)(void*), void* arg)</c>: passes
+    /// {start, arg} in a malloc'ed record to the real pthread_create with the entry stub as the start routine.
+    /// </summary>
+    private static nint EmitPthreadCreateWrapper(nint block)
+    {
+        nint entry = EmitThreadEntry(block);
+        var a = new Assembler(64);
+        Label failed = a.CreateLabel();
+        Label done = a.CreateLabel();
+        a.push(rbp);
+        a.mov(rbp, rsp);
+        a.push(rdi); // [rbp-8] thread
+        a.push(rsi); // [rbp-16] attr
+        a.push(rdx); // [rbp-24] start
+        a.push(rcx); // [rbp-32] arg, then the record
+        a.mov(edi, 16);
+        a.mov(rax, (long)SymbolResolver.Resolve("malloc"));
+        a.call(rax);
+        a.test(rax, rax);
+        a.jz(failed);
+        a.mov(rcx, __qword_ptr[rbp - 24]);
+        a.mov(__qword_ptr[rax], rcx);
+        a.mov(rcx, __qword_ptr[rbp - 32]);
+        a.mov(__qword_ptr[rax + 8], rcx);
+        a.mov(__qword_ptr[rbp - 32], rax);
+        a.mov(rdi, __qword_ptr[rbp - 8]);
+        a.mov(rsi, __qword_ptr[rbp - 16]);
+        a.mov(rdx, (long)entry);
+        a.mov(rcx, rax);
+        a.mov(rax, (long)SymbolResolver.Resolve("pthread_create"));
+        a.call(rax);
+        a.test(eax, eax);
+        a.jz(done);
+        a.mov(__qword_ptr[rbp - 24], rax); // the error: free the record, return the error
+        a.mov(rdi, __qword_ptr[rbp - 32]);
+        a.mov(rax, (long)SymbolResolver.Resolve("free"));
+        a.call(rax);
+        a.mov(rax, __qword_ptr[rbp - 24]);
+        a.jmp(done);
+        a.Label(ref failed);
+        a.mov(eax, 11); // EAGAIN
+        a.Label(ref done);
+        a.leave();
+        a.ret();
+        return Assemble(a);
+    }
+
+    /// <summary>
+    /// The start routine of every thread the program creates: <c>void* entry(record*)</c>. Registers the thread's
+    /// tid in the block's table, maps and installs an alternate signal stack, runs start(arg), then undoes both.
+    /// </summary>
+    private static nint EmitThreadEntry(nint block)
+    {
+        var a = new Assembler(64);
+        Label nextSlot = a.CreateLabel();
+        Label registered = a.CreateLabel();
+        Label noAltStack = a.CreateLabel();
+        Label noUnmap = a.CreateLabel();
+        Label noSlot = a.CreateLabel();
+        a.push(rbp);
+        a.mov(rbp, rsp);
+        a.push(rbx);
+        a.push(r12);
+        a.push(r13);
+        a.push(r14);
+        a.mov(rbx, __qword_ptr[rdi]); // start
+        a.mov(r12, __qword_ptr[rdi + 8]); // arg
+        a.mov(rax, (long)SymbolResolver.Resolve("free"));
+        a.call(rax);
+
+        // register: claim a free slot of the table with this thread's tid
+        a.mov(eax, 186); // gettid
+        a.syscall();
+        a.mov(r8d, eax);
+        a.mov(r13, (long)(block + BlockThreads));
+        a.mov(r14, (long)(block + BlockThreads + ThreadSlots * 8));
+        a.Label(ref nextSlot);
+        a.xor(eax, eax);
+        a.@lock.cmpxchg(__qword_ptr[r13], r8);
+        a.je(registered);
+        a.add(r13, 8);
+        a.cmp(r13, r14);
+        a.jb(nextSlot);
+        a.xor(r13d, r13d); // the table is full: this thread is not registered
+        a.Label(ref registered);
+
+        // alternate signal stack: mmap, then sigaltstack({ss_sp, 0, size}, NULL)
+        a.xor(edi, edi);
+        a.mov(esi, ThreadAltStackSize);
+        a.mov(edx, 3); // PROT_READ | PROT_WRITE
+        a.mov(r10d, 0x22); // MAP_PRIVATE | MAP_ANONYMOUS
+        a.mov(r8, -1);
+        a.xor(r9d, r9d);
+        a.mov(eax, 9); // mmap
+        a.syscall();
+        a.mov(r14, rax);
+        a.cmp(rax, -4096);
+        a.ja(noAltStack);
+        a.sub(rsp, 32);
+        a.mov(__qword_ptr[rsp], rax);
+        a.mov(__qword_ptr[rsp + 8], 0);
+        a.mov(__qword_ptr[rsp + 16], ThreadAltStackSize);
+        a.mov(rdi, rsp);
+        a.xor(esi, esi);
+        a.mov(eax, 131); // sigaltstack
+        a.syscall();
+        a.add(rsp, 32);
+        a.Label(ref noAltStack);
+
+        a.mov(rdi, r12);
+        a.call(rbx); // start(arg)
+        a.mov(r12, rax);
+
+        a.cmp(r14, -4096);
+        a.ja(noUnmap);
+        a.sub(rsp, 32);
+        a.mov(__qword_ptr[rsp], 0);
+        a.mov(__qword_ptr[rsp + 8], 2); // SS_DISABLE
+        a.mov(__qword_ptr[rsp + 16], 0);
+        a.mov(rdi, rsp);
+        a.xor(esi, esi);
+        a.mov(eax, 131); // sigaltstack
+        a.syscall();
+        a.add(rsp, 32);
+        a.mov(rdi, r14);
+        a.mov(esi, ThreadAltStackSize);
+        a.mov(eax, 11); // munmap
+        a.syscall();
+        a.Label(ref noUnmap);
+        a.test(r13, r13);
+        a.jz(noSlot);
+        a.mov(__qword_ptr[r13], 0);
+        a.Label(ref noSlot);
+        a.mov(rax, r12);
+        a.pop(r14);
+        a.pop(r13);
+        a.pop(r12);
+        a.pop(rbx);
+        a.pop(rbp);
+        a.ret();
+        return Assemble(a);
+    }
+
+    private static nint Assemble(Assembler a)
+    {
         nint rip = s_stubCache!.NextAddress();
         var stream = new MemoryStream();
         a.Assemble(new StreamCodeWriter(stream), (ulong)rip);
@@ -290,7 +514,21 @@ public static unsafe partial class CrashReporter
         nint rip = *(nint*)(s_block + BlockRip);
         nint rbp = *(nint*)(s_block + BlockRbp);
         nint rsp = *(nint*)(s_block + BlockRsp);
+        int owner = (int)*(long*)(s_block + BlockOwner);
+        int programTid = (int)*(long*)(s_block + BlockTid);
+        if (owner != programTid)
+        {
+            // a thread the program created: its own stack bounds for the walk
+            SetStackBounds(*(nint*)(s_block + BlockPthread));
+        }
+
         string report = FormatReport(module, sig, addr, rip, rbp, rsp);
+        if (owner != programTid && sig != SigUrg)
+        {
+            int newline = report.IndexOf('\n');
+            report = report[..newline] + $" in thread {owner} (created by the program)" + report[newline..];
+        }
+
         byte[] bytes = Encoding.UTF8.GetBytes(report);
         fixed (byte* p = bytes)
         {

@@ -352,6 +352,9 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
                 return _exitStub;
             case "atexit":
                 return _atexitStub;
+            case "pthread_create":
+                // threads of the program report their crashes too
+                return CrashReporter.PthreadCreateWrapper;
         }
 
         nint a = JitNative.LookupLibcSymbol(name);

@@ -14,7 +14,9 @@ public static class JitRunner
     public static int Run(IrModule module, string programName, IReadOnlyList<string> args, bool onCurrentThread = false)
     {
         using var jit = new JitModule(module);
+        StartupTrace.Mark("jit compiled and linked");
         using IDisposable published = JitPublishers.Publish(jit);
+        StartupTrace.Mark("published");
         if (Environment.GetEnvironmentVariable("LANTERN_DUMP_ASM") is { Length: > 0 })
         {
             foreach (IrFunction f in module.Functions)

@@ -57,6 +57,7 @@ public sealed class DebugSession : IDisposable
         public string? File;
         public int Line;
         public ulong StartPc;
+        public int Remaining = 1;
         public HashSet<ulong> Targets = new();
         public ulong ReturnAddress;
         public ulong CallerCfa;
@@ -247,7 +248,11 @@ public sealed class DebugSession : IDisposable
     /// Sets a software watchpoint (<c>watch</c>) on <paramref name="size"/> bytes at <paramref name="address"/>
     /// (the client evaluates the lvalue <paramref name="expression"/>): checked at every statement boundary.
     /// </summary>
-    public Breakpoint Watch(string expression, ulong address, int size)
+    /// <param name="scope">
+    /// For an expression with locals: the frame it belongs to. When that frame has returned, the watchpoint is
+    /// deleted and the program stops (<see cref="StopKind.WatchpointScope"/>), as gdb does.
+    /// </param>
+    public Breakpoint Watch(string expression, ulong address, int size, Frame? scope = null)
     {
         if (size <= 0 || size > 4096)
         {
@@ -261,6 +266,7 @@ public sealed class DebugSession : IDisposable
             WatchAddress = address,
             WatchSize = size,
             WatchValue = known ? value : null,
+            ScopeCfa = scope?.Cfa ?? 0,
         };
         _breakpoints.Add(wp);
         BreakpointsChanged();
@@ -302,6 +308,21 @@ public sealed class DebugSession : IDisposable
         Breakpoint bp = Require(number);
         bp.ConditionText = condition is null ? null : text;
         bp.Condition = condition;
+    }
+
+    /// <summary>On the program's thread (stop filter): rebuild the index now, re-arm when the stop is reported.</summary>
+    private void BreakpointsChangedLater()
+    {
+        bool live = _live;
+        _live = false;
+        try
+        {
+            BreakpointsChanged();
+        }
+        finally
+        {
+            _live = live;
+        }
     }
 
     private void BreakpointsChanged()
@@ -362,10 +383,11 @@ public sealed class DebugSession : IDisposable
     public StopEvent Continue() => Resume(new Plan(PlanKind.Continue), ResumeMode.Continue);
 
     /// <summary>Steps to the next line, into calls of functions with line information (<c>step</c>).</summary>
-    public StopEvent Step(int count = 1) => Repeat(count, () => Resume(LinePlan(PlanKind.Step), ResumeMode.Continue));
+    /// <remarks>With a count, the intermediate steps are decided without reporting them (on the program's thread with a stop filter).</remarks>
+    public StopEvent Step(int count = 1) => Resume(LinePlan(PlanKind.Step, count), ResumeMode.Continue);
 
     /// <summary>Steps to the next line in this frame or an outer one, over calls (<c>next</c>).</summary>
-    public StopEvent Next(int count = 1) => Repeat(count, () => Resume(LinePlan(PlanKind.Next), ResumeMode.Continue));
+    public StopEvent Next(int count = 1) => Resume(LinePlan(PlanKind.Next, count), ResumeMode.Continue);
 
     /// <summary>Like <see cref="Next"/>, but never stops at a lower address in the same frame (a loop runs to its end) (<c>until</c>).</summary>
     public StopEvent Until() => Resume(LinePlan(PlanKind.Until), ResumeMode.Continue);
@@ -485,12 +507,35 @@ public sealed class DebugSession : IDisposable
         }
     }
 
-    private Plan LinePlan(PlanKind kind)
+    private Plan LinePlan(PlanKind kind, int count = 1)
     {
         RequireStopped();
         ulong pc = _target.ReadRegister(16);
+        var plan = new Plan(kind) { Remaining = Math.Max(1, count) };
+        StartLine(plan, pc, CfaAt(pc) ?? 0);
+        return plan;
+    }
+
+    private void StartLine(Plan plan, ulong pc, ulong cfa)
+    {
         SiteInfo info = InfoAt(pc);
-        return new Plan(kind) { FrameCfa = CfaAt(pc) ?? 0, FrameFunction = info.FunctionStart, File = info.File, Line = info.Line, StartPc = pc };
+        plan.FrameCfa = cfa;
+        plan.FrameFunction = info.FunctionStart;
+        plan.File = info.File;
+        plan.Line = info.Line;
+        plan.StartPc = pc;
+    }
+
+    /// <summary>The end of one line step: the event, or null (and the next step set up) while a count remains.</summary>
+    private StopEvent? EndOfStep(Plan plan, ulong pc, ulong cfa)
+    {
+        if (--plan.Remaining > 0)
+        {
+            StartLine(plan, pc, cfa);
+            return null;
+        }
+
+        return new StopEvent(StopKind.EndSteppingRange, Frame0(pc));
     }
 
     private Plan LocationPlan(PlanKind kind, string location)
@@ -721,11 +766,18 @@ public sealed class DebugSession : IDisposable
 
         if (stop.Reason == StopReason.Site)
         {
-            foreach (Breakpoint wp in _breakpoints)
+            foreach (Breakpoint wp in _breakpoints.ToArray())
             {
                 if (!wp.Enabled || wp.Kind != BreakpointKind.Watchpoint)
                 {
                     continue;
+                }
+
+                if (wp.ScopeCfa != 0 && (CfaAt(pc) ?? 0) > wp.ScopeCfa)
+                {
+                    _breakpoints.Remove(wp);
+                    BreakpointsChangedLater();
+                    return new StopEvent(StopKind.WatchpointScope, Frame0(pc)) { BreakpointNumber = wp.Number };
                 }
 
                 var now = new byte[wp.WatchSize];
@@ -779,7 +831,7 @@ public sealed class DebugSession : IDisposable
                 {
                     if ((info.Line != plan.Line || info.File != plan.File) && (plan.Kind != PlanKind.Until || pc > plan.StartPc))
                     {
-                        return new StopEvent(StopKind.EndSteppingRange, Frame0(pc));
+                        return EndOfStep(plan, pc, cfa);
                     }
 
                     if (site.Kind == PatchSiteKind.Return)
@@ -802,10 +854,10 @@ public sealed class DebugSession : IDisposable
 
                 if (cfa > plan.FrameCfa)
                 {
-                    return new StopEvent(StopKind.EndSteppingRange, Frame0(pc)); // an outer frame (the stepped frame returned)
+                    return EndOfStep(plan, pc, cfa); // an outer frame (the stepped frame returned)
                 }
 
-                return plan.Kind == PlanKind.Step && site.Kind == PatchSiteKind.Statement ? new StopEvent(StopKind.EndSteppingRange, Frame0(pc)) : null;
+                return plan.Kind == PlanKind.Step && site.Kind == PatchSiteKind.Statement ? EndOfStep(plan, pc, cfa) : null;
             }
 
             case PlanKind.Finish:

@@ -110,6 +110,9 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     /// <inheritdoc/>
     public Func<TargetStop, bool>? StopFilter { get; set; }
 
+    /// <summary>How many times an instruction under an int3 ran displaced (relocated in the scratch buffer).</summary>
+    public int DisplacedExecutions { get; private set; }
+
     /// <summary>The trampoline's address (armed sites call it).</summary>
     public ulong TrampolineAddress => _trampoline;
 
@@ -386,6 +389,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         HostNative.FutexWake((int*)(_control + HostCode.CtlStopSeq));
         while (true)
         {
+            SpinWhileEqual(resumeSeq, expected);
             while (Volatile.Read(ref *resumeSeq) == expected)
             {
                 HostNative.FutexWait(resumeSeq, expected);
@@ -449,6 +453,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         var ctl = (long*)_control;
         while (true)
         {
+            SpinWhileEqual(stopSeq, _seenStopSeq);
             while (Volatile.Read(ref *stopSeq) == _seenStopSeq)
             {
                 long left = deadline - Environment.TickCount64;
@@ -524,6 +529,25 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         }
     }
 
+    /// <summary>
+    /// Spins briefly (up to <see cref="SpinTicks"/>) while *<paramref name="word"/> == <paramref name="value"/>: a stop
+    /// and a resume usually follow within microseconds (stepping), and a futex sleep and wake-up cost more than that.
+    /// </summary>
+    private static void SpinWhileEqual(int* word, int value)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (Volatile.Read(ref *word) == value)
+        {
+            Thread.SpinWait(4);
+            if (System.Diagnostics.Stopwatch.GetTimestamp() - start > SpinTicks)
+            {
+                return;
+            }
+        }
+    }
+
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 200_000; // 5 us
+
     /// <summary>A SIGTRAP or fatal signal on the worker: the stop to report, or null after resuming silently.</summary>
     private TargetStop? ClassifySignalStop()
     {
@@ -531,6 +555,13 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         int sig = (int)ctl[HostCode.CtlSignal / 8];
         ulong* block = (ulong*)_block;
         ulong rip = block[16];
+        if (_scratch != 0 && rip >= _scratch && rip < _scratch + (ulong)_displacedLength)
+        {
+            // a fault in a displaced instruction: report (and resume) it at its home
+            rip = _displacedFrom;
+            block[16] = rip;
+        }
+
         if (sig != HostNative.SigTrap)
         {
             return new TargetStop(StopReason.Signal, rip, sig, (ulong)ctl[HostCode.CtlFaultAddress / 8]);
@@ -618,6 +649,15 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         ulong pc = block[16];
         lock (_patchLock)
         {
+            if (mode == ResumeMode.Continue && _breakpoints.Contains(pc) && Displace(pc) is ulong copy)
+            {
+                // displaced execution: the int3 stays; the original instruction runs relocated in the scratch buffer
+                block[16] = copy;
+                DisplacedExecutions++;
+                ResumeRaw();
+                return;
+            }
+
             if (_breakpoints.Contains(pc) && _originals.Remove(pc, out byte[]? original))
             {
                 Write(pc, original);
@@ -634,6 +674,85 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         }
 
         ResumeRaw();
+    }
+
+    /// <summary>
+    /// Writes a relocated copy of the instruction at <paramref name="pc"/> (its original bytes, decoded with Iced)
+    /// into the scratch buffer, followed by a jump back to the next instruction; returns the copy's address, or null
+    /// if the instruction cannot be displaced (then it is stepped in place with the trap flag). Iced's block encoder
+    /// re-targets RIP-relative operands and branches; a call becomes push of the original return address + jmp.
+    /// </summary>
+    private ulong? Displace(ulong pc)
+    {
+        var bytes = new byte[16];
+        int n = bytes.Length;
+        while (n > 0 && !ReadMemory(pc, bytes.AsSpan(0, n)))
+        {
+            n--;
+        }
+
+        var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(bytes, 0, n));
+        decoder.IP = pc;
+        Iced.Intel.Instruction instruction = decoder.Decode();
+        if (instruction.IsInvalid)
+        {
+            return null;
+        }
+
+        ulong next = instruction.NextIP;
+        var list = new List<Iced.Intel.Instruction>();
+        if (instruction.FlowControl is Iced.Intel.FlowControl.Call or Iced.Intel.FlowControl.IndirectCall)
+        {
+            Iced.Intel.Code jump = instruction.Code switch
+            {
+                Iced.Intel.Code.Call_rel32_64 => Iced.Intel.Code.Jmp_rel32_64,
+                Iced.Intel.Code.Call_rm64 => Iced.Intel.Code.Jmp_rm64,
+                _ => Iced.Intel.Code.INVALID,
+            };
+            bool usesRsp = instruction.MemoryBase == Iced.Intel.Register.RSP || instruction.MemoryIndex == Iced.Intel.Register.RSP
+                || (instruction.Op0Kind == Iced.Intel.OpKind.Register && instruction.Op0Register == Iced.Intel.Register.RSP);
+            if (jump == Iced.Intel.Code.INVALID || usesRsp)
+            {
+                return null;
+            }
+
+            // push the original return address without changing any register: push rax; mov rax, next; xchg [rsp], rax
+            list.Add(Iced.Intel.Instruction.Create(Iced.Intel.Code.Push_r64, Iced.Intel.Register.RAX));
+            list.Add(Iced.Intel.Instruction.Create(Iced.Intel.Code.Mov_r64_imm64, Iced.Intel.Register.RAX, next));
+            list.Add(Iced.Intel.Instruction.Create(Iced.Intel.Code.Xchg_rm64_r64, new Iced.Intel.MemoryOperand(Iced.Intel.Register.RSP), Iced.Intel.Register.RAX));
+            Iced.Intel.Instruction jmp = instruction;
+            jmp.Code = jump;
+            list.Add(jmp);
+        }
+        else
+        {
+            list.Add(instruction);
+            list.Add(Iced.Intel.Instruction.CreateBranch(Iced.Intel.Code.Jmp_rel32_64, next));
+        }
+
+        _scratch = _scratch != 0 ? _scratch : _code.Allocate(ScratchSize);
+        var writer = new ByteWriter();
+        if (!Iced.Intel.BlockEncoder.TryEncode(64, new Iced.Intel.InstructionBlock(writer, list, _scratch), out _, out _) || writer.Bytes.Count > ScratchSize)
+        {
+            return null;
+        }
+
+        Write(_scratch, writer.Bytes.ToArray());
+        _displacedFrom = pc;
+        _displacedLength = writer.Bytes.Count;
+        return _scratch;
+    }
+
+    private const int ScratchSize = 64;
+    private ulong _scratch;
+    private ulong _displacedFrom;
+    private int _displacedLength;
+
+    private sealed class ByteWriter : Iced.Intel.CodeWriter
+    {
+        public List<byte> Bytes { get; } = new();
+
+        public override void WriteByte(byte value) => Bytes.Add(value);
     }
 
     private void ResumeRaw()

@@ -15,8 +15,16 @@ public enum SamplingEngine
     /// <summary>timer_create(CLOCK_THREAD_CPUTIME_ID, SIGEV_THREAD_ID): tick-limited on most kernels.</summary>
     ThreadCpuTimer,
 
-    /// <summary>timer_create(CLOCK_MONOTONIC, SIGEV_THREAD_ID): wall-clock time, blocked time included.</summary>
+    /// <summary>
+    /// Wall-clock time, blocked time included: a ticker thread wakes at the rate; a thread that runs (or waits for a
+    /// CPU) gets SIGPROF, a thread blocked in a system call is not interrupted (that would cut a sleep short with
+    /// EINTR) but walked from the ticker, from the sp and pc that /proc/self/task/TID/syscall shows; so is a thread
+    /// waiting for a CPU.
+    /// </summary>
     Wall,
+
+    /// <summary>No signals: only the threads' CPU time is measured (the baseline of the overhead benchmark).</summary>
+    None,
 }
 
 /// <summary>What the sampler is asked to do.</summary>
@@ -44,7 +52,8 @@ public sealed record RawProfile(
     long Received,
     long Dropped,
     double DurationSeconds,
-    bool Wall);
+    bool Wall,
+    double CpuSeconds);
 
 /// <summary>
 /// The sampling engine: a signal (SIGPROF) on each profiled thread at about <see cref="SamplerOptions.Hz"/>, a
@@ -69,6 +78,8 @@ public sealed unsafe partial class Sampler : IDisposable
     private readonly nint _table;
     private readonly long _tableBytes;
     private readonly List<ThreadState> _threads = new();
+    private readonly List<CodeRange> _ranges;
+    private Thread? _ticker;
     private readonly Stopwatch _clock = new();
     private SamplingEngine _engine;
     private bool _stopped;
@@ -81,6 +92,9 @@ public sealed unsafe partial class Sampler : IDisposable
         public long CpuStartNs { get; set; }
         public long CpuNs { get; set; }
         public long Counted { get; set; } = -1;
+        public long StackLow { get; init; }
+        public long StackHigh { get; init; }
+        public List<ulong[]> Blocked { get; } = new();
         public bool Stopped { get; set; }
     }
 
@@ -94,6 +108,7 @@ public sealed unsafe partial class Sampler : IDisposable
 
         _options = options;
         List<CodeRange> ranges = CodeRanges.Build(functions);
+        _ranges = ranges;
         _tableBytes = Math.Max(1, ranges.Count) * SamplingHandler.EntrySize;
         _table = Map(_tableBytes);
         for (int i = 0; i < ranges.Count; i++)
@@ -133,7 +148,8 @@ public sealed unsafe partial class Sampler : IDisposable
     {
         SamplingEngine.PerfEvent => "perf_event cpu-clock",
         SamplingEngine.ThreadCpuTimer => "timer_create CLOCK_THREAD_CPUTIME_ID",
-        SamplingEngine.Wall => "wall (timer_create CLOCK_MONOTONIC)",
+        SamplingEngine.Wall => "wall-clock ticker (SIGPROF to running threads, blocked threads walked)",
+        SamplingEngine.None => "none (no sampling)",
         _ => "none",
     };
 
@@ -185,7 +201,7 @@ public sealed unsafe partial class Sampler : IDisposable
             *(ulong*)(slot + SamplingHandler.SlotRandom) = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
             *(long*)(slot + SamplingHandler.SlotInterval) = period / 1_000_000_000;
             *(long*)(slot + SamplingHandler.SlotInterval + 8) = period % 1_000_000_000;
-            state = new ThreadState { Slot = slot, Buffer = buffer, Tid = tid };
+            state = new ThreadState { Slot = slot, Buffer = buffer, Tid = tid, StackLow = stackLow, StackHigh = stackHigh };
             _threads.Add(state);
             Volatile.Write(ref *(long*)(block + SamplingHandler.BlockSlotCount), count + 1);
         }
@@ -195,6 +211,11 @@ public sealed unsafe partial class Sampler : IDisposable
         if (_threads.Count == 1)
         {
             _clock.Start();
+        }
+
+        if (_engine == SamplingEngine.None)
+        {
+            return true;
         }
 
         if (_engine is SamplingEngine.Auto or SamplingEngine.PerfEvent)
@@ -219,7 +240,23 @@ public sealed unsafe partial class Sampler : IDisposable
             _engine = SamplingEngine.ThreadCpuTimer;
         }
 
-        int clock = _engine == SamplingEngine.Wall ? ClockMonotonic : ClockThreadCpuTime;
+        if (_engine == SamplingEngine.Wall)
+        {
+            *(long*)(block + SamplingHandler.BlockEngine) = 2; // the ticker drives the rate: no re-arm
+            Volatile.Write(ref *(int*)(state.Slot + SamplingHandler.SlotActive), 1);
+            lock (s_lock)
+            {
+                if (_ticker is null)
+                {
+                    _ticker = new Thread(Tick) { IsBackground = true, Name = "lantern-prof-wall" };
+                    _ticker.Start();
+                }
+            }
+
+            return true;
+        }
+
+        int clock = ClockThreadCpuTime;
         byte* sev = stackalloc byte[64];
         new Span<byte>(sev, 64).Clear();
         *(int*)(sev + 8) = SigProf;                // sigev_signo
@@ -262,7 +299,10 @@ public sealed unsafe partial class Sampler : IDisposable
             {
                 Volatile.Write(ref *(int*)(t.Slot + SamplingHandler.SlotActive), 0);
                 long handle = *(long*)(t.Slot + SamplingHandler.SlotHandle);
-                if (_engine == SamplingEngine.PerfEvent)
+                if (_engine is SamplingEngine.None or SamplingEngine.Wall)
+                {
+                }
+                else if (_engine == SamplingEngine.PerfEvent)
                 {
                     Syscall(SysIoctl, handle, PerfEventIocDisable, 0);
                     long value = 0;
@@ -296,6 +336,7 @@ public sealed unsafe partial class Sampler : IDisposable
         long received = 0;
         long dropped = 0;
         double expected = 0;
+        double cpuSeconds = 0;
         foreach (ThreadState t in _threads)
         {
             long end = *(long*)(t.Slot + SamplingHandler.SlotWrite);
@@ -314,16 +355,23 @@ public sealed unsafe partial class Sampler : IDisposable
                 p += 8 + n * 8;
             }
 
+            lock (t.Blocked)
+            {
+                stacks.AddRange(t.Blocked);
+                received += t.Blocked.Count;
+            }
+
             received += *(long*)(t.Slot + SamplingHandler.SlotReceived);
             dropped += *(long*)(t.Slot + SamplingHandler.SlotDropped);
             double seconds = _engine == SamplingEngine.Wall
                 ? _clock.Elapsed.TotalSeconds
                 : (t.Counted >= 0 ? t.Counted : t.CpuNs) / 1e9;
-            expected += seconds * _options.Hz;
+            expected += _engine == SamplingEngine.None ? 0 : seconds * _options.Hz;
+            cpuSeconds += t.CpuNs / 1e9;
         }
 
         return new RawProfile(stacks, EngineName, _options.Hz, (long)Math.Round(expected), received, dropped,
-            _clock.Elapsed.TotalSeconds, _engine == SamplingEngine.Wall);
+            _clock.Elapsed.TotalSeconds, _engine == SamplingEngine.Wall, cpuSeconds);
     }
 
     /// <summary>Stops sampling and frees the sample buffers (the handler stays installed and ignores signals).</summary>
@@ -345,6 +393,172 @@ public sealed unsafe partial class Sampler : IDisposable
                 Munmap(_table, (nuint)_tableBytes);
             }
         }
+    }
+
+    /// <summary>The wall-clock ticker: at each (jittered) tick, signal the running threads, walk the blocked ones.</summary>
+    private void Tick()
+    {
+        long period = (long)(1e9 / _options.Hz);
+        long jitter = (long)(period * Math.Clamp(_options.Jitter, 0, 1));
+        long* ts = stackalloc long[2];
+        ClockGettime(ClockMonotonic, ts);
+        long next = ts[0] * 1_000_000_000 + ts[1] + (long)(Random.Shared.NextDouble() * period);
+        int pid = Environment.ProcessId;
+        byte[] buffer = new byte[512];
+        while (!Volatile.Read(ref _stopped))
+        {
+            ts[0] = next / 1_000_000_000;
+            ts[1] = next % 1_000_000_000;
+            ClockNanosleep(ClockMonotonic, TimerAbstime, ts, null);
+            next += period - (jitter / 2) + (jitter > 0 ? Random.Shared.NextInt64(jitter) : 0);
+            ThreadState[] threads;
+            lock (s_lock)
+            {
+                if (_stopped)
+                {
+                    return;
+                }
+
+                threads = _threads.ToArray();
+            }
+
+            foreach (ThreadState t in threads)
+            {
+                string? state = ReadSyscallState(t.Tid, buffer);
+                if (state is null)
+                {
+                    continue; // the thread is gone
+                }
+
+                string[] fields = state.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length >= 3 && fields[0] != "running"
+                    && ulong.TryParse(fields[^2].AsSpan(2), System.Globalization.NumberStyles.HexNumber, null, out ulong sp)
+                    && ulong.TryParse(fields[^1].AsSpan(2), System.Globalization.NumberStyles.HexNumber, null, out ulong pc))
+                {
+                    // blocked in a system call ("nr args sp pc") or waiting for a CPU ("-1 sp pc"): its stack stands
+                    // still, walk it from here rather than interrupt a call (EINTR) or queue signals that coalesce
+                    ulong[] frames = WalkBlocked(t, sp, pc);
+                    lock (t.Blocked)
+                    {
+                        t.Blocked.Add(frames);
+                    }
+                }
+                else
+                {
+                    Tgkill(pid, t.Tid, SigProf);
+                }
+            }
+        }
+    }
+
+    private static string? ReadSyscallState(int tid, byte[] buffer)
+    {
+        try
+        {
+            using var f = new FileStream($"/proc/self/task/{tid}/syscall", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            int n = f.Read(buffer, 0, buffer.Length);
+            return System.Text.Encoding.ASCII.GetString(buffer, 0, n).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The stack of a thread blocked in a system call or preempted, read from another thread: the pc, the first return
+    /// address into JIT code above sp (after a call instruction), then the frame-pointer chain of that JIT function,
+    /// whose frame is the first word pair above it that holds a saved rbp and a return address into JIT code (if
+    /// none, the function is the outermost one). Reads stay within the thread's stack and the JIT's code.
+    /// </summary>
+    private ulong[] WalkBlocked(ThreadState t, ulong sp, ulong pc)
+    {
+        var frames = new List<ulong> { pc };
+        ulong low = (ulong)t.StackLow, high = (ulong)t.StackHigh;
+        bool OnStack(ulong a) => a >= low && a + 16 <= high && (a & 7) == 0;
+        ulong p = sp & ~7UL;
+        for (int k = 0; k < SamplingHandler.ScanWords && OnStack(p); k++, p += 8)
+        {
+            ulong w = *(ulong*)p;
+            if (!IsReturnIntoJit(w))
+            {
+                continue;
+            }
+
+            frames.Add(w);
+            ulong rbp = 0;
+            for (ulong q = p + 8; q < p + (64 << 10) && OnStack(q); q += 8)
+            {
+                ulong saved = *(ulong*)q;
+                if (saved > q && saved < high && IsReturnIntoJit(*(ulong*)(q + 8)))
+                {
+                    rbp = q;
+                    break;
+                }
+            }
+
+            while (rbp != 0 && OnStack(rbp) && frames.Count < SamplingHandler.MaxDepth)
+            {
+                ulong ret = *(ulong*)(rbp + 8);
+                if (FindRange(ret - 1) < 0)
+                {
+                    break;
+                }
+
+                frames.Add(ret);
+                ulong next = *(ulong*)rbp;
+                if (next <= rbp)
+                {
+                    break;
+                }
+
+                rbp = next;
+            }
+
+            break;
+        }
+
+        return frames.ToArray();
+    }
+
+    /// <summary>Whether <paramref name="w"/> is a return address into JIT code: just after a call instruction inside a JIT range.</summary>
+    private bool IsReturnIntoJit(ulong w)
+    {
+        int i = FindRange(w - 1);
+        if (i < 0 || w - 5 < _ranges[i].Low)
+        {
+            return false;
+        }
+
+        byte* code = (byte*)w;
+        return code[-5] == 0xE8 || (code[-2] == 0xFF && (code[-1] & 0x38) == 0x10);
+    }
+
+    private int FindRange(ulong address)
+    {
+        int lo = 0, hi = _ranges.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = lo + ((hi - lo) / 2);
+            if (address < _ranges[mid].Low)
+            {
+                hi = mid - 1;
+            }
+            else if (address >= _ranges[mid].High)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return mid;
+            }
+        }
+
+        return -1;
     }
 
     private int OpenPerfEvent(int tid, long firstPeriod)
@@ -458,6 +672,7 @@ public sealed unsafe partial class Sampler : IDisposable
     private const long ONonblock = 0x800;
     private const int SigevThreadId = 4;
     private const int ClockMonotonic = 1;
+    private const int TimerAbstime = 1;
     private const int ClockThreadCpuTime = 3;
     private const int ProtRead = 1;
     private const int ProtWrite = 2;
@@ -474,6 +689,12 @@ public sealed unsafe partial class Sampler : IDisposable
 
     [LibraryImport("libc", EntryPoint = "syscall")]
     private static partial long Syscall(long number, long a0, long a1, long a2, long a3, long a4);
+
+    [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
+    private static partial int ClockNanosleep(int clock, int flags, long* request, long* remain);
+
+    [LibraryImport("libc", EntryPoint = "tgkill")]
+    private static partial int Tgkill(int tgid, int tid, int sig);
 
     [LibraryImport("libc", EntryPoint = "sigaction")]
     private static partial int Sigaction(int sig, nint act, nint oldact);

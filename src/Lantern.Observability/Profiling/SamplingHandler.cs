@@ -25,7 +25,7 @@ internal static class SamplingHandler
     public const int BlockTableCount = 16;
     public const int BlockCodeLow = 24;
     public const int BlockCodeHigh = 32;
-    public const int BlockEngine = 40;      // 0 perf_event (re-arm by PERF_EVENT_IOC_PERIOD), 1 POSIX timer
+    public const int BlockEngine = 40;      // 0 perf_event (re-arm by PERF_EVENT_IOC_PERIOD), 1 POSIX timer, 2 no re-arm
     public const int BlockOldAction = 128;  // struct sigaction (152 bytes)
     public const int BlockSlots = 512;
     public const int MaxSlots = 64;
@@ -243,6 +243,8 @@ internal static class SamplingHandler
         a.Label(ref rearm);
         // Re-arming restarts the period from now, so the time between the expiry and the re-arm is lost to
         // sampling (tens of microseconds in a VM: 30% at 10 kHz if done at every sample): re-arm every 8th signal.
+        a.cmp(__qword_ptr[rbx + BlockEngine], 2);
+        a.je(outLabel);
         a.inc(__dword_ptr[r12 + SlotSignals]);
         a.test(__dword_ptr[r12 + SlotSignals], RearmEvery - 1);
         a.jnz(outLabel);

@@ -29,6 +29,9 @@ public sealed class CrashReportTests
     [InlineData("trap.c", 4, "SIGILL", new[] { "check at trap.c:2", "middle at trap.c:3", "main at trap.c:4" })]
     [InlineData("bus_error.c", 7, "SIGBUS", new[] { "touch at bus_error.c:5", "map_truncated at bus_error.c:15", "main at bus_error.c:17" })]
     [InlineData("fault_in_libc.c", 11, "SIGSEGV", new[] { "(libc.so.6)", "measure at fault_in_libc.c:2", "main at fault_in_libc.c:3" })]
+    [InlineData("thread_null_deref.c", 11, "in thread", new[] { "deref at thread_null_deref.c:2", "worker at thread_null_deref.c:3" })]
+    [InlineData("thread_abort.c", 6, "in thread", new[] { "(libc.so.6)", "fail at thread_abort.c:3", "worker at thread_abort.c:4" })]
+    [InlineData("thread_stack_overflow.c", 11, "stack overflow", new[] { "down at thread_stack_overflow.c:2", "frames omitted", "worker at thread_stack_overflow.c:3" })]
     public void ReportsSignalLineAndBacktrace(string file, int signal, string title, string[] frames)
     {
         (int exit, string stdout, string stderr) = Run(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "crash", file));
@@ -45,6 +48,7 @@ public sealed class CrashReportTests
 
         Assert.DoesNotContain("Unhandled exception", stderr);
         Assert.DoesNotContain("core dumped", stderr);
+        Assert.Equal(file.StartsWith("thread_", StringComparison.Ordinal), stderr.Contains("(created by the program)"));
     }
 
     [Fact]

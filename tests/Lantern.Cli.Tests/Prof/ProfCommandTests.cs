@@ -202,6 +202,42 @@ public sealed class ProfCommandTests : IDisposable
     }
 
     [Fact]
+    public void Prof_Wall_CountsBlockedTime_WithoutCuttingTheSleepShort()
+    {
+        _dir.WriteFile("sleepy.c", """
+            #include <stdio.h>
+            #include <time.h>
+            #include <unistd.h>
+            static volatile unsigned long sink;
+            void burn(void) { for (unsigned long i = 0; i < 20000000; i++) sink += i; }
+            void nap(void) { usleep(600000); }
+            int main(void)
+            {
+                struct timespec t0, t1;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                burn();
+                nap();
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                printf("%.3f\n", (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+                return 0;
+            }
+            """);
+        ProcessResult r = Lantern("prof", "--wall", "-F", "500", "--json", "sleepy.c");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        double elapsed = double.Parse(r.Stdout.Split('\n')[0], CultureInfo.InvariantCulture);
+        Assert.True(elapsed >= 0.6, $"the program's sleep was cut short: {elapsed} s\n{r}");
+        JsonElement json = Json(r);
+        Assert.True(json.GetProperty("wall").GetBoolean());
+        // 0.6 s asleep at 500 Hz: about 300 samples in nap (blocked in libc), none of which a CPU profiler sees
+        long napSamples = json.GetProperty("stacks").EnumerateArray()
+            .Where(s => s.GetProperty("frames").EnumerateArray().Select(f => f.GetString()).SequenceEqual(["main", "nap", .. s.GetProperty("frames").EnumerateArray().Skip(2).Select(f => f.GetString())])
+                && s.GetProperty("frames").GetArrayLength() >= 3)
+            .Sum(s => s.GetProperty("count").GetInt64());
+        Assert.True(napSamples >= 200, $"{napSamples} samples in main;nap;...\n{r.Stdout}");
+        Assert.True(SelfCounts(json).GetValueOrDefault("burn") > 0, r.Stdout);
+    }
+
+    [Fact]
     public void Prof_DefaultOutputs_TextSummaryOnStdoutAndAFlameGraphFile()
     {
         _dir.WriteFile("shares.c", Shares);
@@ -240,9 +276,9 @@ public sealed class ProfCommandTests : IDisposable
             void spin(void) { for (;;) sink++; }
             int main(void) { spin(); return 0; }
             """);
-        ProcessResult r = Lantern("prof", "--timeout", "1", "--format", "folded,text", "-o", "forever", "forever.c");
+        ProcessResult r = Lantern("prof", "--timeout", "2", "--format", "folded,text", "-o", "forever", "forever.c");
         Assert.True(r.ExitCode == 124, r.ToString());
-        ToolCheck.HasText(r.Stderr, "timeout after 1 s");
+        ToolCheck.HasText(r.Stderr, "timeout after 2 s");
         ToolCheck.Has(File.ReadAllText(Path.Combine(_dir.Path, "forever.folded")), @"^main;spin \d+\n");
         ToolCheck.Has(File.ReadAllText(Path.Combine(_dir.Path, "forever.txt")), @"spin");
     }

@@ -193,6 +193,7 @@ public sealed unsafe class NativeDebugTargetTests
             Label loop = a.CreateLabel();
             Label cell = a.CreateLabel();
             Label end = a.CreateLabel();
+            Label add1 = a.CreateLabel();
             a.xor(eax, eax);
             a.mov(ecx, 3);
             a.Label(ref loop);
@@ -200,14 +201,20 @@ public sealed unsafe class NativeDebugTargetTests
             a.add(rax, __qword_ptr[cell]);          // RIP-relative
             AsmTarget.Mark(a, "dec");
             a.dec(ecx);
+            AsmTarget.Mark(a, "call");
+            a.call(add1);                             // call: the return address must be the original one
             AsmTarget.Mark(a, "jnz");
             a.jnz(loop);                              // branch
             a.jmp(end);
+            a.Label(ref add1);
+            a.lea(rax, __[rax + 100]);                // keeps the flags of dec for jnz
+            a.ret();
             a.Label(ref cell);
             a.dq(5);
             a.Label(ref end);
         });
         t.SetInstructionBreakpoint(t.MarkAddress("load"), true);
+        t.SetInstructionBreakpoint(t.MarkAddress("call"), true);
         t.SetInstructionBreakpoint(t.MarkAddress("jnz"), true);
         t.Launch("asm", []);
         var pcs = new List<string>();
@@ -216,16 +223,17 @@ public sealed unsafe class NativeDebugTargetTests
             TargetStop stop = t.WaitForStop(TimeSpan.FromSeconds(20))!;
             if (stop.Reason == StopReason.Exited)
             {
-                Assert.Equal(15, stop.ExitStatus);
+                Assert.Equal(315, stop.ExitStatus);
                 break;
             }
 
             Assert.Equal(StopReason.Instruction, stop.Reason);
-            pcs.Add(stop.Pc == t.MarkAddress("load") ? "load" : stop.Pc == t.MarkAddress("jnz") ? "jnz" : $"{stop.Pc:x}");
+            pcs.Add(new[] { "load", "call", "jnz" }.FirstOrDefault(m => t.MarkAddress(m) == stop.Pc) ?? $"{stop.Pc:x}");
             t.Resume(ResumeMode.Continue);
         }
 
-        Assert.Equal("load jnz load jnz load jnz", string.Join(" ", pcs));
+        Assert.Equal("load call jnz load call jnz load call jnz", string.Join(" ", pcs));
+        Assert.Equal(9, t.DisplacedExecutions);
         NativeMemory.Free((void*)data);
     }
 

@@ -56,7 +56,9 @@ for (const action of process.argv.slice(3)) {
 
 // Hovering the first frame fills the details line.
 const first = frames()[0];
-first.getElementsByTagName("rect")[0].dispatchEvent(new window.MouseEvent("mouseover", { bubbles: true }));
+if (first) {
+    first.getElementsByTagName("rect")[0].dispatchEvent(new window.MouseEvent("mouseover", { bubbles: true }));
+}
 const hoverDetails = document.getElementById("details").textContent;
 
 console.log(JSON.stringify({

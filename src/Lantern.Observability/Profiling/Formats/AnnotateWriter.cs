@@ -56,7 +56,7 @@ public static class AnnotateWriter
         using var writer = new StreamWriter(output, FrameLabels.Utf8, bufferSize: 65536, leaveOpen: true) { NewLine = "\n" };
         writer.WriteLine($"Source annotated with samples: {profile.Metadata.Program}");
         writer.WriteLine(FrameLabels.MetadataLine(profile.Metadata));
-        writer.WriteLine(FrameLabels.Inv($"{total} samples; columns: self samples (the line was running), self%, total samples (the line was on the stack), total%"));
+        writer.WriteLine(FrameLabels.Inv($"{total} samples; columns: self samples (the line was running; blank when none), self%, total samples (the line was on the stack), total%"));
         if (files.Count == 0)
         {
             writer.WriteLine();
@@ -98,8 +98,12 @@ public static class AnnotateWriter
         }
     }
 
-    private static string Column(LineCounts counts, long total) =>
-        FrameLabels.Inv($"{counts.Self,8} {FrameLabels.Percent(counts.Self, total),5:0.0}% {counts.Total,8} {FrameLabels.Percent(counts.Total, total),5:0.0}%");
+    /// <summary>Self and total columns; the self columns stay blank on a line that only calls (self 0).</summary>
+    private static string Column(LineCounts counts, long total)
+    {
+        string self = counts.Self == 0 ? new string(' ', 15) : FrameLabels.Inv($"{counts.Self,8} {FrameLabels.Percent(counts.Self, total),5:0.0}%");
+        return FrameLabels.Inv($"{self} {counts.Total,8} {FrameLabels.Percent(counts.Total, total),5:0.0}%");
+    }
 
     private static string Resolve(string file, string? directory) =>
         Path.IsPathRooted(file) ? file : Path.GetFullPath(Path.Combine(directory ?? Environment.CurrentDirectory, file));

@@ -51,7 +51,7 @@ public static class FlameGraphWriter
         double scale = total > 0 ? (width - 2.0 * XPad) / total : 0;
         List<(Node Node, long X, int Level)> visible = total > 0 ? Visible(root, scale) : [];
         int depth = visible.Count > 0 ? visible.Max(v => v.Level) + 1 : 0;
-        int height = TopPad + depth * FrameHeight + BottomPad;
+        int height = TopPad + Math.Max(depth, 1) * FrameHeight + BottomPad;
 
         var svg = new StringBuilder();
         svg.Append("<?xml version=\"1.0\" standalone=\"no\"?>\n");
@@ -70,15 +70,16 @@ public static class FlameGraphWriter
         svg.Append(FrameLabels.Inv($"<text id=\"search\" x=\"{width - XPad - 120}\" y=\"24\">Search</text>\n"));
         svg.Append(FrameLabels.Inv($"<text id=\"ignorecase\" x=\"{width - XPad - 14}\" y=\"24\">ic</text>\n"));
         svg.Append(FrameLabels.Inv($"<text id=\"matched\" x=\"{width - XPad - 120}\" y=\"{height - 17}\"> </text>\n"));
+        if (total == 0)
+        {
+            svg.Append(FrameLabels.Inv($"<text x=\"{width / 2.0}\" y=\"{TopPad + 10}\" style=\"text-anchor: middle\">no samples</text>\n"));
+        }
+
+        // Only frame groups inside #frames: the script walks its children.
         svg.Append("<g id=\"frames\">\n");
         foreach ((Node node, long x, int level) in visible)
         {
             WriteFrame(svg, node, x, level, total, scale, height);
-        }
-
-        if (total == 0)
-        {
-            svg.Append(FrameLabels.Inv($"<text x=\"{width / 2.0}\" y=\"{TopPad + 10}\" style=\"text-anchor: middle\">no samples</text>\n"));
         }
 
         svg.Append("</g>\n</svg>\n");

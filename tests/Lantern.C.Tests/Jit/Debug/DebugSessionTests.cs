@@ -96,6 +96,50 @@ public sealed class DebugSessionTests
         Assert.Equal(StopKind.Exited, s.Continue().Kind);
     }
 
+    [Theory]
+    [InlineData("step")]
+    [InlineData("next")]
+    public void StepWithCount_EndsWhereSingleStepsEnd(string command)
+    {
+        string Walk(Func<DebugSession, StopEvent> steps)
+        {
+            using DebugSession s = Open(Program);
+            using IDisposable target = s.Target;
+            s.Break("main");
+            s.Run();
+            StopEvent e = steps(s);
+            if (!s.IsLive)
+            {
+                return Where(e);
+            }
+
+            return $"{Where(e)} frames={s.Backtrace().Count} g={BitConverter.ToInt32(Read(s, GlobalAddress(s, "g"), 4))}";
+        }
+
+        for (int n = 1; n <= 17; n += command == "step" ? 4 : 1)
+        {
+            string single = Walk(s =>
+            {
+                StopEvent last = null!;
+                for (int i = 0; i < n && s.IsLive; i++)
+                {
+                    last = command == "step" ? s.Step() : s.Next();
+                }
+
+                return last;
+            });
+            string counted = Walk(s => command == "step" ? s.Step(n) : s.Next(n));
+            Assert.Equal(single, counted);
+        }
+    }
+
+    private static byte[] Read(DebugSession s, ulong address, int size)
+    {
+        var bytes = new byte[size];
+        Assert.True(s.ReadMemory(address, bytes));
+        return bytes;
+    }
+
     [Fact]
     public void Conditions_IgnoreCounts_Temporary_Disable()
     {
@@ -154,6 +198,58 @@ public sealed class DebugSessionTests
         Assert.Equal(6, BitConverter.ToInt32(e.NewValue));
         Assert.Equal("main:21", $"{e.Frame?.Function}:{e.Frame?.Line}");
         Assert.Equal(StopKind.Exited, s.Continue().Kind);
+    }
+
+    [Fact]
+    public void Watchpoint_OnALocal_EndsWithItsFrame()
+    {
+        using DebugSession s = Open(Program);
+        using IDisposable target = s.Target;
+        s.Break("sum");
+        s.Run();
+        Frame frame = s.SelectedFrame;
+        var v = s.Variables(frame).First(v => v.Name == "s");
+        Breakpoint wp = s.Watch("s", s.VariableAddress(frame, v, out _)!.Value, 4, frame);
+        var values = new List<int>();
+        StopEvent e;
+        while ((e = s.Continue()).Kind == StopKind.Watchpoint)
+        {
+            values.Add(BitConverter.ToInt32(e.NewValue));
+        }
+
+        // s = 0 (a change only if the stack held something else), s += 0, s += 1, s += 4
+        Assert.Equal(new[] { 1, 5 }, values.SkipWhile(x => x == 0));
+        Assert.Equal(StopKind.WatchpointScope, e.Kind);
+        Assert.Equal(wp.Number, e.BreakpointNumber);
+        Assert.Equal("main", e.Frame?.Function);
+        Assert.Null(s.FindBreakpoint(wp.Number));
+        Assert.Equal(StopKind.Exited, s.Continue().Kind);
+    }
+
+    [Fact]
+    public void StackOverflow_IsASignalStop()
+    {
+        const string deep = """
+            int down(int n)
+            {
+                volatile char pad[256];
+                pad[0] = (char)n;
+                return down(n + 1) + pad[0];
+            }
+            int main(void)
+            {
+                return down(0);
+            }
+            """;
+        using DebugSession s = Open(deep, "deep.c");
+        using IDisposable target = s.Target;
+        StopEvent e = s.Run();
+        Assert.Equal(StopKind.Signal, e.Kind);
+        Assert.Equal("SIGSEGV", e.SignalName);
+        Assert.Equal("down", e.Frame?.Function);
+        IReadOnlyList<Frame> frames = s.Backtrace();
+        Assert.True(frames.Count > 10_000, $"{frames.Count} frames");
+        Assert.Equal(StopKind.Killed, s.Kill().Kind);
     }
 
     internal static ulong GlobalAddress(DebugSession s, string name)

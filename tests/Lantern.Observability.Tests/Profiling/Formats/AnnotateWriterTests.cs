@@ -20,9 +20,9 @@ public sealed class AnnotateWriterTests
             // self, self%, total, total%, line, text
             Assert.Contains("      70  70.0%       70  70.0%    12 | line 12 text", lines);
             Assert.Contains("      20  20.0%       20  20.0%     8 | line 8 text", lines);
-            Assert.Contains("       0   0.0%       93  93.0%    30 | line 30 text", lines);
-            Assert.Contains("       0   0.0%        7   7.0%    32 | line 32 text", lines);
-            Assert.Contains("       0   0.0%       70  70.0%    20 | line 20 text", lines);
+            Assert.Contains("                      93  93.0%    30 | line 30 text", lines);
+            Assert.Contains("                       7   7.0%    32 | line 32 text", lines);
+            Assert.Contains("                      70  70.0%    20 | line 20 text", lines);
             Assert.Contains(new string(' ', 31) + "     1 | line 1 text", lines);
             Assert.Equal(40, lines.Count(line => line.Contains(" | line ")));
         }

@@ -80,6 +80,10 @@ public sealed class FlameGraphWriterTests
         XDocument document = Parse(SampleProfiles.Empty());
         Assert.Empty(Frames(document));
         Assert.Contains("no samples", document.Root!.ToString());
+
+        // The script copes: searching and resetting an empty graph raise nothing.
+        JsonElement state = Dom(SampleProfiles.Empty(), "search:x", "unzoom", "escape");
+        Assert.Equal(0, state.GetProperty("frames").GetArrayLength());
     }
 
     [Fact]
