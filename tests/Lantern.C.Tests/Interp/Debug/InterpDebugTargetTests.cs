@@ -450,4 +450,17 @@ public class InterpDebugTargetTests
             Assert.Equal(15, Wait(t).ExitStatus);
         }
     }
+    [Fact]
+    public void ExitInsideACallbackEndsTheProgramNotTheProcess()
+    {
+        // native frames (qsort) cannot be unwound: the target reports the exit and leaves that worker blocked
+        const string source = "#include <stdlib.h>\nint cmp(const void *a, const void *b)\n{\n    exit(9);\n}\n"
+            + "int main(void)\n{\n    int v[3] = { 3, 1, 2 };\n    qsort(v, 3, sizeof(int), cmp);\n    return 0;\n}\n";
+        var t = Target(source);
+        t.Launch("test", Array.Empty<string>());
+        TargetStop stop = Wait(t);
+        Assert.Equal(StopReason.Exited, stop.Reason);
+        Assert.Equal(9, stop.ExitStatus);
+        t.Dispose();
+    }
 }
