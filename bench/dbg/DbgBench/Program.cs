@@ -101,10 +101,21 @@ switch (mode)
         }
 
         double plain = double.MaxValue, withSites = double.MaxValue;
+        Time(false);                                            // warm-up (first-touch page faults, .NET tiering)
+        Time(true);
         for (int r = 0; r < runs; r++)
         {
-            plain = Math.Min(plain, Time(false));
-            withSites = Math.Min(withSites, Time(true));
+            // alternate which goes first
+            if (r % 2 == 0)
+            {
+                plain = Math.Min(plain, Time(false));
+                withSites = Math.Min(withSites, Time(true));
+            }
+            else
+            {
+                withSites = Math.Min(withSites, Time(true));
+                plain = Math.Min(plain, Time(false));
+            }
         }
 
         Console.Error.WriteLine($"idle {Path.GetFileNameWithoutExtension(file)} {plain:F4} {withSites:F4}");

@@ -61,6 +61,9 @@ public sealed class Breakpoint
     /// <summary>For a watchpoint: the value last seen.</summary>
     public byte[]? WatchValue { get; internal set; }
 
+    /// <summary>For a watchpoint on locals: the CFA of their frame (0: global scope).</summary>
+    public ulong ScopeCfa { get; internal init; }
+
     /// <summary>True for instruction breakpoints (int3 at <c>*address</c>) rather than patch sites.</summary>
     public bool IsInstruction { get; internal init; }
 }

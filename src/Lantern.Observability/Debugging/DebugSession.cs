@@ -248,7 +248,11 @@ public sealed class DebugSession : IDisposable
     /// Sets a software watchpoint (<c>watch</c>) on <paramref name="size"/> bytes at <paramref name="address"/>
     /// (the client evaluates the lvalue <paramref name="expression"/>): checked at every statement boundary.
     /// </summary>
-    public Breakpoint Watch(string expression, ulong address, int size)
+    /// <param name="scope">
+    /// For an expression with locals: the frame it belongs to. When that frame has returned, the watchpoint is
+    /// deleted and the program stops (<see cref="StopKind.WatchpointScope"/>), as gdb does.
+    /// </param>
+    public Breakpoint Watch(string expression, ulong address, int size, Frame? scope = null)
     {
         if (size <= 0 || size > 4096)
         {
@@ -262,6 +266,7 @@ public sealed class DebugSession : IDisposable
             WatchAddress = address,
             WatchSize = size,
             WatchValue = known ? value : null,
+            ScopeCfa = scope?.Cfa ?? 0,
         };
         _breakpoints.Add(wp);
         BreakpointsChanged();
@@ -303,6 +308,21 @@ public sealed class DebugSession : IDisposable
         Breakpoint bp = Require(number);
         bp.ConditionText = condition is null ? null : text;
         bp.Condition = condition;
+    }
+
+    /// <summary>On the program's thread (stop filter): rebuild the index now, re-arm when the stop is reported.</summary>
+    private void BreakpointsChangedLater()
+    {
+        bool live = _live;
+        _live = false;
+        try
+        {
+            BreakpointsChanged();
+        }
+        finally
+        {
+            _live = live;
+        }
     }
 
     private void BreakpointsChanged()
@@ -746,11 +766,18 @@ public sealed class DebugSession : IDisposable
 
         if (stop.Reason == StopReason.Site)
         {
-            foreach (Breakpoint wp in _breakpoints)
+            foreach (Breakpoint wp in _breakpoints.ToArray())
             {
                 if (!wp.Enabled || wp.Kind != BreakpointKind.Watchpoint)
                 {
                     continue;
+                }
+
+                if (wp.ScopeCfa != 0 && (CfaAt(pc) ?? 0) > wp.ScopeCfa)
+                {
+                    _breakpoints.Remove(wp);
+                    BreakpointsChangedLater();
+                    return new StopEvent(StopKind.WatchpointScope, Frame0(pc)) { BreakpointNumber = wp.Number };
                 }
 
                 var now = new byte[wp.WatchSize];

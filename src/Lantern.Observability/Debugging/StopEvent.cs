@@ -31,6 +31,12 @@ public enum StopKind
 
     /// <summary>The program was killed (<see cref="DebugSession.Kill"/>).</summary>
     Killed,
+
+    /// <summary>
+    /// A watchpoint's frame returned: the watchpoint was deleted (gdb: "Watchpoint N deleted because the program has
+    /// left the block in which its expression is valid."); <see cref="StopEvent.BreakpointNumber"/> says which.
+    /// </summary>
+    WatchpointScope,
 }
 
 /// <summary>

@@ -200,6 +200,58 @@ public sealed class DebugSessionTests
         Assert.Equal(StopKind.Exited, s.Continue().Kind);
     }
 
+    [Fact]
+    public void Watchpoint_OnALocal_EndsWithItsFrame()
+    {
+        using DebugSession s = Open(Program);
+        using IDisposable target = s.Target;
+        s.Break("sum");
+        s.Run();
+        Frame frame = s.SelectedFrame;
+        var v = s.Variables(frame).First(v => v.Name == "s");
+        Breakpoint wp = s.Watch("s", s.VariableAddress(frame, v, out _)!.Value, 4, frame);
+        var values = new List<int>();
+        StopEvent e;
+        while ((e = s.Continue()).Kind == StopKind.Watchpoint)
+        {
+            values.Add(BitConverter.ToInt32(e.NewValue));
+        }
+
+        // s = 0 (a change only if the stack held something else), s += 0, s += 1, s += 4
+        Assert.Equal(new[] { 1, 5 }, values.SkipWhile(x => x == 0));
+        Assert.Equal(StopKind.WatchpointScope, e.Kind);
+        Assert.Equal(wp.Number, e.BreakpointNumber);
+        Assert.Equal("main", e.Frame?.Function);
+        Assert.Null(s.FindBreakpoint(wp.Number));
+        Assert.Equal(StopKind.Exited, s.Continue().Kind);
+    }
+
+    [Fact]
+    public void StackOverflow_IsASignalStop()
+    {
+        const string deep = """
+            int down(int n)
+            {
+                volatile char pad[256];
+                pad[0] = (char)n;
+                return down(n + 1) + pad[0];
+            }
+            int main(void)
+            {
+                return down(0);
+            }
+            """;
+        using DebugSession s = Open(deep, "deep.c");
+        using IDisposable target = s.Target;
+        StopEvent e = s.Run();
+        Assert.Equal(StopKind.Signal, e.Kind);
+        Assert.Equal("SIGSEGV", e.SignalName);
+        Assert.Equal("down", e.Frame?.Function);
+        IReadOnlyList<Frame> frames = s.Backtrace();
+        Assert.True(frames.Count > 10_000, $"{frames.Count} frames");
+        Assert.Equal(StopKind.Killed, s.Kill().Kind);
+    }
+
     internal static ulong GlobalAddress(DebugSession s, string name)
     {
         foreach (var unit in s.Debug.Info.Units)
