@@ -97,6 +97,8 @@ public sealed class X64Backend
     private readonly List<int> _pending = new();
     private readonly HashSet<Instr> _fuseOnly = new();
     private readonly HashSet<Instr> _foldedLoads = new();
+    private int[] _addrBase = Array.Empty<int>();
+    private int[] _addrDisp = Array.Empty<int>();
     private readonly HashSet<int> _homeReads = new();
     private readonly Assembler _scratch = new(64);
     private readonly InstructionInfoFactory _infoFactory = new();
@@ -501,6 +503,77 @@ public sealed class X64Backend
             _isTemp[v] = !s_noDefer && defs[v] == 1 && !bad[v] && v != _f.ReturnPointerVReg;
         }
 
+        // base + constant used only as the address of one load or store: [base + disp], the add emits nothing and
+        // the base (a slot address or a temp) lives until that use.
+        _addrBase = new int[n];
+        _addrDisp = new int[n];
+        Array.Fill(_addrBase, -1);
+        for (int bi = 0; bi < _f.Blocks.Count && !s_noDefer; bi++)
+        {
+            List<Instr> instrs = _f.Blocks[bi].Instrs;
+            for (int j = 0; j < instrs.Count; j++)
+            {
+                Instr add = instrs[j];
+                if (add.Op != Opcode.Add || add.Type != IrType.I64 || add.Dest < 0 || !_isTemp[add.Dest] || uses[add.Dest] != 1
+                    || add.A < 0 || add.A == add.Dest || !TryImm(add.B, IrType.I64, true, out int disp))
+                {
+                    continue;
+                }
+
+                int baseV = add.A;
+                bool baseOk = (_vregSlot[baseV] >= 0 && _slotOff[_vregSlot[baseV]] + (long)disp is > int.MinValue / 2 and < int.MaxValue / 2)
+                    || (_isTemp[baseV] && defBlock[baseV] == bi && defIndex[baseV] < j && _addrBase[baseV] < 0);
+                int u = _lastUse[add.Dest];
+                Instr user = instrs[u];
+                if (!baseOk || !(user.Op is Opcode.Load or Opcode.Store) || user.A != add.Dest || user.B == add.Dest)
+                {
+                    continue;
+                }
+
+                _addrBase[add.Dest] = baseV;
+                _addrDisp[add.Dest] = disp;
+                _isTemp[add.Dest] = false;
+                _lastUse[baseV] = Math.Max(_lastUse[baseV], u);
+            }
+        }
+
+        // a slot address whose uses all became [rbp + k] operands needs no home
+        var slotUsed = new bool[n];
+        foreach (IrBlock b in _f.Blocks)
+        {
+            foreach (Instr i in b.Instrs)
+            {
+                bool addressOnly = i.Op is Opcode.Load or Opcode.Store
+                    || (i.Op == Opcode.Add && i.Dest >= 0 && _addrBase[i.Dest] >= 0);
+                MarkSlotUse(addressOnly ? -1 : i.A);
+                MarkSlotUse(i.B);
+                MarkSlotUse(i.C);
+                if (i.Args is not null)
+                {
+                    foreach (int a in i.Args)
+                    {
+                        MarkSlotUse(a);
+                    }
+                }
+            }
+        }
+
+        for (int v = 0; v < n; v++)
+        {
+            if (_vregSlot[v] >= 0 && !slotUsed[v])
+            {
+                _needsHome[v] = false;
+            }
+        }
+
+        void MarkSlotUse(int v)
+        {
+            if (v >= 0 && v < n && _vregSlot[v] >= 0)
+            {
+                slotUsed[v] = true;
+            }
+        }
+
         // Loads from a variable's slot whose only use comes before anything that could write memory: the user reads
         // the slot itself (the temp's home is the slot), the load emits nothing.
         _foldedLoads.Clear();
@@ -509,7 +582,8 @@ public sealed class X64Backend
             for (int j = 0; j < b.Instrs.Count; j++)
             {
                 Instr l = b.Instrs[j];
-                if (s_noDefer || l.Op != Opcode.Load || l.A < 0 || _vregSlot[l.A] < 0 || l.Dest < 0 || !_isTemp[l.Dest] || uses[l.Dest] != 1)
+                if (s_noDefer || l.Op != Opcode.Load || l.A < 0 || FixedOffset(l.A) is not int slotAddress || l.Dest < 0
+                    || !_isTemp[l.Dest] || uses[l.Dest] != 1)
                 {
                     continue;
                 }
@@ -518,14 +592,16 @@ public sealed class X64Backend
                 bool clean = true;
                 for (int k = j + 1; k < u && clean; k++)
                 {
-                    clean = b.Instrs[k].Op is Opcode.Load or Opcode.Const or Opcode.SlotAddr;
+                    Instr between = b.Instrs[k];
+                    clean = between.Op is Opcode.Load or Opcode.Const or Opcode.SlotAddr
+                        || (between.Op == Opcode.Add && between.Dest >= 0 && _addrBase[between.Dest] >= 0);
                 }
 
                 if (clean)
                 {
                     _foldedLoads.Add(l);
                     _isTemp[l.Dest] = false;
-                    _vregOff[l.Dest] = _slotOff[_vregSlot[l.A]];
+                    _vregOff[l.Dest] = slotAddress;
                 }
             }
         }
@@ -654,6 +730,11 @@ public sealed class X64Backend
     /// <summary>The memory operand at address vreg <paramref name="addr"/> (+disp): [rbp+k] for a known slot, else via <paramref name="scratch"/>.</summary>
     private AssemblerMemoryOperand AddressOf(int addr, Gpr scratch, int disp = 0)
     {
+        if (_addrBase[addr] >= 0)
+        {
+            return AddressOf(_addrBase[addr], scratch, disp + _addrDisp[addr]);
+        }
+
         if (_vregSlot[addr] >= 0)
         {
             return __[rbp + (_slotOff[_vregSlot[addr]] + disp)];
@@ -666,6 +747,35 @@ public sealed class X64Backend
 
         LoadZx(scratch, addr);
         return __[scratch.Q + disp];
+    }
+
+    /// <summary>The rbp offset that address vreg v always equals (a slot, possibly plus a folded constant), or null.</summary>
+    private int? FixedOffset(int v)
+    {
+        int disp = 0;
+        if (_addrBase[v] >= 0)
+        {
+            disp = _addrDisp[v];
+            v = _addrBase[v];
+        }
+
+        return _vregSlot[v] >= 0 ? _slotOff[_vregSlot[v]] + disp : null;
+    }
+
+    /// <summary>Bit (by cache index) of the register that <see cref="AddressOf"/> would use for addr with this scratch; 0 for rbp.</summary>
+    private int AddressRegisterMask(int addr, Gpr scratch)
+    {
+        if (_addrBase[addr] >= 0)
+        {
+            addr = _addrBase[addr];
+        }
+
+        if (_vregSlot[addr] >= 0)
+        {
+            return 0;
+        }
+
+        return Forwarded(addr, out Gpr r) ? 1 << CacheIndex(r) : 1 << CacheIndex(scratch);
     }
 
     /// <summary>If vreg v is a known constant whose value as <paramref name="t"/> (sign- or zero-extended to 64 bits) fits an imm32.</summary>
@@ -1391,7 +1501,8 @@ public sealed class X64Backend
         // instructions that need no code leave the forwarding state alone
         if ((i.Op == Opcode.Const && _isConst[i.Dest] && !_needsHome[i.Dest])
             || (i.Op == Opcode.SlotAddr && _vregSlot[i.Dest] >= 0 && !_needsHome[i.Dest])
-            || (i.Op == Opcode.Load && _foldedLoads.Contains(i)))
+            || (i.Op == Opcode.Load && _foldedLoads.Contains(i))
+            || (i.Op == Opcode.Add && i.Dest >= 0 && _addrBase[i.Dest] >= 0))
         {
             return;
         }
@@ -1565,9 +1676,17 @@ public sealed class X64Backend
 
                 break;
             case Opcode.Mov:
-                LoadZx(Rax, i.A);
-                Store(i.Dest, Rax);
+            {
+                // a value in a register is simply renamed (upper bits are never relied on: LoadZx/LoadSx re-extend)
+                if (!Forwarded(i.A, out Gpr r))
+                {
+                    r = PickScratch(0);
+                    LoadZx(r, i.A);
+                }
+
+                Store(i.Dest, r);
                 break;
+            }
             case Opcode.SlotAddr:
                 if (_vregSlot[i.Dest] >= 0 && !_needsHome[i.Dest])
                 {
@@ -1578,12 +1697,16 @@ public sealed class X64Backend
                 _a.mov(Q(i.Dest), rax);
                 break;
             case Opcode.SymAddr:
-                EmitSymAddr(Rax, i.Symbol!, i.Imm);
-                _a.mov(Q(i.Dest), rax);
+            {
+                Gpr r = PickScratch(0);
+                EmitSymAddr(r, i.Symbol!, i.Imm);
+                Wrote(r, -1);
+                Store(i.Dest, r);
                 break;
+            }
             case Opcode.Load:
             {
-                AssemblerMemoryOperand m = AddressOf(i.A, Rax);
+                AssemblerMemoryOperand m = AddressOf(i.A, PickScratch(0));
                 if (i.Type.IsFloat())
                 {
                     AssemblerRegisterXMM x = PickXmm(-1);
@@ -1608,7 +1731,12 @@ public sealed class X64Backend
 
             case Opcode.Store:
             {
-                AssemblerMemoryOperand m = AddressOf(i.A, Rax);
+                // the address goes in a register that does not hold the value, and the value in one the address does not use
+                int valueMask = Forwarded(i.B, out Gpr valueReg) ? 1 << CacheIndex(valueReg) : 0;
+                Gpr addressScratch = PickScratch(valueMask);
+                int addressMask = AddressRegisterMask(i.A, addressScratch);
+
+                AssemblerMemoryOperand m = AddressOf(i.A, addressScratch);
                 if (i.Type.IsInt() && TryImm(i.B, i.Type, true, out int imm))
                 {
                     switch (i.Type)
@@ -1631,7 +1759,7 @@ public sealed class X64Backend
                 // the value goes in a register the address operand does not use (it may be a cached rcx or rdx)
                 if (!Forwarded(i.B, out Gpr value))
                 {
-                    value = Forwarded(i.A, out Gpr addressReg) && _vregSlot[i.A] < 0 && addressReg.Q == rcx ? Rdx : Rcx;
+                    value = PickScratch(addressMask);
                     LoadZx(value, i.B);
                 }
 
@@ -1679,16 +1807,23 @@ public sealed class X64Backend
             case Opcode.Shl or Opcode.LShr or Opcode.AShr:
                 EmitShift(i);
                 break;
-            case Opcode.Neg:
-                LoadZx(Rax, i.A);
-                _a.neg(rax);
-                Store(i.Dest, Rax);
+            case Opcode.Neg or Opcode.Not:
+            {
+                Gpr r = UnaryDestination(i.A);
+                LoadZx(r, i.A);
+                Wrote(r, -1);
+                if (i.Op == Opcode.Neg)
+                {
+                    _a.neg(r.Q);
+                }
+                else
+                {
+                    _a.not(r.Q);
+                }
+
+                Store(i.Dest, r);
                 break;
-            case Opcode.Not:
-                LoadZx(Rax, i.A);
-                _a.not(rax);
-                Store(i.Dest, Rax);
-                break;
+            }
             case Opcode.FAdd or Opcode.FSub or Opcode.FMul or Opcode.FDiv:
                 EmitFloatBinary(i);
                 break;
@@ -1711,18 +1846,21 @@ public sealed class X64Backend
             case >= Opcode.FEq and <= Opcode.FGe:
                 EmitFloatCompare(i);
                 break;
-            case Opcode.SExt:
-                LoadSx(Rax, i.A);
-                Store(i.Dest, Rax);
+            case Opcode.SExt or Opcode.ZExt or Opcode.Trunc:
+            {
+                Gpr r = UnaryDestination(i.A);
+                if (i.Op == Opcode.SExt)
+                {
+                    LoadSx(r, i.A);
+                }
+                else
+                {
+                    LoadZx(r, i.A);
+                }
+
+                Store(i.Dest, r);
                 break;
-            case Opcode.ZExt:
-                LoadZx(Rax, i.A);
-                Store(i.Dest, Rax);
-                break;
-            case Opcode.Trunc:
-                LoadZx(Rax, i.A);
-                Store(i.Dest, Rax);
-                break;
+            }
             case Opcode.SIToFP or Opcode.UIToFP or Opcode.FPToSI or Opcode.FPToUI or Opcode.FPExt or Opcode.FPTrunc:
                 EmitConversion(i);
                 break;
@@ -1856,6 +1994,24 @@ public sealed class X64Backend
             bits = (uint)BitConverter.SingleToInt32Bits((float)BitConverter.Int64BitsToDouble(i.Imm));
         }
 
+        if (i.Type.IsInt() && CanDefer(i.Dest))
+        {
+            // a temp: materialized in a register, stored only if needed
+            Gpr r = PickScratch(0);
+            if (i.Type == IrType.I64 && (bits < 0 || bits > uint.MaxValue))
+            {
+                _a.mov(r.Q, bits);
+            }
+            else
+            {
+                _a.mov(r.D, unchecked((int)bits));
+            }
+
+            Wrote(r, -1);
+            Store(i.Dest, r);
+            return;
+        }
+
         switch (i.Type)
         {
             case IrType.I8: _a.mov(B(i.Dest), (byte)bits); break;
@@ -1897,28 +2053,35 @@ public sealed class X64Backend
     private void EmitBinary(Instr i)
     {
         bool wide = i.Type == IrType.I64;
-        bool hasImm = TryImm(i.B, i.Type, true, out int imm);
+        int opA = i.A;
+        int opB = i.B;
+        if (i.Op != Opcode.Sub && !TryImm(opB, i.Type, true, out _) && TryImm(opA, i.Type, true, out _))
+        {
+            (opA, opB) = (opB, opA); // commutative: the constant becomes the immediate
+        }
+
+        bool hasImm = TryImm(opB, i.Type, true, out int imm);
         Gpr rb = Rax;
-        bool bInReg = !hasImm && Forwarded(i.B, out rb);
+        bool bInReg = !hasImm && Forwarded(opB, out rb);
         Gpr dst;
-        if (Forwarded(i.A, out Gpr ra))
+        if (Forwarded(opA, out Gpr ra))
         {
             dst = ra; // compute in place (a pending A still needed later is stored first, see StorePendingAsNeeded)
         }
-        else if (bInReg && i.Op != Opcode.Sub && i.A != i.B)
+        else if (bInReg && i.Op != Opcode.Sub && opA != opB)
         {
             // commutative, b in a register, a in its home: op rb, [a]
-            Forwarded(i.B, out rb);
+            Forwarded(opB, out rb);
             Wrote(rb, -1);
-            BinaryOp(i.Op, rb, wide ? Q(i.A) : D(i.A), wide);
+            BinaryOp(i.Op, rb, wide ? Q(opA) : D(opA), wide);
             Store(i.Dest, rb);
             return;
         }
         else
         {
-            Forwarded(i.B, out rb);
+            Forwarded(opB, out rb);
             dst = PickScratch(bInReg ? 1 << CacheIndex(rb) : 0);
-            LoadZx(dst, i.A);
+            LoadZx(dst, opA);
         }
 
         Wrote(dst, -1);
@@ -1945,9 +2108,9 @@ public sealed class X64Backend
                 default: _a.xor(d, imm); break;
             }
         }
-        else if (i.A == i.B || Forwarded(i.B, out rb))
+        else if (opA == opB || Forwarded(opB, out rb))
         {
-            if (i.A == i.B)
+            if (opA == opB)
             {
                 rb = dst;
             }
@@ -1964,7 +2127,7 @@ public sealed class X64Backend
         }
         else
         {
-            BinaryOp(i.Op, dst, wide ? Q(i.B) : D(i.B), wide);
+            BinaryOp(i.Op, dst, wide ? Q(opB) : D(opB), wide);
         }
 
         Store(i.Dest, dst);
@@ -2053,6 +2216,9 @@ public sealed class X64Backend
         return s_cacheRegs[_lastLoadIndex];
     }
 
+    /// <summary>Where a one-operand integer instruction computes: in place if a is in a register, else a free scratch.</summary>
+    private Gpr UnaryDestination(int a) => Forwarded(a, out Gpr r) ? r : PickScratch(0);
+
     /// <summary>True if GP cache register k holds a pending temp used after the current instruction.</summary>
     private bool HoldsLivePending(int k)
     {
@@ -2071,6 +2237,25 @@ public sealed class X64Backend
     {
         bool signed = i.Op is Opcode.SDiv or Opcode.SRem;
         bool rem = i.Op is Opcode.SRem or Opcode.URem;
+        if (!signed && TryImm(i.B, i.Type, false, out int divisor) && divisor > 0 && (divisor & (divisor - 1)) == 0)
+        {
+            // unsigned division by a power of two: a shift or a mask (gcc -O0 does the same)
+            Gpr r = UnaryDestination(i.A);
+            LoadZx(r, i.A);
+            Wrote(r, -1);
+            if (rem)
+            {
+                _a.and(r.Q, divisor - 1);
+            }
+            else if (divisor > 1)
+            {
+                _a.shr(r.Q, (byte)System.Numerics.BitOperations.Log2((uint)divisor));
+            }
+
+            Store(i.Dest, r);
+            return;
+        }
+
         switch (i.Type)
         {
             case IrType.I64:
