@@ -463,7 +463,7 @@ public sealed unsafe partial class Interpreter
         Interpreter? it = s_active;
         if (it is null)
         {
-            Console.Error.WriteLine("lantern: an interpreted function was called after the program ended");
+            Console.Error.WriteLine("lantern: an interpreted function was called after the program ended, or on another thread (threads are not supported by the interpreter)");
             NativeExit(134, immediate: true);
             return;
         }

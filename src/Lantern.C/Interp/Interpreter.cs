@@ -19,6 +19,9 @@ public sealed unsafe partial class Interpreter
     private const int MaxDepth = 200_000;
     private const int ManagedStackSize = 1 << 30;
 
+    // The interpreter running on this thread (entry thunks find it here); per thread, so that interpreters may run
+    // on several threads at once (tests, debug targets). A callback on any other thread finds none.
+    [ThreadStatic]
     private static Interpreter? s_active;
 
     private readonly Dictionary<string, DFunc> _functionsByName = new();
@@ -164,6 +167,11 @@ public sealed unsafe partial class Interpreter
     private int Fatal(string message, int status)
     {
         LastError = message;
+        if (ShownToDebugger(message))
+        {
+            return status;
+        }
+
         try
         {
             Console.Out.Flush();

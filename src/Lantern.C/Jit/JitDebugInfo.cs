@@ -89,6 +89,49 @@ public static class JitDebugInfo
         }
     }
 
+    /// <summary>
+    /// Only what an unwinder needs (<c>__register_frame</c>): every compiled function with its name, code range and
+    /// CFI, without lines, scopes, variables or types (much cheaper at start-up than <see cref="Build"/>).
+    /// </summary>
+    public static CompilationUnitInfo BuildUnwindOnly(JitModule jit)
+    {
+        var unit = new CompilationUnitInfo("<unwind>", "", "Lantern (baseline x64 JIT)", 0x001d /* DW_LANG_C11 */);
+        foreach (IrFunction f in jit.Module.Functions)
+        {
+            if (jit.Functions.TryGetValue(f.Name, out JitFunctionInfo? info))
+            {
+                var code = new CodeInfo(info.Name, (ulong)info.Start, (uint)info.Size);
+                code.AddCfi(BuildCfi(info));
+                unit.AddFunction(code);
+            }
+        }
+
+        return unit;
+    }
+
+    /// <summary>The CFI of a compiled function: the standard frame-pointer frame, restored at each epilogue.</summary>
+    private static IReadOnlyList<CfiRow> BuildCfi(JitFunctionInfo info)
+    {
+        // in debug code the epilogue starts with the Return patch site (a 5-byte NOP) before mov rsp, rbp
+        var epilogues = new List<uint>(info.EpilogueStarts.Count);
+        foreach (int e in info.EpilogueStarts)
+        {
+            bool patched = false;
+            foreach (JitPatchSite p in info.PatchSites)
+            {
+                patched |= p.Offset == e;
+            }
+
+            uint at = (uint)(e + MovRspRbpLength + (patched ? 5 : 0));
+            if (at + 1 < (uint)info.Size)
+            {
+                epilogues.Add(at);
+            }
+        }
+
+        return Cfi.StandardFramePointer(0, Cfi.PushRbpLength, epilogues.ToArray());
+    }
+
     /// <summary>The description of one compiled function.</summary>
     public static CodeInfo BuildFunction(CompilationUnitInfo unit, TypeConverter types, IJitSymbols? symbols, JitFunctionInfo info)
     {
@@ -112,9 +155,7 @@ public static class JitDebugInfo
 
         AddLines(unit, code, info);
         int epilogue = info.EpilogueStarts.Count > 0 ? info.EpilogueStarts[0] : info.Size;
-        // in debug code the epilogue starts with the Return patch site (a 5-byte NOP) before mov rsp, rbp
-        code.AddCfi(Cfi.StandardFramePointer(0, Cfi.PushRbpLength,
-            info.EpilogueStarts.Select(e => (uint)(e + MovRspRbpLength + (info.PatchSites.Any(p => p.Offset == e) ? 5 : 0))).Where(e => e + 1 < (uint)info.Size).ToArray()));
+        code.AddCfi(BuildCfi(info));
         foreach (JitPatchSite site in info.PatchSites)
         {
             code.AddPatchSite((uint)site.Offset, site.Kind);

@@ -30,6 +30,14 @@ public static class JitPublishers
             return new Registrations(registrations);
         }
 
+        // Only the unwinder (the default): its CFI is all it needs, and building the full description is start-up
+        // time of every `lantern run`.
+        if (unwind && !gdb && !perfMap && !jitDump && emitSo is null)
+        {
+            registrations.Add(UnwindRegistration.Register(JitDebugInfo.BuildUnwindOnly(jit)));
+            return new Registrations(registrations);
+        }
+
         CompilationUnitInfo unit = JitDebugInfo.Build(jit);
         if (perfMap)
         {

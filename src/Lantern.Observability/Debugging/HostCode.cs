@@ -164,8 +164,19 @@ internal static class HostCode
         a.jz(chain);
         a.cmp(eax, __dword_ptr[rbx + CtlTid]);
         a.jne(chain);
+        Label inProgram = a.CreateLabel();
         a.cmp(__qword_ptr[rbx + CtlInProgram], 0);
-        a.je(chain);
+        a.jne(inProgram);
+        // not in program code: an interrupt's SIGTRAP (tgkill, si_code SI_TKILL) that came late is dropped
+        a.cmp(edi, HostNative.SigTrap);
+        a.jne(chain);
+        a.cmp(__dword_ptr[r12 + 8], -6);
+        a.jne(chain);
+        a.pop(r13);
+        a.pop(r12);
+        a.pop(rbx);
+        a.ret();
+        a.Label(ref inProgram);
 
         // the program's thread: record the signal and registers
         a.mov(__qword_ptr[rbx + CtlSignal], rdi);

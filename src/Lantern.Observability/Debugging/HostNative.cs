@@ -17,6 +17,7 @@ internal static unsafe partial class HostNative
     public const int SigSegv = 11;
     public const int SaSigInfo = 4;
     public const int SaOnStack = 0x08000000;
+    public const int SaRestart = 0x10000000;
     public const int SigactionSize = 152;
 
     [LibraryImport("libc", EntryPoint = "syscall")]
@@ -30,6 +31,9 @@ internal static unsafe partial class HostNative
 
     [LibraryImport("libc", EntryPoint = "gettid")]
     public static partial int GetTid();
+
+    [LibraryImport("libc", EntryPoint = "tgkill")]
+    public static partial int Tgkill(int tgid, int tid, int sig);
 
     [LibraryImport("libc", EntryPoint = "getpid")]
     public static partial int GetPid();

@@ -23,6 +23,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     private const int AltStackSize = 256 * 1024;
     private const ulong TrapFlag = 0x100;
     private const int TrapTrace = 2;
+    private const int SiTkill = -6;
     private static readonly int[] s_signals = { HostNative.SigIll, HostNative.SigTrap, HostNative.SigAbrt, HostNative.SigBus, HostNative.SigFpe, HostNative.SigSegv };
     private static readonly object s_installLock = new();
     private static nint s_shared;
@@ -567,6 +568,19 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             return new TargetStop(StopReason.Signal, rip, sig, (ulong)ctl[HostCode.CtlFaultAddress / 8]);
         }
 
+        if (ctl[HostCode.CtlSiCode / 8] == SiTkill)
+        {
+            // Interrupt's signal: the thread was in a system call or in code without sites
+            if (!_interruptRequested)
+            {
+                ResumeRaw();
+                return null;
+            }
+
+            _interruptRequested = false;
+            return new TargetStop(StopReason.Interrupted, rip);
+        }
+
         bool traced = ctl[HostCode.CtlSiCode / 8] == TrapTrace;
         if (_stepping && (traced || !_breakpoints.Contains(rip - 1)))
         {
@@ -782,7 +796,26 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
                 }
             }
         }
+
+        // A program blocked in a system call (read, sleep) reaches no site: after a moment, a SIGTRAP sent to its
+        // thread stops it where it is (the handler parks it; reported as Interrupted).
+        int tid = *(int*)(_control + HostCode.CtlTid);
+        int seq = Volatile.Read(ref *(int*)(_control + HostCode.CtlStopSeq));
+        if (tid != 0)
+        {
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                Thread.Sleep(InterruptSignalDelayMs);
+                if (_interruptRequested && !_disposed && Volatile.Read(ref *(int*)(_control + HostCode.CtlStopSeq)) == seq
+                    && *(int*)(_control + HostCode.CtlTid) == tid)
+                {
+                    HostNative.Tgkill(HostNative.GetPid(), tid, HostNative.SigTrap);
+                }
+            });
+        }
     }
+
+    private const int InterruptSignalDelayMs = 200;
 
     /// <inheritdoc/>
     public void Kill()
@@ -904,7 +937,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
                 // stopped in code without CFI (a fault in libc): the innermost frame, then the program's frame
                 // whose return address is the first one found on the stack
                 frames.Add(new FrameState(pc, slot + 8, registers));
-                registers = new Dictionary<int, ulong>(registers) { [7] = slot + 8, [16] = ret };
+                registers = new Dictionary<int, ulong>(registers) { [7] = slot + 8, [16] = ret, [6] = GuessFramePointer(registers[6], registers[7], slot) };
                 pc = ret;
                 lastCfa = slot + 8;
                 continue;
@@ -975,6 +1008,32 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         }
 
         return frames;
+    }
+
+    /// <summary>
+    /// The frame pointer of a program frame that called code without CFI (libc), whose return address is at
+    /// <paramref name="slot"/>: rbp itself if it still looks like one (16-byte aligned, a little above the slot), else
+    /// the lowest such value saved between rsp and the slot (the callee's <c>push rbp</c>).
+    /// </summary>
+    private ulong GuessFramePointer(ulong rbp, ulong rsp, ulong slot)
+    {
+        bool Plausible(ulong v) => v > slot && v - slot < (1UL << 24) && (v & 15) == 0;
+        if (Plausible(rbp))
+        {
+            return rbp;
+        }
+
+        ulong best = 0;
+        for (ulong a = rsp; a < slot; a += 8)
+        {
+            ulong value = 0;
+            if (HostNative.ReadMemory(a, new Span<byte>(&value, 8)) && Plausible(value) && (best == 0 || value < best))
+            {
+                best = value;
+            }
+        }
+
+        return best != 0 ? best : rbp;
     }
 
     /// <summary>The first stack slot (from <paramref name="rsp"/>, up to 4 KiB) holding a return address into code with CFI.</summary>
@@ -1112,7 +1171,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         byte* act = stackalloc byte[HostNative.SigactionSize];
         new Span<byte>(act, HostNative.SigactionSize).Clear();
         *(nint*)act = code;
-        *(int*)(act + 8 + 128) = HostNative.SaSigInfo | HostNative.SaOnStack;
+        *(int*)(act + 8 + 128) = HostNative.SaSigInfo | HostNative.SaOnStack | HostNative.SaRestart;
         foreach (int sig in s_signals)
         {
             HostNative.Sigaction(sig, (nint)act, s_shared + HostCode.SharedOldActions + (sig * HostNative.SigactionSize));

@@ -30,12 +30,13 @@ public sealed class InterpDebugTarget : IDebugTarget
     private readonly PatchSite[] _sites;
     private readonly Dictionary<ulong, int> _siteIndex = new();
     private readonly bool[] _armed;
-    private readonly nint _region;
+    private nint _region;
     private readonly ulong _regionSize;
     private int _armedCount;
     private readonly object _flagLock = new();
     private volatile bool _interruptRequested;
     private volatile bool _killRequested;
+    private volatile bool _abandoned;
 
     // parking (under _gate)
     private readonly object _gate = new();
@@ -420,9 +421,17 @@ public sealed class InterpDebugTarget : IDebugTarget
     {
         Kill();
         Thread? worker = _worker;
-        if (worker is not null && worker != Thread.CurrentThread)
+        if (worker is not null && worker != Thread.CurrentThread && !_abandoned)
         {
+            // a worker blocked in a native call (read, sleep) ends at its next marker; do not wait for it forever
             worker.Join(TimeSpan.FromSeconds(5));
+        }
+
+        // the virtual code region: a reservation only (no memory behind it); the DWARF stays readable
+        if (_region != 0 && (worker is null || !worker.IsAlive))
+        {
+            Native.Munmap(_region, (nuint)_regionSize);
+            _region = 0;
         }
     }
 
@@ -529,6 +538,7 @@ public sealed class InterpDebugTarget : IDebugTarget
     /// <summary>The program ended inside a callback from native code: report the end, then park this thread for good.</summary>
     internal void OnEndInsideCallback(int status)
     {
+        _abandoned = true;
         Finish(_killRequested ? KilledStatus : status);
         Thread.Sleep(Timeout.Infinite);
     }

@@ -427,4 +427,40 @@ public class InterpDebugTargetTests
         using InterpDebugTarget t = Target(source);
         Assert.Equal(new[] { 3, 6, 7 }, t.Sites.Where(s => s.Kind == PatchSiteKind.Statement).Select(s => LineOf(t, s.Address)));
     }
+    [Fact]
+    public void TwoProgramsParkedInsideCallbacksAtOnce()
+    {
+        // each worker thread finds its own interpreter when libc calls back into interpreted code
+        const string source = "#include <stdlib.h>\nint cmp(const void *a, const void *b)\n{\n    return *(const int *)a - *(const int *)b;\n}\n"
+            + "int main(void)\n{\n    int v[5] = { 5, 3, 4, 1, 2 };\n    qsort(v, 5, sizeof(int), cmp);\n    return v[0] * 10 + v[4];\n}\n";
+        using InterpDebugTarget first = Target(source);
+        using InterpDebugTarget second = Target(source);
+        foreach (InterpDebugTarget t in new[] { first, second })
+        {
+            t.SetSite(Site(t, "cmp", PatchSiteKind.Entry).Address, true);
+            t.Launch("test", Array.Empty<string>());
+            Assert.Equal(StopReason.Site, Wait(t).Reason);
+        }
+
+        foreach (InterpDebugTarget t in new[] { first, second })
+        {
+            Assert.Equal("cmp", FunctionOf(t, t.ReadRegister(X64Registers.ReturnAddress)));
+            t.SetSite(Site(t, "cmp", PatchSiteKind.Entry).Address, false);
+            t.Resume(ResumeMode.Continue);
+            Assert.Equal(15, Wait(t).ExitStatus);
+        }
+    }
+    [Fact]
+    public void ExitInsideACallbackEndsTheProgramNotTheProcess()
+    {
+        // native frames (qsort) cannot be unwound: the target reports the exit and leaves that worker blocked
+        const string source = "#include <stdlib.h>\nint cmp(const void *a, const void *b)\n{\n    exit(9);\n}\n"
+            + "int main(void)\n{\n    int v[3] = { 3, 1, 2 };\n    qsort(v, 3, sizeof(int), cmp);\n    return 0;\n}\n";
+        var t = Target(source);
+        t.Launch("test", Array.Empty<string>());
+        TargetStop stop = Wait(t);
+        Assert.Equal(StopReason.Exited, stop.Reason);
+        Assert.Equal(9, stop.ExitStatus);
+        t.Dispose();
+    }
 }

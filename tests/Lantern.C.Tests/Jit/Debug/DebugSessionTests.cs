@@ -252,6 +252,32 @@ public sealed class DebugSessionTests
         Assert.Equal(StopKind.Killed, s.Kill().Kind);
     }
 
+    [Fact]
+    public void Interrupt_StopsAProgramBlockedInASystemCall()
+    {
+        const string sleeper = """
+            #include <unistd.h>
+            int main(void)
+            {
+                int k = 1;
+                k += (int)sleep(60);
+                return k;
+            }
+            """;
+        using DebugSession s = Open(sleeper, "sleeper.c");
+        using IDisposable target = s.Target;
+        var thread = new Thread(() => { Thread.Sleep(300); s.Interrupt(); });
+        thread.Start();
+        StopEvent e = s.Run();
+        thread.Join();
+        Assert.Equal(StopKind.Interrupted, e.Kind);
+        string bt = string.Join(" ", s.Backtrace().Select(f => $"{f.Function ?? "??"}:{f.Line}@{f.Pc:x}"));
+        // stopped inside libc's sleep (no site runs): the signal path, and main's frame found on the stack
+        Assert.Null(e.Frame?.Function);
+        Assert.True(s.Backtrace().Any(f => f.Function == "main" && f.Line == 5), bt);
+        Assert.Equal(StopKind.Killed, s.Kill().Kind);
+    }
+
     internal static ulong GlobalAddress(DebugSession s, string name)
     {
         foreach (var unit in s.Debug.Info.Units)
