@@ -324,6 +324,7 @@ internal static class ProfCommand
                     };
                     jit.ProgramFinished = sampler.Stop;
                     CrashReporter.BeforeExit = WriteProfileOnce;
+                    CrashReporter.SetThreadHooks(Sampler.ThreadStartingHook, Sampler.ThreadFinishedHook);
                     status = jit.RunMainOnCurrentThread(run.File, run.ProgramArgs);
                     WriteProfileOnce(status);
                     sampler.Dispose();
@@ -416,25 +417,26 @@ internal static class ProfCommand
 
         if (options.Json)
         {
-            Terminal.WriteOut(Json(profile, files, programStatus, raw.CpuSeconds) + "\n");
+            Terminal.WriteOut(Json(profile, files, programStatus, raw.CpuSeconds, raw.Outside) + "\n");
         }
 
         ProfileMetadata m = profile.Metadata;
         Terminal.WriteError(string.Format(
             CultureInfo.InvariantCulture,
-            "lantern prof: {0} samples ({1} expected, {2} dropped) by {3} at {4} Hz in {5:F2} s{6}\n",
+            "lantern prof: {0} samples ({1} expected, {2} dropped{7}) by {3} at {4} Hz in {5:F2} s{6}\n",
             m.Received,
             m.Expected,
             m.Dropped,
             m.Engine,
             m.RequestedHz,
             m.DurationSeconds,
-            files.Count > 0 ? "; wrote " + string.Join(", ", files) : ""));
+            files.Count > 0 ? "; wrote " + string.Join(", ", files) : "",
+            raw.Outside > 0 ? $", {raw.Outside} outside the program" : ""));
         Terminal.FlushOut();
     }
 
     /// <summary>The <c>--json</c> summary: metadata, files written, and per function its self and total samples.</summary>
-    private static string Json(Profile profile, List<string> files, int status, double cpuSeconds)
+    private static string Json(Profile profile, List<string> files, int status, double cpuSeconds, long outside)
     {
         var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
@@ -449,6 +451,7 @@ internal static class ProfCommand
             w.WriteNumber("expected", m.Expected);
             w.WriteNumber("received", m.Received);
             w.WriteNumber("dropped", m.Dropped);
+            w.WriteNumber("outside", outside);
             w.WriteNumber("samples", profile.TotalSamples);
             w.WriteNumber("seconds", Math.Round(m.DurationSeconds, 6));
             w.WriteNumber("cpu_seconds", Math.Round(cpuSeconds, 6));

@@ -135,7 +135,7 @@ public sealed unsafe partial class Interpreter
             _pending = new InterpreterTrapException($"segmentation fault (null pointer dereference) in function '{f.Name}'{where}", 139);
             if (_debugTarget is not null)
             {
-                DebugFault((InterpreterTrapException)_pending);
+                DebugFault((InterpreterTrapException)_pending, precise: false);
             }
 
             result = 0;

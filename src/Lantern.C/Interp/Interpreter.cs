@@ -167,6 +167,11 @@ public sealed unsafe partial class Interpreter
     private int Fatal(string message, int status)
     {
         LastError = message;
+        if (ShownToDebugger(message))
+        {
+            return status;
+        }
+
         try
         {
             Console.Out.Flush();

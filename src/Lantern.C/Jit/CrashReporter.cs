@@ -60,6 +60,11 @@ public static unsafe partial class CrashReporter
     private static readonly int[] s_signals = { SigIll, SigAbrt, SigBus, SigFpe, SigSegv, SigUrg };
     private static double s_timeoutSeconds;
     private static readonly object s_lock = new();
+
+    static CrashReporter()
+    {
+        new Span<byte>((void*)s_threadHooks, 16).Clear();
+    }
     private static nint s_block;
     private static nint s_handler;
     private static nint s_pthreadCreate;
@@ -458,9 +463,11 @@ public static unsafe partial class CrashReporter
         a.add(rsp, 32);
         a.Label(ref noAltStack);
 
+        EmitHookCall(a, 0); // rsp is 16-byte aligned here (return address + 5 pushes)
         a.mov(rdi, r12);
         a.call(rbx); // start(arg)
         a.mov(r12, rax);
+        EmitHookCall(a, 8);
 
         a.cmp(r14, -4096);
         a.ja(noUnmap);
@@ -490,6 +497,31 @@ public static unsafe partial class CrashReporter
         a.pop(rbp);
         a.ret();
         return Assemble(a);
+    }
+
+    // two native cells read by every thread entry stub: void hook(void) called before start(arg) and after it
+    private static readonly nint s_threadHooks = Marshal.AllocHGlobal(16);
+
+    /// <summary>
+    /// Functions (<c>void f(void)</c>, e.g. <c>[UnmanagedCallersOnly]</c>) that every thread the program creates
+    /// calls on itself just before its start routine and just after it returns (a profiler samples the thread);
+    /// 0 for none.
+    /// </summary>
+    public static void SetThreadHooks(nint starting, nint finished)
+    {
+        *(nint*)s_threadHooks = starting;
+        *(nint*)(s_threadHooks + 8) = finished;
+    }
+
+    private static void EmitHookCall(Assembler a, int offset)
+    {
+        Label none = a.CreateLabel();
+        a.mov(rax, (long)s_threadHooks);
+        a.mov(rax, __qword_ptr[rax + offset]);
+        a.test(rax, rax);
+        a.jz(none);
+        a.call(rax);
+        a.Label(ref none);
     }
 
     private static nint Assemble(Assembler a)

@@ -53,7 +53,8 @@ public sealed record RawProfile(
     long Dropped,
     double DurationSeconds,
     bool Wall,
-    double CpuSeconds);
+    double CpuSeconds,
+    long Outside = 0);
 
 /// <summary>
 /// The sampling engine: a signal (SIGPROF) on each profiled thread at about <see cref="SamplerOptions.Hz"/>, a
@@ -96,6 +97,8 @@ public sealed unsafe partial class Sampler : IDisposable
         public long StackHigh { get; init; }
         public List<ulong[]> Blocked { get; } = new();
         public bool Stopped { get; set; }
+        public double WallStart { get; set; }
+        public double WallSeconds { get; set; }
     }
 
     /// <summary>Prepares a sampler for the JIT functions <paramref name="functions"/> (ranges and CFI).</summary>
@@ -208,9 +211,14 @@ public sealed unsafe partial class Sampler : IDisposable
 
         long first = Math.Max(10_000, (long)(Random.Shared.NextDouble() * *(long*)(state.Slot + SamplingHandler.SlotPeriod)));
         state.CpuStartNs = ThreadCpuNs(tid);
-        if (_threads.Count == 1)
+        lock (s_lock)
         {
-            _clock.Start();
+            if (!_clock.IsRunning && _threads.Count == 1)
+            {
+                _clock.Start();
+            }
+
+            state.WallStart = _clock.Elapsed.TotalSeconds;
         }
 
         if (_engine == SamplingEngine.None)
@@ -281,6 +289,92 @@ public sealed unsafe partial class Sampler : IDisposable
     }
 
     /// <summary>
+    /// <c>void hook(void)</c> for a thread the program creates to call on itself when it starts: samples it with the
+    /// running sampler, if any.
+    /// </summary>
+    public static nint ThreadStartingHook => (nint)(delegate* unmanaged<void>)&OnThreadStarting;
+
+    /// <summary><c>void hook(void)</c> for a thread the program creates to call when its start routine returned.</summary>
+    public static nint ThreadFinishedHook => (nint)(delegate* unmanaged<void>)&OnThreadFinished;
+
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    private static void OnThreadStarting()
+    {
+        try
+        {
+            s_current?.StartCurrentThread();
+        }
+        catch (Exception)
+        {
+            // never let an exception cross into the program's frames
+        }
+    }
+
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    private static void OnThreadFinished()
+    {
+        try
+        {
+            s_current?.StopThread(GetTid());
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    /// <summary>Stops sampling thread <paramref name="tid"/> (it is about to end).</summary>
+    private void StopThread(int tid)
+    {
+        lock (s_lock)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            foreach (ThreadState t in _threads)
+            {
+                if (t.Tid == tid && !t.Stopped)
+                {
+                    StopOne(t);
+                }
+            }
+        }
+    }
+
+    private void StopOne(ThreadState t)
+    {
+        t.Stopped = true;
+        Volatile.Write(ref *(int*)(t.Slot + SamplingHandler.SlotActive), 0);
+        long handle = *(long*)(t.Slot + SamplingHandler.SlotHandle);
+        if (_engine is SamplingEngine.None or SamplingEngine.Wall)
+        {
+        }
+        else if (_engine == SamplingEngine.PerfEvent)
+        {
+            Syscall(SysIoctl, handle, PerfEventIocDisable, 0);
+            long value = 0;
+            if (Syscall(SysRead, handle, (long)&value, 8) == 8)
+            {
+                t.Counted = value;
+            }
+
+            Syscall(SysClose, handle, 0, 0);
+        }
+        else
+        {
+            Syscall(SysTimerDelete, handle, 0, 0);
+        }
+
+        long cpu = ThreadCpuNs(t.Tid);
+        t.CpuNs = cpu >= 0 && t.CpuStartNs >= 0 ? cpu - t.CpuStartNs : 0;
+        if (_engine == SamplingEngine.Wall)
+        {
+            t.WallSeconds = _clock.Elapsed.TotalSeconds - t.WallStart;
+        }
+    }
+
+    /// <summary>
     /// Stops sampling on every thread; safe to call from any thread and more than once (the crash watcher calls it
     /// while the program's thread is parked).
     /// </summary>
@@ -294,37 +388,18 @@ public sealed unsafe partial class Sampler : IDisposable
             }
 
             _stopped = true;
-            _clock.Stop();
             foreach (ThreadState t in _threads)
             {
-                Volatile.Write(ref *(int*)(t.Slot + SamplingHandler.SlotActive), 0);
-                long handle = *(long*)(t.Slot + SamplingHandler.SlotHandle);
-                if (_engine is SamplingEngine.None or SamplingEngine.Wall)
+                if (!t.Stopped)
                 {
+                    StopOne(t);
                 }
-                else if (_engine == SamplingEngine.PerfEvent)
-                {
-                    Syscall(SysIoctl, handle, PerfEventIocDisable, 0);
-                    long value = 0;
-                    if (Syscall(SysRead, handle, (long)&value, 8) == 8)
-                    {
-                        t.Counted = value;
-                    }
-
-                    Syscall(SysClose, handle, 0, 0);
-                }
-                else
-                {
-                    Syscall(SysTimerDelete, handle, 0, 0);
-                }
-
-                long cpu = ThreadCpuNs(t.Tid);
-                t.CpuNs = cpu >= 0 && t.CpuStartNs >= 0 ? cpu - t.CpuStartNs : 0;
             }
 
             // a signal already being handled finishes quickly; the write pointer is published last, so a record
             // still being written is simply not seen
             *(long*)(s_block + SamplingHandler.BlockSlotCount) = 0;
+            _clock.Stop();
         }
     }
 
@@ -337,6 +412,7 @@ public sealed unsafe partial class Sampler : IDisposable
         long dropped = 0;
         double expected = 0;
         double cpuSeconds = 0;
+        long outside = 0;
         foreach (ThreadState t in _threads)
         {
             long end = *(long*)(t.Slot + SamplingHandler.SlotWrite);
@@ -351,27 +427,43 @@ public sealed unsafe partial class Sampler : IDisposable
 
                 var frames = new ulong[n];
                 new ReadOnlySpan<ulong>((void*)(p + 8), (int)n).CopyTo(frames);
-                stacks.Add(frames);
                 p += 8 + n * 8;
+                if (_ranges.Count > 0 && !HasJitFrame(frames))
+                {
+                    outside++; // the runtime around the program (before main, after it), not the program
+                    continue;
+                }
+
+                stacks.Add(frames);
             }
 
             lock (t.Blocked)
             {
-                stacks.AddRange(t.Blocked);
+                foreach (ulong[] frames in t.Blocked)
+                {
+                    if (_ranges.Count > 0 && !HasJitFrame(frames))
+                    {
+                        outside++;
+                        continue;
+                    }
+
+                    stacks.Add(frames);
+                }
+
                 received += t.Blocked.Count;
             }
 
             received += *(long*)(t.Slot + SamplingHandler.SlotReceived);
             dropped += *(long*)(t.Slot + SamplingHandler.SlotDropped);
             double seconds = _engine == SamplingEngine.Wall
-                ? _clock.Elapsed.TotalSeconds
+                ? t.WallSeconds
                 : (t.Counted >= 0 ? t.Counted : t.CpuNs) / 1e9;
             expected += _engine == SamplingEngine.None ? 0 : seconds * _options.Hz;
             cpuSeconds += t.CpuNs / 1e9;
         }
 
-        return new RawProfile(stacks, EngineName, _options.Hz, (long)Math.Round(expected), received, dropped,
-            _clock.Elapsed.TotalSeconds, _engine == SamplingEngine.Wall, cpuSeconds);
+        return new RawProfile(stacks, EngineName, _options.Hz, (long)Math.Round(expected), received - outside, dropped,
+            _clock.Elapsed.TotalSeconds, _engine == SamplingEngine.Wall, cpuSeconds, outside);
     }
 
     /// <summary>Stops sampling and frees the sample buffers (the handler stays installed and ignores signals).</summary>
@@ -424,6 +516,11 @@ public sealed unsafe partial class Sampler : IDisposable
 
             foreach (ThreadState t in threads)
             {
+                if (t.Stopped)
+                {
+                    continue;
+                }
+
                 string? state = ReadSyscallState(t.Tid, buffer);
                 if (state is null)
                 {
@@ -523,6 +620,19 @@ public sealed unsafe partial class Sampler : IDisposable
         }
 
         return frames.ToArray();
+    }
+
+    private bool HasJitFrame(ulong[] frames)
+    {
+        for (int i = 0; i < frames.Length; i++)
+        {
+            if (FindRange(i == 0 ? frames[i] : frames[i] - 1) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether <paramref name="w"/> is a return address into JIT code: just after a call instruction inside a JIT range.</summary>

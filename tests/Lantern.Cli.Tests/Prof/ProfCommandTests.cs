@@ -238,6 +238,43 @@ public sealed class ProfCommandTests : IDisposable
     }
 
     [Fact]
+    public void Prof_ThreadsTheProgramCreates_AreSampledToo()
+    {
+        _dir.WriteFile("threads.c", """
+            #include <pthread.h>
+            #include <stdio.h>
+            static volatile unsigned long sink1, sink2;
+            void *worker(void *arg)
+            {
+                for (unsigned long i = 0; i < 200000000; i++) sink1 += i;
+                return arg;
+            }
+            void mainwork(void)
+            {
+                for (unsigned long i = 0; i < 100000000; i++) sink2 += i;
+            }
+            int main(void)
+            {
+                pthread_t t;
+                pthread_create(&t, 0, worker, 0);
+                mainwork();
+                pthread_join(t, 0);
+                printf("done\n");
+                return 0;
+            }
+            """);
+        ProcessResult r = Lantern("prof", "--json", "--format", "folded", "-o", "threads", "threads.c");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.StartsWith("done\n", r.Stdout);
+        string folded = File.ReadAllText(Path.Combine(_dir.Path, "threads.folded"));
+        // the worker's stacks start at its start routine, the main thread's at main
+        ToolCheck.Has(folded, @"(?m)^worker \d+$");
+        ToolCheck.Has(folded, @"(?m)^main;mainwork \d+$");
+        Dictionary<string, long> self = SelfCounts(Json(r));
+        Assert.True(self["worker"] > self["mainwork"], r.Stdout); // twice the work
+    }
+
+    [Fact]
     public void Prof_DefaultOutputs_TextSummaryOnStdoutAndAFlameGraphFile()
     {
         _dir.WriteFile("shares.c", Shares);
@@ -265,7 +302,7 @@ public sealed class ProfCommandTests : IDisposable
         Assert.True(r.ExitCode == 139, r.ToString());
         ToolCheck.HasText(r.Stderr, "SIGSEGV");
         string folded = File.ReadAllText(Path.Combine(_dir.Path, "crash.folded"));
-        ToolCheck.Has(folded, @"^main;boom;spin \d+\n");
+        ToolCheck.Has(folded, @"(?m)^main;boom;spin \d+$");
     }
 
     [Fact]
@@ -279,7 +316,7 @@ public sealed class ProfCommandTests : IDisposable
         ProcessResult r = Lantern("prof", "--timeout", "2", "--format", "folded,text", "-o", "forever", "forever.c");
         Assert.True(r.ExitCode == 124, r.ToString());
         ToolCheck.HasText(r.Stderr, "timeout after 2 s");
-        ToolCheck.Has(File.ReadAllText(Path.Combine(_dir.Path, "forever.folded")), @"^main;spin \d+\n");
+        ToolCheck.Has(File.ReadAllText(Path.Combine(_dir.Path, "forever.folded")), @"(?m)^main;spin \d+$");
         ToolCheck.Has(File.ReadAllText(Path.Combine(_dir.Path, "forever.txt")), @"spin");
     }
 

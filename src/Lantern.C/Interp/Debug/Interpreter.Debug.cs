@@ -72,6 +72,9 @@ public sealed unsafe partial class Interpreter
 
     internal void SetDebugFlag(bool on) => _debugFlag = on ? 1 : 0;
 
+    /// <summary>True if <paramref name="message"/> is the runtime error the debugger was already shown as a stop.</summary>
+    private bool ShownToDebugger(string message) => _debugTarget is not null && _debugReportedFault?.Message == message;
+
     /// <summary>The pc reported for the innermost frame instead of its marker's (a return address at a return breakpoint), or 0.</summary>
     internal ulong DebugPcOverride { get; set; }
 
@@ -245,7 +248,12 @@ public sealed unsafe partial class Interpreter
         _debugReturnWritten = false;
     }
 
-    private void DebugFault(InterpreterTrapException e)
+    /// <summary>
+    /// Parks at a runtime error. <paramref name="precise"/>: the frame's pc is the faulting instruction; otherwise
+    /// (a null dereference, caught after the loop) it is the last marker or call, and the stop is put just after it,
+    /// inside the statement's line (as a faulting instruction is).
+    /// </summary>
+    private void DebugFault(InterpreterTrapException e, bool precise = true)
     {
         if (_debugReportedFault == e)
         {
@@ -253,6 +261,16 @@ public sealed unsafe partial class Interpreter
         }
 
         _debugReportedFault = e;
+        if (!precise && _depth > 0)
+        {
+            ref DebugFrame frame = ref _debugFrames[_depth - 1];
+            int next = frame.Pc + 1;
+            if (next < frame.Function.CodeLength && frame.Function.Code[next].Op is not (DOp.DbgStmt or DOp.DbgReturn))
+            {
+                frame.Pc = next;
+            }
+        }
+
         _debugTarget!.OnFault(e.Message, e.ExitStatus);
     }
 
