@@ -611,12 +611,9 @@ public sealed class DebugSession : IDisposable
             BreakpointsChanged();
         }
 
+        // the sites stay as they are while the program is stopped: the next command arms what it needs (consecutive
+        // steps then patch nothing)
         _plan = new Plan(PlanKind.Continue);
-        if (_live)
-        {
-            Apply();
-        }
-
         LastStop = ev;
         return ev;
     }

@@ -34,7 +34,10 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     private readonly object _patchLock = new();
     private readonly int _cookie;
     private readonly nint _control;
-    private readonly Dictionary<ulong, byte[]> _originals = new();   // patched address -> original bytes (sites: 5, int3: 1)
+    // the program's own bytes under every patch ever made: sites (5 bytes) and int3s (1 byte); the bytes in memory are
+    // composed from them (Compose): an armed site is call rel32, an int3 overlays the first byte
+    private readonly Dictionary<ulong, byte[]> _siteClean = new();
+    private readonly Dictionary<ulong, byte> _int3Clean = new();
     private readonly HashSet<ulong> _armedSites = new();
     private readonly HashSet<ulong> _interruptSites = new();
     private readonly HashSet<ulong> _breakpoints = new();
@@ -147,33 +150,59 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
 
     private void PatchSite(ulong address, bool armed)
     {
-        byte[] bytes = new byte[5];
-        if (armed)
+        if (armed && !_siteClean.ContainsKey(address))
         {
-            if (!_originals.ContainsKey(address))
+            var clean = new byte[5];
+            new ReadOnlySpan<byte>((void*)address, 5).CopyTo(clean);
+            if (_int3Clean.TryGetValue(address, out byte first))
             {
-                var original = new byte[5];
-                new ReadOnlySpan<byte>((void*)address, 5).CopyTo(original);
-                _originals[address] = original;
+                clean[0] = first;
             }
 
+            _siteClean[address] = clean;
+        }
+
+        Rewrite(address);
+    }
+
+    /// <summary>True if the site at <paramref name="address"/> is patched into a call (armed, or armed for an interrupt).</summary>
+    private bool SiteIsCall(ulong address) => _armedSites.Contains(address) || _interruptSites.Contains(address);
+
+    /// <summary>True if an int3 is in place at <paramref name="address"/> (not while stepping over it).</summary>
+    private bool Int3IsIn(ulong address) => _breakpoints.Contains(address) && _stepOverAddress != address;
+
+    /// <summary>The program's instruction bytes at a patched address without the int3 (a site's call if armed).</summary>
+    private byte[] Effective(ulong address)
+    {
+        if (_siteClean.TryGetValue(address, out byte[]? clean))
+        {
+            if (!SiteIsCall(address))
+            {
+                return (byte[])clean.Clone();
+            }
+
+            var call = new byte[5];
             long rel = (long)_trampoline - (long)(address + 5);
             if (rel != (int)rel)
             {
                 throw new InvalidOperationException("the trampoline is out of rel32 reach of the site");
             }
 
-            bytes[0] = 0xE8;
-            BitConverter.TryWriteBytes(bytes.AsSpan(1), (int)rel);
+            call[0] = 0xE8;
+            BitConverter.TryWriteBytes(call.AsSpan(1), (int)rel);
+            return call;
         }
-        else
-        {
-            if (!_originals.Remove(address, out byte[]? original))
-            {
-                return;
-            }
 
-            bytes = original;
+        return [_int3Clean.TryGetValue(address, out byte b) ? b : *(byte*)address];
+    }
+
+    /// <summary>Writes the composed bytes of a patched address: the effective instruction, with the int3 if one is in.</summary>
+    private void Rewrite(ulong address)
+    {
+        byte[] bytes = Effective(address);
+        if (Int3IsIn(address))
+        {
+            bytes[0] = 0xCC;
         }
 
         WriteCodeAtomically(address, bytes);
@@ -227,30 +256,19 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         {
             if (armed)
             {
-                if (!_breakpoints.Add(address))
+                if (!_int3Clean.ContainsKey(address))
                 {
-                    return;
+                    _int3Clean[address] = _siteClean.TryGetValue(address, out byte[]? site) ? site[0] : *(byte*)address;
                 }
 
-                if (_stepOverAddress == address)
+                if (_breakpoints.Add(address))
                 {
-                    return; // put back after the step
+                    Rewrite(address);
                 }
-
-                _originals[address] = new[] { *(byte*)address };
-                WriteCodeAtomically(address, [0xCC]);
             }
-            else
+            else if (_breakpoints.Remove(address))
             {
-                if (!_breakpoints.Remove(address))
-                {
-                    return;
-                }
-
-                if (_originals.Remove(address, out byte[]? original) && _stepOverAddress != address)
-                {
-                    WriteCodeAtomically(address, original);
-                }
+                Rewrite(address);
             }
         }
     }
@@ -493,15 +511,15 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             {
                 lock (_patchLock)
                 {
-                    foreach (ulong site in _interruptSites)
+                    ulong[] sites = _interruptSites.ToArray();
+                    _interruptSites.Clear();
+                    foreach (ulong site in sites)
                     {
                         if (!_armedSites.Contains(site))
                         {
                             PatchSite(site, armed: false);
                         }
                     }
-
-                    _interruptSites.Clear();
                 }
             }
 
@@ -593,11 +611,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
                 after = _stepOverMode;
                 lock (_patchLock)
                 {
-                    if (_breakpoints.Contains(over))
-                    {
-                        _originals[over] = new[] { *(byte*)over };
-                        Write(over, [0xCC]);
-                    }
+                    Rewrite(over);
                 }
             }
 
@@ -661,6 +675,14 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         }
 
         ulong pc = block[16];
+        if (mode == ResumeMode.Continue && _lastStop is { Reason: StopReason.Instruction } && pc == _lastStop.Pc && _siteClean.ContainsKey(pc) && SiteIsCall(pc))
+        {
+            // stopped by an int3 at an armed site: that stop was the site's stop; run on after the site
+            block[16] = pc + 5;
+            ResumeRaw();
+            return;
+        }
+
         lock (_patchLock)
         {
             if (mode == ResumeMode.Continue && _breakpoints.Contains(pc) && Displace(pc) is ulong copy)
@@ -672,10 +694,10 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
                 return;
             }
 
-            if (_breakpoints.Contains(pc) && _originals.Remove(pc, out byte[]? original))
+            if (_breakpoints.Contains(pc))
             {
-                Write(pc, original);
                 _stepOverAddress = pc;
+                Rewrite(pc);
                 _stepOverMode = mode;
                 mode = ResumeMode.StepInstruction;
             }
@@ -705,6 +727,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             n--;
         }
 
+        Effective(pc).AsSpan(0, Math.Min(n, Effective(pc).Length)).CopyTo(bytes); // an armed site runs as its call
         var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(bytes, 0, n));
         decoder.IP = pc;
         Iced.Intel.Instruction instruction = decoder.Decode();
@@ -849,11 +872,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             if (_stepOverAddress is ulong over)
             {
                 _stepOverAddress = null;
-                if (_breakpoints.Contains(over))
-                {
-                    _originals[over] = new[] { *(byte*)over };
-                    Write(over, [0xCC]);
-                }
+                Rewrite(over);
             }
         }
 
@@ -1069,7 +1088,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             // show the original bytes under armed sites and int3s (like gdb's shadow contents)
             lock (_patchLock)
             {
-                foreach ((ulong at, byte[] original) in _originals)
+                foreach ((ulong at, byte[] original) in _siteClean.Select(p => (p.Key, p.Value)).Concat(_int3Clean.Select(p => (p.Key, new[] { p.Value }))))
                 {
                     for (int i = 0; i < original.Length; i++)
                     {

@@ -278,6 +278,27 @@ public sealed class DebugSessionTests
         Assert.Equal(StopKind.Killed, s.Kill().Kind);
     }
 
+    [Fact]
+    public void Finish_ToAReturnAddressThatIsASite_ThenStep()
+    {
+        // the call is the last instruction of line 3: the return address is the site of line 4
+        const string source = "void voidfn()\n{\n    return;\n}\nint main()\n{\n    voidfn();\n    return 0;\n}\n";
+        using DebugSession s = Open(source, "ret.c");
+        using IDisposable target = s.Target;
+        s.Break("voidfn");
+        Breakpoint line8 = s.Break("8");
+        Assert.Equal("Breakpoint voidfn:3", Where(s.Run()));
+        // finish's int3 and breakpoint 2's armed site are at the same address: one stop, reported as the breakpoint
+        StopEvent e = s.Finish();
+        Assert.Equal("Breakpoint main:8", Where(e));
+        Assert.Equal(line8.Addresses[0], e.Frame!.Pc);
+        Assert.Equal("EndSteppingRange main:9", Where(s.Step()));
+        var code = new byte[5];
+        Assert.True(s.ReadMemory(line8.Addresses[0], code));
+        Assert.Equal(new byte[] { 0x0F, 0x1F, 0x44, 0x00, 0x00 }, code);
+        Assert.Equal(StopKind.Exited, s.Continue().Kind);
+    }
+
     internal static ulong GlobalAddress(DebugSession s, string name)
     {
         foreach (var unit in s.Debug.Info.Units)
