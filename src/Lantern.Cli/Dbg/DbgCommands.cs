@@ -75,6 +75,8 @@ internal sealed partial class DbgCommands
         new("down", ["do"], a => Up(a, -1), "Select and print the stack frame called by this one: down [N]."),
         new("print", ["p", "inspect", "call"], Print, "Print value of expression EXP: print[/FMT] EXP. FMT: x d u o t c a f z."),
         new("set", [], Set, "set var VARIABLE = EXPR: assign to a program variable."),
+        new("whatis", [], a => TypeOf(a, expand: false), "Print the data type of an expression or type name: whatis EXP."),
+        new("ptype", [], a => TypeOf(a, expand: true), "Print the definition of the type of an expression or type name: ptype EXP."),
         new("display", ["disp"], Display, "Print value of expression EXP each time the program stops: display[/FMT] EXP."),
         new("undisplay", ["undisp"], Undisplay, "Cancel some expressions to be displayed when program stops: undisplay [N...]."),
         new("list", ["l"], List, "List source lines: list [LINE|FUNCTION|FILE:LINE|FIRST,LAST].", Repeatable: true),
@@ -1102,6 +1104,103 @@ internal sealed partial class DbgCommands
         int n = _evaluator.History.Add(value);
         _out.WriteLine($"${n} = {text}");
         _out.SetBody("value", new JsonObject { ["history"] = n, ["value"] = text, ["type"] = value.Type.Name });
+    }
+
+    /// <summary><c>whatis</c>/<c>ptype</c>: the type of an expression (not evaluated for side effects) or a type name.</summary>
+    private void TypeOf(string argument, bool expand)
+    {
+        string text = argument.Trim();
+        if (text.Length == 0)
+        {
+            throw new DbgException("Argument required (one or more choice items).");
+        }
+
+        DbgType type;
+        Expr parsed = _evaluator.Parse("sizeof(" + text + ")");
+        if (parsed is SizeofTypeExpr typeName)
+        {
+            type = _evaluator.ResolveType(typeName.Type);
+        }
+        else
+        {
+            type = _evaluator.Evaluate(text, Context()).Type;
+        }
+
+        DbgType shown = expand ? type.Strip() : type;
+        string stars = "";
+        while (expand && shown.Kind == DbgTypeKind.Pointer && shown.Target is DbgType pointee
+            && pointee.Strip().Kind is DbgTypeKind.Struct or DbgTypeKind.Union or DbgTypeKind.Enum or DbgTypeKind.Pointer)
+        {
+            stars += "*";
+            shown = pointee.Strip();
+        }
+
+        if (shown.Kind == DbgTypeKind.Pointer)
+        {
+            shown = expand ? type.Strip() : type;
+            stars = "";
+        }
+
+        if (!expand || shown.Kind is not (DbgTypeKind.Struct or DbgTypeKind.Union or DbgTypeKind.Enum))
+        {
+            _out.WriteLine("type = " + (expand ? ExpandedName(type) : type.Name));
+            return;
+        }
+
+        var sb = new StringBuilder("type = ").Append(shown.Name).Append(" {");
+        if (shown.Kind == DbgTypeKind.Enum)
+        {
+            long next = 0;
+            var names = new List<string>();
+            foreach ((string name, long value) in shown.Enumerators)
+            {
+                names.Add(value == next ? name : $"{name} = {value}");
+                next = value + 1;
+            }
+
+            sb.Append(string.Join(", ", names)).Append('}').Append(stars.Length > 0 ? " " + stars : "").Append('\n');
+        }
+        else
+        {
+            sb.Append('\n');
+            foreach (DbgMember m in shown.Members)
+            {
+                string declaration = Declarator(m.Type, m.Name ?? "");
+                sb.Append("    ").Append(declaration).Append(m.IsBitField ? $" : {m.BitSize}" : "").Append(";\n");
+            }
+
+            sb.Append('}').Append(stars.Length > 0 ? " " + stars : "").Append('\n');
+        }
+
+        _out.Write(sb.ToString());
+    }
+
+    /// <summary>A type name with typedefs of the outer level resolved (ptype of a typedef'd scalar).</summary>
+    private static string ExpandedName(DbgType type) => type.Kind is DbgTypeKind.Typedef ? ExpandedName(type.Target ?? DbgTypes.Void) : type.Name;
+
+    /// <summary><c>int a[3]</c>, <c>char *name</c>, <c>int (*f)(int)</c>: a member declaration as ptype prints it.</summary>
+    private static string Declarator(DbgType type, string name)
+    {
+        string full = type.Name;
+        DbgType t = type;
+        string suffix = "";
+        while (t.Kind == DbgTypeKind.Array)
+        {
+            suffix += t.Count >= 0 ? $"[{t.Count}]" : "[]";
+            t = t.Target ?? DbgTypes.Void;
+        }
+
+        if (suffix.Length > 0)
+        {
+            return $"{t.Name} {name}{suffix}";
+        }
+
+        if (full.Contains("(*)", StringComparison.Ordinal))
+        {
+            return full.Replace("(*)", $"(*{name})", StringComparison.Ordinal);
+        }
+
+        return full.EndsWith('*') ? full + name : full + " " + name;
     }
 
     private void Set(string argument)

@@ -47,7 +47,7 @@ public class DbgGdbComparisonTests
         "p &copy.in.tag", "p sizeof copy", "p g_counter + local", "p m == AUTO", "p r->in.tag[0]", "p -r->score", "p bytes[4] + 1", "p/c bytes",
         "p/x bytes", "p buf[1]", "p/d c", "p/t local", "p/o local", "p r->name[3]", "p *r->name@4", "p copy.score / 3", "p (long)ratio", "p ratio * 3",
         "set var local = 99", "p local", "p k > 3 ? r->in.s : -1", "info args", "info locals", "up", "p values", "p r", "p u", "p values[1] * 2",
-        "p r.in", "p &r.name", "down", "p $rip == $pc", "p nosuch", "p r->nosuch", "p k.x", "p *k", "finish",
+        "p r.in", "p &r.name", "down", "whatis r", "ptype r", "ptype struct rec", "whatis copy.in", "ptype m", "whatis k + w", "ptype int", "whatis u", "p $rip == $pc", "p nosuch", "p r->nosuch", "p k.x", "p *k", "finish",
     ];
 
     [Theory]
