@@ -146,6 +146,14 @@ public sealed class ValueFormatter
                 return;
             }
 
+            if (format == 'c')
+            {
+                // gdb: the value as a character of the type's signedness.
+                long c = t.IsSigned ? (sbyte)(byte)masked : (byte)masked;
+                sb.Append(c.ToString(CultureInfo.InvariantCulture)).Append(" '").Append(Escape((byte)masked, '\'')).Append('\'');
+                return;
+            }
+
             AppendFormatted(sb, masked, t.IsSigned ? Signed(raw, size) : (long)masked, size, format);
             return;
         }

@@ -497,10 +497,25 @@ public sealed class X64Backend
             }
         }
 
+        // statement markers (patch sites) by block: no value stays in a register across one
+        var stmtCount = new int[_f.Blocks.Count][];
+        for (int bi = 0; bi < _f.Blocks.Count; bi++)
+        {
+            List<Instr> instrs = _f.Blocks[bi].Instrs;
+            stmtCount[bi] = new int[instrs.Count + 1];
+            for (int j = 0; j < instrs.Count; j++)
+            {
+                stmtCount[bi][j + 1] = stmtCount[bi][j] + (instrs[j].Op == Opcode.Stmt ? 1 : 0);
+            }
+        }
+
+        bool CrossesStmt(int bi, int from, int to) => stmtCount[bi][to] != stmtCount[bi][from + 1];
+
         _isTemp = new bool[n];
         for (int v = 0; v < n; v++)
         {
-            _isTemp[v] = !s_noDefer && defs[v] == 1 && !bad[v] && v != _f.ReturnPointerVReg;
+            _isTemp[v] = !s_noDefer && defs[v] == 1 && !bad[v] && v != _f.ReturnPointerVReg
+                && !(uses[v] > 0 && CrossesStmt(defBlock[v], defIndex[v], _lastUse[v]));
         }
 
         // base + constant used only as the address of one load or store: [base + disp], the add emits nothing and
@@ -524,6 +539,7 @@ public sealed class X64Backend
                 bool baseOk = (_vregSlot[baseV] >= 0 && _slotOff[_vregSlot[baseV]] + (long)disp is > int.MinValue / 2 and < int.MaxValue / 2)
                     || (_isTemp[baseV] && defBlock[baseV] == bi && defIndex[baseV] < j && _addrBase[baseV] < 0);
                 int u = _lastUse[add.Dest];
+                baseOk &= _vregSlot[baseV] >= 0 || !CrossesStmt(bi, defIndex[baseV], u);
                 Instr user = instrs[u];
                 if (!baseOk || !(user.Op is Opcode.Load or Opcode.Store) || user.A != add.Dest || user.B == add.Dest)
                 {
@@ -2438,8 +2454,8 @@ public sealed class X64Backend
             bool wide = i.Type == IrType.I64;
             if (!Forwarded(i.A, out Gpr ra))
             {
-                LoadZx(Rax, i.A);
-                ra = Rax;
+                ra = PickScratch(Forwarded(i.B, out Gpr bReg) ? 1 << CacheIndex(bReg) : 0);
+                LoadZx(ra, i.A);
             }
 
             if (i.B >= 0 && _isConst[i.B] && (!wide || TryImm(i.B, IrType.I64, true, out _)))
@@ -2510,23 +2526,26 @@ public sealed class X64Backend
             return;
         }
 
+        Gpr r = PickScratch(0); // the 0/1 value goes in a free register (the operands are no longer needed)
+        AssemblerRegister8 r8 = r.B;
         switch (i.Op)
         {
-            case Opcode.Eq: _a.sete(al); break;
-            case Opcode.Ne: _a.setne(al); break;
-            case Opcode.SLt: _a.setl(al); break;
-            case Opcode.SLe: _a.setle(al); break;
-            case Opcode.SGt: _a.setg(al); break;
-            case Opcode.SGe: _a.setge(al); break;
-            case Opcode.ULt: _a.setb(al); break;
-            case Opcode.ULe: _a.setbe(al); break;
-            case Opcode.UGt: _a.seta(al); break;
-            default: _a.setae(al); break;
+            case Opcode.Eq: _a.sete(r8); break;
+            case Opcode.Ne: _a.setne(r8); break;
+            case Opcode.SLt: _a.setl(r8); break;
+            case Opcode.SLe: _a.setle(r8); break;
+            case Opcode.SGt: _a.setg(r8); break;
+            case Opcode.SGe: _a.setge(r8); break;
+            case Opcode.ULt: _a.setb(r8); break;
+            case Opcode.ULe: _a.setbe(r8); break;
+            case Opcode.UGt: _a.seta(r8); break;
+            default: _a.setae(r8); break;
         }
 
-        _a.movzx(eax, al);
+        _a.movzx(r.D, r8);
+        Wrote(r, -1);
         _lastIntCompare = i; // the flags are still those of the cmp (movzx and mov leave them)
-        Store(i.Dest, Rax);
+        Store(i.Dest, r);
     }
 
     private void EmitFloatCompare(Instr i)

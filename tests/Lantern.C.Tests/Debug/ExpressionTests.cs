@@ -156,6 +156,7 @@ public class ExpressionTests
     private static string Run(string file, IReadOnlyList<string> args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["LC_ALL"] = "C"; // gdb prints bytes >= 0x80 of char arrays as octal escapes, as we do
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);

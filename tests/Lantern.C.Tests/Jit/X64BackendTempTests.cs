@@ -215,6 +215,23 @@ public sealed unsafe class X64BackendTempTests
     }
 
     [Fact]
+    public void NoTempIsHeldInARegisterAcrossAStatementMarker()
+    {
+        // t = a * 7; <stmt>; return t + 1: t is written to its home before the marker (the debugger may stop there)
+        var file = new Lantern.C.Diagnostics.SourceFile("t.c", "int f(int a) { int t = a * 7;\n return t + 1; }\n", 0);
+        var m = new IrModule();
+        var b = new IrBuilder(m, "f", P(IrType.I32), new[] { P(IrType.I32) });
+        b.Emit(new Instr { Op = Opcode.Stmt, Location = new Lantern.C.Diagnostics.SourceLocation(file, 1, 16) });
+        int t = b.Op(Opcode.Mul, IrType.I32, b.Param(0), b.Const(IrType.I32, 7));
+        b.Emit(new Instr { Op = Opcode.Stmt, Location = new Lantern.C.Diagnostics.SourceLocation(file, 2, 2) });
+        b.Ret(b.Op(Opcode.Add, IrType.I32, t, b.Const(IrType.I32, 1)));
+        using var jit = new JitModule(m);
+        Assert.Equal(36, ((delegate* unmanaged<int, int>)jit.GetFunctionAddress("f"))(5));
+        JitFunctionInfo info = jit.Functions["f"];
+        Assert.True(WritesFrame(Decode(info), info.VRegOffsets[t]), "the value crossing the marker is not in its home");
+    }
+
+    [Fact]
     public void LoopWithTempsInSeveralBlocks()
     {
         // acc = 0; for (i = 0; i < n; i++) acc += (i * i) ^ i; return acc
