@@ -1,0 +1,32 @@
+namespace Lantern.Cli.Tests.Dbg;
+
+/// <summary>
+/// The interactive mode on a real terminal (a pty from script(1), Debian bsdutils, installed by scripts/test): the
+/// prompt, line editing (Backspace, Ctrl-A then insert) and history (Up arrow recalls the previous line).
+/// </summary>
+public class DbgLineEditorTests
+{
+    [Fact]
+    public void Terminal_EditsLines_AndRecallsHistory()
+    {
+        string home = Path.Combine(DbgFixture.Directory_, "home");
+        Directory.CreateDirectory(home);
+        string keys = Path.Combine(DbgFixture.Directory_, "keys");
+        // "p nn" Backspace → "p n"; Up → "p n" again; "n * 2", Ctrl-A, "p " → "p n * 2"
+        File.WriteAllText(keys, "break square\rrun\rp nn\u007f\r\u001b[A\rn * 2\u0001p \rquit\r");
+        string command = $"'{LanternProcess.Launcher}' dbg '{DbgFixture.PathOf("prog.c")}'";
+        ProcessResult r = LanternProcess.RunProcess(
+            "sh",
+            ["-c", $"(cat '{keys}'; sleep 5) | script -qfec \"{command}\" /dev/null"],
+            environment: new Dictionary<string, string?> { ["HOME"] = home },
+            timeoutSeconds: 180);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("(lantern) ", r.Stdout);
+        Assert.Contains("Breakpoint 1, square (n=3) at prog.c:8", r.Stdout);
+        Assert.Contains("$1 = 3\r\n", r.Stdout);
+        Assert.Contains("$2 = 3\r\n", r.Stdout);
+        Assert.Contains("$3 = 6\r\n", r.Stdout);
+        Assert.DoesNotContain("No symbol", r.Stdout);
+        Assert.Equal(["break square", "run", "p n", "p n * 2", "quit"], File.ReadAllLines(Path.Combine(home, ".lantern_dbg_history")));
+    }
+}
