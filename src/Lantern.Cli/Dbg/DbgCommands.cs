@@ -752,12 +752,6 @@ internal sealed partial class DbgCommands
             throw new DbgException("\"finish\" not meaningful in the outermost frame.");
         }
 
-        if (!_session.Target.SupportsInstructions)
-        {
-            // DebugSession.Finish stops at the caller's return address with an instruction breakpoint, which the
-            // interpreter target cannot set; refuse before the session is left with a plan it cannot apply.
-            throw new DbgException("\"finish\" is not supported on the interpreter target yet (it needs an instruction breakpoint at the return address).");
-        }
 
         Chatter("Run till exit from " + FrameLine(frame, withLevel: true, out _));
         Resume(_session.Finish);

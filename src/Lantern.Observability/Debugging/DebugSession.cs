@@ -115,9 +115,26 @@ public sealed class DebugSession : IDisposable
         if (location.StartsWith('*'))
         {
             string text = location[1..].Trim();
-            ulong address = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-                ? Convert.ToUInt64(text[2..], 16)
-                : ulong.TryParse(text, out ulong d) ? d : FunctionAddress(text) ?? throw new LocationException($"No symbol \"{text}\" in current context.");
+            ulong address;
+            if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!ulong.TryParse(text.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out address))
+                {
+                    throw new LocationException($"Invalid number \"{text}\".");
+                }
+            }
+            else
+            {
+                address = ulong.TryParse(text, out ulong d) ? d : FunctionAddress(text) ?? throw new LocationException($"No symbol \"{text}\" in current context.");
+            }
+
+            // only code this target describes can take a breakpoint (an int3 anywhere else would write to memory we
+            // do not own, or fault)
+            if (!_siteByAddress.ContainsKey(address) && Debug.FindFunction(address) is null)
+            {
+                throw new LocationException($"Cannot access memory at address 0x{address:x}");
+            }
+
             return [address];
         }
 
