@@ -110,7 +110,7 @@ internal static class LanternCommand
     {
         if (args.Length > 0 && args[0] == "dbg")
         {
-            return Dbg.DbgCommand.Normalize(args);
+            return SplitOptionsFromProgram(args, Dbg.DbgCommand.OptionsWithValue, insertSeparator: true);
         }
 
         if (args.Length == 0 || (args[0] != "run" && args[0] != "compile"))
@@ -118,7 +118,16 @@ internal static class LanternCommand
             return args;
         }
 
-        bool isRun = args[0] == "run";
+        return SplitOptionsFromProgram(args, s_optionsWithValue, insertSeparator: args[0] == "run");
+    }
+
+    /// <summary>
+    /// The loop behind <see cref="Normalize"/>: copies the options of the subcommand in <c>args[0]</c> (splitting
+    /// <c>-Idir</c>, <c>-DNAME=V</c>, <c>-UNAME</c>), and at the first operand (the program file) inserts <c>--</c>
+    /// when <paramref name="insertSeparator"/> is set, so that everything from there on belongs to the C program.
+    /// </summary>
+    private static string[] SplitOptionsFromProgram(string[] args, HashSet<string> optionsWithValue, bool insertSeparator)
+    {
         var result = new List<string> { args[0] };
         int i = 1;
         for (; i < args.Length; i++)
@@ -132,7 +141,7 @@ internal static class LanternCommand
             if (a.Length <= 1 || a[0] != '-')
             {
                 // The first operand: the program file.
-                if (isRun)
+                if (insertSeparator)
                 {
                     result.Add("--");
                 }
@@ -148,7 +157,7 @@ internal static class LanternCommand
             }
 
             result.Add(a);
-            if (s_optionsWithValue.Contains(a) && i + 1 < args.Length)
+            if (optionsWithValue.Contains(a) && i + 1 < args.Length)
             {
                 result.Add(args[++i]);
             }

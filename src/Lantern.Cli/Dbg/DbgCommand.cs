@@ -9,51 +9,11 @@ namespace Lantern.Cli.Dbg;
 /// </summary>
 internal static class DbgCommand
 {
-    private static readonly HashSet<string> s_optionsWithValue = new(StringComparer.Ordinal)
+    /// <summary>The options whose value is the next argument (for <see cref="LanternCommand.Normalize"/>).</summary>
+    internal static readonly HashSet<string> OptionsWithValue = new(StringComparer.Ordinal)
     {
         "-x", "-ex", "--eval-command", "--command", "-I", "--include-dir", "-D", "--define", "-U", "--undefine",
     };
-
-    /// <summary>Inserts <c>--</c> before the program file so that the program's own options reach it; splits -Idir.</summary>
-    public static string[] Normalize(string[] args)
-    {
-        var result = new List<string> { args[0] };
-        int i = 1;
-        for (; i < args.Length; i++)
-        {
-            string a = args[i];
-            if (a == "--")
-            {
-                break;
-            }
-
-            if (a.Length <= 1 || a[0] != '-')
-            {
-                result.Add("--");
-                break;
-            }
-
-            if (a.Length > 2 && a[1] != '-' && (a[1] == 'I' || a[1] == 'D' || a[1] == 'U'))
-            {
-                result.Add(a[..2]);
-                result.Add(a[2..]);
-                continue;
-            }
-
-            result.Add(a);
-            if (s_optionsWithValue.Contains(a) && i + 1 < args.Length)
-            {
-                result.Add(args[++i]);
-            }
-        }
-
-        for (; i < args.Length; i++)
-        {
-            result.Add(args[i]);
-        }
-
-        return result.ToArray();
-    }
 
     public static Command Build()
     {
