@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Iced.Intel;
 using Lantern.C.Runtime;
+using Lantern.Observability;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.C.Jit;
@@ -272,8 +273,6 @@ public static unsafe partial class CrashReporter
         var a = new Assembler(64);
         Label chain = a.CreateLabel();
         Label park = a.CreateLabel();
-        Label restoreDefault = a.CreateLabel();
-        Label done = a.CreateLabel();
 
         Label report = a.CreateLabel();
         Label nextSlot = a.CreateLabel();
@@ -331,25 +330,7 @@ public static unsafe partial class CrashReporter
         // another thread: chain to the previous action of this signal
         a.Label(ref chain);
         a.pop(rbx);
-        a.movsxd(rax, edi);
-        a.imul(rax, rax, SigactionSize);
-        a.mov(r11, (long)(block + BlockOld));
-        a.add(r11, rax);
-        a.mov(rax, __qword_ptr[r11]);
-        a.cmp(rax, 1); // SIG_IGN
-        a.je(done);
-        a.test(rax, rax); // SIG_DFL
-        a.jz(restoreDefault);
-        a.jmp(rax); // (sig, info, uc) suits both handler kinds
-        a.Label(ref restoreDefault);
-        a.push(rbx);
-        a.mov(rsi, (long)(block + BlockDefault)); // all zero: SIG_DFL; the fault repeats and takes the default action
-        a.xor(edx, edx);
-        a.mov(rax, (long)SymbolResolver.Resolve("sigaction"));
-        a.call(rax);
-        a.pop(rbx);
-        a.Label(ref done);
-        a.ret();
+        SignalChain.EmitChainToPreviousAction(a, (ulong)(block + BlockOld), (ulong)(block + BlockDefault), (ulong)SymbolResolver.Resolve("sigaction"));
         return Assemble(a);
     }
 

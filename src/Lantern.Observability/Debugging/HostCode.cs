@@ -149,8 +149,6 @@ internal static class HostCode
         Label resumed = a.CreateLabel();
         Label noFpIn = a.CreateLabel();
         Label noFpOut = a.CreateLabel();
-        Label restoreDefault = a.CreateLabel();
-        Label done = a.CreateLabel();
         a.push(rbx);
         a.push(r12);
         a.push(r13);
@@ -258,25 +256,7 @@ internal static class HostCode
         a.pop(r13);
         a.pop(r12);
         a.pop(rbx);
-        a.movsxd(rax, edi);
-        a.imul(rax, rax, HostNative.SigactionSize);
-        a.mov(r11, (long)(shared + SharedOldActions));
-        a.add(r11, rax);
-        a.mov(rax, __qword_ptr[r11]);
-        a.cmp(rax, 1);                                          // SIG_IGN
-        a.je(done);
-        a.test(rax, rax);                                       // SIG_DFL
-        a.jz(restoreDefault);
-        a.jmp(rax);                                             // (sig, info, uc) suits both handler kinds
-        a.Label(ref restoreDefault);
-        a.push(rbx);
-        a.mov(rsi, (long)(shared + SharedDefaultAction));        // SIG_DFL: the fault repeats and takes the default action
-        a.xor(edx, edx);
-        a.mov(rax, (long)sigactionFunction);
-        a.call(rax);
-        a.pop(rbx);
-        a.Label(ref done);
-        a.ret();
+        SignalChain.EmitChainToPreviousAction(a, shared + SharedOldActions, shared + SharedDefaultAction, sigactionFunction);
         return Assemble(a, address);
     }
 
