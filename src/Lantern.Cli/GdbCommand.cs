@@ -78,7 +78,7 @@ internal static class GdbCommand
         string process = Environment.ProcessPath ?? "dotnet";
         if (Path.GetFileNameWithoutExtension(process) == "dotnet")
         {
-            return [process, typeof(GdbCommand).Assembly.Location];
+            return [process, Path.Combine(AppContext.BaseDirectory, "lantern.dll")];
         }
 
         return [process];
