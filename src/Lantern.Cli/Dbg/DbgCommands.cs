@@ -1141,7 +1141,9 @@ internal sealed partial class DbgCommands
             return;
         }
 
-        var sb = new StringBuilder("type = ").Append(shown.Name).Append(" {");
+        // an anonymous struct is "struct {" (its name "struct {...}" is for where the members are not shown)
+        string head = shown.TagName is null ? shown.Name.Replace(" {...}", "", StringComparison.Ordinal) : shown.Name;
+        var sb = new StringBuilder("type = ").Append(head).Append(" {");
         if (shown.Kind == DbgTypeKind.Enum)
         {
             long next = 0;

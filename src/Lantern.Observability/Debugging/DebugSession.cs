@@ -1040,13 +1040,13 @@ public sealed class DebugSession : IDisposable
         return _target.WriteMemory(address, data);
     }
 
-    /// <summary>Calls a program function on the stopped thread (System V integer and double arguments); returns rax and xmm0.</summary>
-    public (ulong Rax, ulong Xmm0) Call(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs)
+    /// <summary>Calls a program function on the stopped thread (System V arguments, <see cref="IDebugTarget.CallFunction"/>); returns rax, rdx, xmm0 and xmm1.</summary>
+    public CallResult Call(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs = null)
     {
         RequireStopped();
         try
         {
-            return _target.CallFunction(entry, integerArgs, doubleArgs);
+            return _target.CallFunction(entry, integerArgs, doubleArgs, stackArgs);
         }
         finally
         {

@@ -508,6 +508,48 @@ public class DbgTranscriptTests
         Assert.Matches("=> ADDR <square\\+\\d+>:\t\\S+", output);
     }
 
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Calls_WorkAtInstructionStops_AfterFinishStepiNexti(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "break square", "run", "finish", "p square(4)", "p sum(values, 4) + square(2)", "stepi", "p square(5)", "nexti", "p sum(values, 3)", "p total", "c");
+        string output = DbgFixture.Normalize(r.Stdout);
+        Assert.Equal(0, r.ExitCode);
+        string instruction = target == "jit"
+            ? "ADDR\t25\t    counter = square\\(p.x\\) \\+ total;\n"
+            : "Cannot step by instruction: the interpreter target \\(--interp\\) has no machine code.\n";
+        Assert.Matches(
+            new Regex(
+                "^Breakpoint 1 at ADDR: file prog.c, line 8.\n\nBreakpoint 1, square \\(n=3\\) at prog.c:8\n8\t    int r = n \\* n;\n"
+                + "(ADDR in )?main \\(argc=1, argv=ADDR\\) at prog.c:25\n25\t    counter = square\\(p.x\\) \\+ total;\nValue returned is \\$1 = 9\n"
+                + "\\$2 = 16\n\\$3 = 14\n" + instruction + "\\$4 = 25\n" + instruction + "\\$5 = 6\n\\$6 = 10\ncounter=19\n"
+                + "\\[Inferior 1 \\(process PID\\) exited normally\\]\n$"),
+            output);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Calls_WorkAfterACrash(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "divide.c", "run", "p divide(9, 3)", "p b", "bt", "kill");
+        DbgFixture.AssertTranscript(
+            """
+
+            Program received signal SIGFPE, Arithmetic exception.
+            [ADDR in ]divide (a=10, b=0) at divide.c:3
+            3	    return a / b;
+            $1 = 3
+            $2 = 0
+            #0  [ADDR in ]divide (a=10, b=0) at divide.c:3
+            #1  ADDR in main (argc=1, argv=ADDR) at divide.c:8
+            [Inferior 1 (process PID) killed]
+
+            """,
+            r);
+    }
+
     [Fact]
     public void BreakAtAnAddressOutsideTheCode_IsAnErrorAndTheSessionGoesOn()
     {
