@@ -33,6 +33,9 @@ public interface IValueContext
     /// </summary>
     CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs);
 
+    /// <summary>Whether <see cref="CallFunction"/> can work now (a program is running); gdb's check before a call's arguments are evaluated.</summary>
+    bool CanCallFunctions => true;
+
     /// <summary>
     /// Copies <paramref name="data"/> into memory the program can read and write (string literals and struct return
     /// buffers of calls); it stays allocated for the rest of the session, as gdb's allocations in the inferior do.

@@ -234,6 +234,14 @@ public sealed class ExpressionEvaluator
     }
 
     /// <summary>One evaluation against one context.</summary>
+    /// <summary>
+    /// The value a function of return type <paramref name="returnType"/> returned in <paramref name="registers"/>
+    /// (System V; <c>finish</c>): a struct or union of class MEMORY, or any when <paramref name="aggregateAddress"/> is
+    /// given, is read from memory (at rax, or that address).
+    /// </summary>
+    public static DbgValue ReturnedValue(DbgType returnType, CallResult registers, IValueContext context, ulong? aggregateAddress = null)
+        => Run.ReturnedValue(returnType, registers, context, aggregateAddress);
+
     private sealed class Run
     {
         private readonly ExpressionEvaluator _owner;
@@ -909,6 +917,11 @@ public sealed class ExpressionEvaluator
                 throw new DebugEvalException("Cannot perform substring on this type");
             }
 
+            if (!_context.CanCallFunctions)
+            {
+                throw new DebugEvalException("You can't do that without a process to debug.");
+            }
+
             if (function.IsPrototyped && !function.IsVariadic && call.Arguments.Count < function.Parameters.Count)
             {
                 throw new DebugEvalException("Too few arguments in function call.");
@@ -985,6 +998,17 @@ public sealed class ExpressionEvaluator
             }
 
             CallResult result = _context.CallFunction(entry, ints, doubles, stack.Count > 0 ? stack.ToArray() : null);
+            return ReturnedValue(returnType, result, _context, aggregateAddress: returnClass.Memory ? returnBuffer : null);
+        }
+
+        /// <summary>
+        /// The value a function of return type <paramref name="returnType"/> returned in <paramref name="registers"/>
+        /// (System V): a scalar in rax or xmm0; a struct or union in memory at <paramref name="aggregateAddress"/> (or
+        /// at rax when null and it is of class MEMORY), else assembled from its eightbytes in rax/rdx and xmm0/xmm1.
+        /// </summary>
+        public static DbgValue ReturnedValue(DbgType returnType, CallResult registers, IValueContext context, ulong? aggregateAddress = null)
+        {
+            DbgType rs = returnType.Strip();
             if (rs.Kind == DbgTypeKind.Void)
             {
                 return DbgValue.FromBytes(DbgTypes.Void, []);
@@ -993,18 +1017,20 @@ public sealed class ExpressionEvaluator
             if (rs.Kind is DbgTypeKind.Struct or DbgTypeKind.Union)
             {
                 var bytes = new byte[rs.Size];
-                if (returnClass.Memory)
+                SysVClass returnClass = ClassifySysV(rs);
+                if (aggregateAddress is not null || returnClass.Memory)
                 {
-                    if (!_context.ReadMemory(returnBuffer, bytes))
+                    ulong address = aggregateAddress ?? registers.Rax;
+                    if (!context.ReadMemory(address, bytes))
                     {
-                        throw new DebugEvalException($"Cannot access memory at address 0x{returnBuffer:x}");
+                        throw new DebugEvalException($"Cannot access memory at address 0x{address:x}");
                     }
                 }
                 else
                 {
                     // rax, rdx for INTEGER eightbytes; xmm0, xmm1 for SSE ones, in order
-                    ulong[] gp = [result.Rax, result.Rdx];
-                    ulong[] xmm = [result.Xmm0, result.Xmm1];
+                    ulong[] gp = [registers.Rax, registers.Rdx];
+                    ulong[] xmm = [registers.Xmm0, registers.Xmm1];
                     int nextGp = 0;
                     int nextSse = 0;
                     var raw = new byte[16];
@@ -1023,16 +1049,16 @@ public sealed class ExpressionEvaluator
             if (rs.Kind == DbgTypeKind.Float)
             {
                 var bytes = new byte[rs.Size];
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes.Length >= 8 ? bytes : new byte[8], result.Xmm0);
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes.Length >= 8 ? bytes : new byte[8], registers.Xmm0);
                 if (rs.Size == 4)
                 {
-                    BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)result.Xmm0);
+                    BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)registers.Xmm0);
                 }
 
                 return DbgValue.FromBytes(returnType, bytes);
             }
 
-            return DbgValue.FromLong(returnType, (long)result.Rax);
+            return DbgValue.FromLong(returnType, (long)registers.Rax);
         }
 
         /// <summary>

@@ -100,6 +100,8 @@ internal sealed class FrameContext : IValueContext
         }
     }
 
+    public bool CanCallFunctions => _frame is not null;
+
     public CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs)
     {
         if (_frame is null)

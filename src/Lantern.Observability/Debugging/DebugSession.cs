@@ -879,7 +879,7 @@ public sealed class DebugSession : IDisposable
                 {
                     return new StopEvent(StopKind.FunctionFinished, Frame0(pc))
                     {
-                        ReturnValue = (_target.ReadRegister(0), _target.ReadRegister(17)),
+                        ReturnValue = new CallResult(_target.ReadRegister(0), _target.ReadRegister(1), _target.ReadRegister(17), _target.ReadRegister(18)),
                         FinishedFrame = plan.FinishedFrame,
                     };
                 }
