@@ -641,7 +641,8 @@ public sealed class DebugSession : IDisposable
         bool watching = _breakpoints.Any(b => b.Enabled && b.Kind == BreakpointKind.Watchpoint);
         bool allSites = watching || _plan.Kind is PlanKind.Step or PlanKind.Next or PlanKind.Until;
         ulong extra = _plan.ReturnAddress ^ (ulong)_plan.Targets.Count;
-        (PlanKind, int, ulong) key = (allSites ? PlanKind.Step : _plan.Kind, _breakpointsVersion, allSites ? 0 : extra);
+        // the return address stays in the key with every site armed (a watchpoint): finish's and nexti's int3 must be set
+        (PlanKind, int, ulong) key = (allSites ? PlanKind.Step : _plan.Kind, _breakpointsVersion, extra);
         if (_appliedKey == key && _plan.Targets.Count == 0)
         {
             return;

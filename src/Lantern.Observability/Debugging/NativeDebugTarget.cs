@@ -1125,7 +1125,8 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
 
     /// <inheritdoc/>
     /// <remarks>
-    /// At a site stop the parked handler calls the function through the call stub. At a signal stop (stepi, nexti, an
+    /// At a site stop the parked handler calls the function through the call stub; from the stop filter (a breakpoint
+    /// condition) the program's thread calls it directly. At a signal stop (stepi, nexti, an
     /// int3, a fault, an interrupt) the thread is parked in the signal handler, so the call is made as gdb makes it: the
     /// registers get a dummy frame (arguments, rip = the function, a return address that is an int3, rsp below the
     /// stopped frame's red zone), the thread runs the function and stops at that int3, and the stopped registers are
@@ -1133,7 +1134,12 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     /// </remarks>
     public CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs = null)
     {
-        RequireParked();
+        bool fromFilter = _inFilter && Thread.CurrentThread == _worker;
+        if (!fromFilter)
+        {
+            RequireParked();
+        }
+
         if (integerArgs.Count > 6 || doubleArgs.Count > 8 || (stackArgs is not null && stackArgs.Length % 8 != 0))
         {
             throw new ArgumentException("at most 6 integer and 8 floating-point arguments, and whole stack slots");
@@ -1153,6 +1159,13 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         if (stackArgs is not null)
         {
             Buffer.BlockCopy(stackArgs, 0, call.Stack, 0, stackArgs.Length);
+        }
+
+        if (fromFilter)
+        {
+            // a breakpoint condition that calls a function: the stop filter runs on the program's thread, in the site handler
+            RunCall(call);
+            return call.Result;
         }
 
         if ((long)((long*)_control)[HostCode.CtlStopKind / 8] != HostCode.StopKindSite)

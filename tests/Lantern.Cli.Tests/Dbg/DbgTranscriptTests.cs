@@ -256,6 +256,26 @@ public class DbgTranscriptTests
     [Theory]
     [InlineData("jit")]
     [InlineData("interp")]
+    public void Condition_ThatCallsAFunction(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "break 16 if square(i) == 4", "run", "p i", "c");
+        DbgFixture.AssertTranscript(
+            """
+            Breakpoint 1 at ADDR: file prog.c, line 16.
+
+            Breakpoint 1, sum (a=ADDR, n=4) at prog.c:16
+            16	        s += a[i];
+            $1 = 2
+            counter=19
+            [Inferior 1 (process PID) exited normally]
+
+            """,
+            r);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
     public void Until_Advance(string target)
     {
         ProcessResult r = DbgFixture.Batch(target, "loop.c", "tbreak main", "run", "next", "until", "u", "until", "p g", "advance 14", "p g", "until", "c");
@@ -320,6 +340,36 @@ public class DbgTranscriptTests
             1       breakpoint     keep y   ADDR in main at prog.c:22
             	breakpoint already hit 1 time
             2       watchpoint     keep y                      counter
+
+            Watchpoint 2: counter
+
+            Old value = 0
+            New value = 19
+            main (argc=1, argv=ADDR) at prog.c:26
+            26	    printf("counter=%d\n", counter);
+            counter=19
+            [Inferior 1 (process PID) exited normally]
+
+            """,
+            r);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Finish_WithAWatchpoint_StopsAtTheReturn(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "break square", "run", "watch counter", "finish", "next", "c");
+        DbgFixture.AssertTranscript(
+            """
+            Breakpoint 1 at ADDR: file prog.c, line 8.
+
+            Breakpoint 1, square (n=3) at prog.c:8
+            8	    int r = n * n;
+            Watchpoint 2: counter
+            [ADDR in ]main (argc=1, argv=ADDR) at prog.c:25
+            25	    counter = square(p.x) + total;
+            Value returned is $1 = 9
 
             Watchpoint 2: counter
 
