@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
 
 namespace Lantern.C.Debug;
@@ -26,8 +27,21 @@ public interface IValueContext
 
     bool WriteMemory(ulong address, ReadOnlySpan<byte> data);
 
-    /// <summary>Calls a program function (System V: integer/pointer and double arguments); throws <see cref="DebugEvalException"/> if not possible.</summary>
-    (ulong Rax, ulong Xmm0) CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs);
+    /// <summary>
+    /// Calls a program function (System V registers and stack argument area, as
+    /// <see cref="Lantern.Observability.Debugging.IDebugTarget.CallFunction"/>); throws <see cref="DebugEvalException"/> if not possible.
+    /// </summary>
+    CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs);
+
+    /// <summary>Whether <see cref="CallFunction"/> can work now (a program is running); gdb's check before a call's arguments are evaluated.</summary>
+    bool CanCallFunctions => true;
+
+    /// <summary>
+    /// Copies <paramref name="data"/> into memory the program can read and write (string literals and struct return
+    /// buffers of calls); it stays allocated for the rest of the session, as gdb's allocations in the inferior do.
+    /// Throws <see cref="DebugEvalException"/> if not possible.
+    /// </summary>
+    ulong AllocateMemory(ReadOnlySpan<byte> data);
 }
 
 /// <summary>An error in evaluating an expression; the message is gdb's wording.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
 
 namespace Lantern.C.Debug;
@@ -233,6 +234,14 @@ public sealed class ExpressionEvaluator
     }
 
     /// <summary>One evaluation against one context.</summary>
+    /// <summary>
+    /// The value a function of return type <paramref name="returnType"/> returned in <paramref name="registers"/>
+    /// (System V; <c>finish</c>): a struct or union of class MEMORY, or any when <paramref name="aggregateAddress"/> is
+    /// given, is read from memory (at rax, or that address).
+    /// </summary>
+    public static DbgValue ReturnedValue(DbgType returnType, CallResult registers, IValueContext context, ulong? aggregateAddress = null)
+        => Run.ReturnedValue(returnType, registers, context, aggregateAddress);
+
     private sealed class Run
     {
         private readonly ExpressionEvaluator _owner;
@@ -383,11 +392,8 @@ public sealed class ExpressionEvaluator
             DbgType t = v.Type.Strip();
             if (t.Kind == DbgTypeKind.Array)
             {
-                if (v.Address is not ulong a)
-                {
-                    throw new DebugEvalException("Attempt to take address of value not located in memory.");
-                }
-
+                // an array not in memory (a string literal) is copied into memory the program can read, as gdb does
+                ulong a = v.Address ?? _context.AllocateMemory(v.Bytes);
                 return DbgValue.FromLong(DbgTypes.PointerTo(t.Target!), (long)a);
             }
 
@@ -911,6 +917,11 @@ public sealed class ExpressionEvaluator
                 throw new DebugEvalException("Cannot perform substring on this type");
             }
 
+            if (!_context.CanCallFunctions)
+            {
+                throw new DebugEvalException("You can't do that without a process to debug.");
+            }
+
             if (function.IsPrototyped && !function.IsVariadic && call.Arguments.Count < function.Parameters.Count)
             {
                 throw new DebugEvalException("Too few arguments in function call.");
@@ -921,8 +932,24 @@ public sealed class ExpressionEvaluator
                 throw new DebugEvalException("Too many arguments in function call.");
             }
 
+            // System V: a struct or union returned in memory gets a buffer whose address is the hidden first argument
             var ints = new List<ulong>();
             var doubles = new List<double>();
+            var stack = new List<byte>();
+            DbgType returnType = function.Target ?? DbgTypes.Void;
+            DbgType rs = returnType.Strip();
+            SysVClass returnClass = default;
+            ulong returnBuffer = 0;
+            if (rs.Kind is DbgTypeKind.Struct or DbgTypeKind.Union)
+            {
+                returnClass = ClassifySysV(rs);
+                if (returnClass.Memory)
+                {
+                    returnBuffer = _context.AllocateMemory(new byte[rs.Size]);
+                    ints.Add(returnBuffer);
+                }
+            }
+
             for (int k = 0; k < call.Arguments.Count; k++)
             {
                 DbgValue arg = Rvalue(Eval(call.Arguments[k]));
@@ -930,50 +957,233 @@ public sealed class ExpressionEvaluator
                 DbgType ps = parameter.Strip();
                 if (ps.Kind is DbgTypeKind.Struct or DbgTypeKind.Union)
                 {
-                    throw new DebugEvalException("Cannot pass structures by value to a function call.");
+                    DbgType at = arg.Type.Strip();
+                    if (at.Kind != ps.Kind || at.Size != ps.Size)
+                    {
+                        throw new DebugEvalException("Invalid cast.");
+                    }
+
+                    PassAggregate(arg.Bytes, ps, ints, doubles, stack);
+                    continue;
                 }
 
+                ulong bits;
+                bool sse = ps.Kind == DbgTypeKind.Float;
                 if (ps.Kind == DbgTypeKind.Float && ps.Size == 4)
                 {
                     float f = (float)Convert(arg, parameter).AsDouble();
-                    doubles.Add(BitConverter.Int64BitsToDouble(BitConverter.SingleToInt32Bits(f) & 0xffffffffL));
+                    bits = (ulong)(BitConverter.SingleToInt32Bits(f) & 0xffffffffL);
                 }
                 else if (ps.Kind == DbgTypeKind.Float)
                 {
-                    doubles.Add(Convert(arg, parameter).AsDouble());
+                    bits = BitConverter.DoubleToUInt64Bits(Convert(arg, parameter).AsDouble());
                 }
                 else
                 {
-                    ints.Add((ulong)Convert(arg, parameter).AsLong());
+                    bits = (ulong)Convert(arg, parameter).AsLong();
+                }
+
+                if (sse && doubles.Count < 8)
+                {
+                    doubles.Add(BitConverter.UInt64BitsToDouble(bits));
+                }
+                else if (!sse && ints.Count < 6)
+                {
+                    ints.Add(bits);
+                }
+                else
+                {
+                    stack.AddRange(BitConverter.GetBytes(bits));
                 }
             }
 
-            DbgType returnType = function.Target ?? DbgTypes.Void;
-            DbgType rs = returnType.Strip();
-            if (rs.Kind is DbgTypeKind.Struct or DbgTypeKind.Union)
-            {
-                throw new DebugEvalException("Cannot call functions returning structures.");
-            }
+            CallResult result = _context.CallFunction(entry, ints, doubles, stack.Count > 0 ? stack.ToArray() : null);
+            return ReturnedValue(returnType, result, _context, aggregateAddress: returnClass.Memory ? returnBuffer : null);
+        }
 
-            (ulong rax, ulong xmm0) = _context.CallFunction(entry, ints, doubles);
+        /// <summary>
+        /// The value a function of return type <paramref name="returnType"/> returned in <paramref name="registers"/>
+        /// (System V): a scalar in rax or xmm0; a struct or union in memory at <paramref name="aggregateAddress"/> (or
+        /// at rax when null and it is of class MEMORY), else assembled from its eightbytes in rax/rdx and xmm0/xmm1.
+        /// </summary>
+        public static DbgValue ReturnedValue(DbgType returnType, CallResult registers, IValueContext context, ulong? aggregateAddress = null)
+        {
+            DbgType rs = returnType.Strip();
             if (rs.Kind == DbgTypeKind.Void)
             {
                 return DbgValue.FromBytes(DbgTypes.Void, []);
             }
 
-            if (rs.Kind == DbgTypeKind.Float)
+            if (rs.Kind is DbgTypeKind.Struct or DbgTypeKind.Union)
             {
                 var bytes = new byte[rs.Size];
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes.Length >= 8 ? bytes : new byte[8], xmm0);
-                if (rs.Size == 4)
+                SysVClass returnClass = ClassifySysV(rs);
+                if (aggregateAddress is not null || returnClass.Memory)
                 {
-                    BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)xmm0);
+                    ulong address = aggregateAddress ?? registers.Rax;
+                    if (!context.ReadMemory(address, bytes))
+                    {
+                        throw new DebugEvalException($"Cannot access memory at address 0x{address:x}");
+                    }
+                }
+                else
+                {
+                    // rax, rdx for INTEGER eightbytes; xmm0, xmm1 for SSE ones, in order
+                    ulong[] gp = [registers.Rax, registers.Rdx];
+                    ulong[] xmm = [registers.Xmm0, registers.Xmm1];
+                    int nextGp = 0;
+                    int nextSse = 0;
+                    var raw = new byte[16];
+                    for (int e = 0; e < (rs.Size > 8 ? 2 : 1); e++)
+                    {
+                        ulong word = (e == 0 ? returnClass.LoSse : returnClass.HiSse) ? xmm[nextSse++] : gp[nextGp++];
+                        BinaryPrimitives.WriteUInt64LittleEndian(raw.AsSpan(8 * e), word);
+                    }
+
+                    raw.AsSpan(0, (int)rs.Size).CopyTo(bytes);
                 }
 
                 return DbgValue.FromBytes(returnType, bytes);
             }
 
-            return DbgValue.FromLong(returnType, (long)rax);
+            if (rs.Kind == DbgTypeKind.Float)
+            {
+                var bytes = new byte[rs.Size];
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes.Length >= 8 ? bytes : new byte[8], registers.Xmm0);
+                if (rs.Size == 4)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)registers.Xmm0);
+                }
+
+                return DbgValue.FromBytes(returnType, bytes);
+            }
+
+            return DbgValue.FromLong(returnType, (long)registers.Rax);
+        }
+
+        /// <summary>
+        /// Passes a struct or union by value (System V): in registers, one per eightbyte (INTEGER: the next of rdi..r9,
+        /// SSE: the next of xmm0..7) if all of them are free, else in memory, copied into the stack argument area.
+        /// </summary>
+        private static void PassAggregate(byte[] value, DbgType type, List<ulong> ints, List<double> doubles, List<byte> stack)
+        {
+            SysVClass c = ClassifySysV(type);
+            int eightbytes = type.Size > 8 ? 2 : 1;
+            int sse = (c.LoSse ? 1 : 0) + (eightbytes == 2 && c.HiSse ? 1 : 0);
+            int gp = eightbytes - sse;
+            var padded = new byte[(value.Length + 7) / 8 * 8];
+            value.CopyTo(padded, 0);
+            if (!c.Memory && ints.Count + gp <= 6 && doubles.Count + sse <= 8)
+            {
+                for (int e = 0; e < eightbytes; e++)
+                {
+                    ulong word = BinaryPrimitives.ReadUInt64LittleEndian(padded.AsSpan(8 * e));
+                    if (e == 0 ? c.LoSse : c.HiSse)
+                    {
+                        doubles.Add(BitConverter.UInt64BitsToDouble(word));
+                    }
+                    else
+                    {
+                        ints.Add(word);
+                    }
+                }
+
+                return;
+            }
+
+            if (AlignOf(type) > 8 && stack.Count % 16 != 0)
+            {
+                stack.AddRange(new byte[8]);
+            }
+
+            stack.AddRange(padded);
+        }
+
+        /// <summary>The System V class of a struct or union: in memory, or the class (SSE or INTEGER) of each eightbyte.</summary>
+        private readonly record struct SysVClass(bool Memory, bool LoSse, bool HiSse);
+
+        /// <summary>System V classification of <paramref name="type"/> passed or returned by value (as <c>TypeRules.Classify</c> for C types).</summary>
+        private static SysVClass ClassifySysV(DbgType type)
+        {
+            if (type.Size > 16 || type.Size <= 0)
+            {
+                return new SysVClass(true, false, false);
+            }
+
+            // per eightbyte: 0 = no class yet, 1 = SSE, 2 = INTEGER
+            int lo = 0;
+            int hi = 0;
+            bool memory = false;
+            ClassifyInto(type, 0, ref lo, ref hi, ref memory);
+            return memory ? new SysVClass(true, false, false) : new SysVClass(false, lo == 1, hi == 1);
+        }
+
+        private static void ClassifyInto(DbgType type, long offset, ref int lo, ref int hi, ref bool memory)
+        {
+            DbgType t = type.Strip();
+            switch (t.Kind)
+            {
+                case DbgTypeKind.Struct:
+                case DbgTypeKind.Union:
+                    foreach (DbgMember m in t.Members)
+                    {
+                        if (m.IsBitField)
+                        {
+                            Merge(offset + (m.BitOffset / 8), 2, ref lo, ref hi);
+                            continue;
+                        }
+
+                        if ((offset + m.Offset) % AlignOf(m.Type) != 0)
+                        {
+                            memory = true;
+                        }
+
+                        ClassifyInto(m.Type, offset + m.Offset, ref lo, ref hi, ref memory);
+                    }
+
+                    return;
+                case DbgTypeKind.Array:
+                    DbgType element = t.Target!;
+                    for (long i = 0; i < t.Count; i++)
+                    {
+                        ClassifyInto(element, offset + (i * element.Size), ref lo, ref hi, ref memory);
+                    }
+
+                    return;
+                case DbgTypeKind.Float when t.Size > 8:
+                    memory = true; // long double: x87 class, passed in memory
+                    return;
+                case DbgTypeKind.Float:
+                    Merge(offset, 1, ref lo, ref hi);
+                    return;
+                default:
+                    Merge(offset, 2, ref lo, ref hi);
+                    return;
+            }
+        }
+
+        private static void Merge(long offset, int cls, ref int lo, ref int hi)
+        {
+            if (offset < 8)
+            {
+                lo = Math.Max(lo, cls);
+            }
+            else
+            {
+                hi = Math.Max(hi, cls);
+            }
+        }
+
+        /// <summary>The natural alignment of a type (DWARF does not record it): scalars their size, aggregates their largest member's.</summary>
+        private static long AlignOf(DbgType type)
+        {
+            DbgType t = type.Strip();
+            return t.Kind switch
+            {
+                DbgTypeKind.Array => AlignOf(t.Target!),
+                DbgTypeKind.Struct or DbgTypeKind.Union => t.Members.Count == 0 ? 1 : t.Members.Max(m => AlignOf(m.Type)),
+                _ => Math.Max(1, Math.Min(t.Size, 16)),
+            };
         }
     }
 }

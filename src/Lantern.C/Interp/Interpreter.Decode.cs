@@ -174,9 +174,9 @@ public sealed unsafe partial class Interpreter
 
                 if (i.Op == Opcode.Ret && _debugTarget is not null)
                 {
-                    // the Return site, with the returned value's vreg
+                    // the Return site, with the returned value's vreg (a struct's: the return buffer's address, as rax holds it)
                     removable.Add(-1);
-                    code.Add(new DInstr { Op = DOp.DbgReturn, D = -1, A = i.A, B = -1 });
+                    code.Add(new DInstr { Op = DOp.DbgReturn, D = -1, A = i.A >= 0 ? i.A : f.ReturnPointerVReg, B = -1 });
                     locs.Add(i.Location.IsNone ? cur : i.Location);
                 }
 

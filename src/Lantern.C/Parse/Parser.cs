@@ -566,9 +566,10 @@ internal sealed partial class Parser
                 Error(name.Location, $"'{name.Text}' redeclared as different kind of symbol");
             }
 
-            PushTypedef(name.Text, ty.Kind is TypeKind.Struct or TypeKind.Union or TypeKind.Array or TypeKind.Function || ty.TypedefName is not null
-                ? ty
-                : ty.AsTypedef(name.Text));
+            // A complete struct or union gets a named copy too (for the debug info: gdb's `whatis` and `sizeof(Point)`);
+            // an incomplete one stays shared, as its completion later must be seen through the typedef.
+            bool named = ty.TypedefName is null && (ty.Kind is TypeKind.Struct or TypeKind.Union ? !ty.IsIncomplete : ty.Kind is not (TypeKind.Array or TypeKind.Function));
+            PushTypedef(name.Text, named ? ty.AsTypedef(name.Text) : ty);
         }
     }
 

@@ -816,7 +816,7 @@ internal sealed partial class DbgCommands
                     body["exitCode"] = stop.ExitStatus;
                     string text = stop.ExitStatus == 0
                         ? $"[Inferior 1 (process {Environment.ProcessId}) exited normally]\n"
-                        : $"[Inferior 1 (process {Environment.ProcessId}) exited with code {System.Convert.ToString(stop.ExitStatus & 0xff, 8).PadLeft(2, '0')}]\n";
+                        : $"[Inferior 1 (process {Environment.ProcessId}) exited with code 0{System.Convert.ToString(stop.ExitStatus & 0xff, 8)}]\n";
                     _out.Event("exited", body, text);
                     return;
                 }
@@ -865,19 +865,26 @@ internal sealed partial class DbgCommands
             case StopKind.FunctionFinished:
                 {
                     PrintLocation(withFrame: true, body);
-                    if (stop.FinishedFrame is Frame finished && _symbols.FunctionAt(finished.FunctionStart) is FunctionSymbol f && stop.ReturnValue is (ulong rax, ulong xmm0))
+                    if (stop.FinishedFrame is Frame finished && _symbols.FunctionAt(finished.FunctionStart) is FunctionSymbol f && stop.ReturnValue is CallResult registers)
                     {
                         DbgType returnType = f.Type.Target ?? DbgTypes.Void;
                         DbgType rs = returnType.Strip();
-                        if (rs.Kind != DbgTypeKind.Void && rs.Kind is not (DbgTypeKind.Struct or DbgTypeKind.Union))
+                        if (rs.Kind != DbgTypeKind.Void)
                         {
-                            DbgValue value = rs.Kind == DbgTypeKind.Float
-                                ? DbgValue.FromBytes(returnType, BitConverter.GetBytes(xmm0)[..(int)Math.Min(rs.Size, 8)])
-                                : DbgValue.FromLong(returnType, (long)rax);
-                            int n = _evaluator.History.Add(value);
-                            string text = new ValueFormatter(_symbols, Context()).Format(value);
-                            _out.WriteLine($"Value returned is ${n} = {text}");
-                            _out.SetBody("returnValue", new JsonObject { ["history"] = n, ["value"] = text, ["type"] = returnType.Name });
+                            // the interpreter returns a struct as its address (the IR's value), in rax
+                            bool byAddress = _session.Target.Kind == "interp" && rs.Kind is DbgTypeKind.Struct or DbgTypeKind.Union;
+                            try
+                            {
+                                DbgValue value = ExpressionEvaluator.ReturnedValue(returnType, registers, Context(), byAddress ? registers.Rax : null);
+                                int n = _evaluator.History.Add(value);
+                                string text = new ValueFormatter(_symbols, Context()).Format(value);
+                                _out.WriteLine($"Value returned is ${n} = {text}");
+                                _out.SetBody("returnValue", new JsonObject { ["history"] = n, ["value"] = text, ["type"] = returnType.Name });
+                            }
+                            catch (DebugEvalException e)
+                            {
+                                _out.WriteLine("Value returned is unavailable: " + e.Message);
+                            }
                         }
                     }
 
@@ -1141,7 +1148,9 @@ internal sealed partial class DbgCommands
             return;
         }
 
-        var sb = new StringBuilder("type = ").Append(shown.Name).Append(" {");
+        // an anonymous struct is "struct {" (its name "struct {...}" is for where the members are not shown)
+        string head = shown.TagName is null ? shown.Name.Replace(" {...}", "", StringComparison.Ordinal) : shown.Name;
+        var sb = new StringBuilder("type = ").Append(head).Append(" {");
         if (shown.Kind == DbgTypeKind.Enum)
         {
             long next = 0;

@@ -100,7 +100,9 @@ internal sealed class FrameContext : IValueContext
         }
     }
 
-    public (ulong Rax, ulong Xmm0) CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs)
+    public bool CanCallFunctions => _frame is not null;
+
+    public CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs)
     {
         if (_frame is null)
         {
@@ -109,11 +111,24 @@ internal sealed class FrameContext : IValueContext
 
         try
         {
-            return _target.CallFunction(entry, integerArgs, doubleArgs);
+            return _target.CallFunction(entry, integerArgs, doubleArgs, stackArgs);
         }
         catch (Exception e) when (e is not DebugEvalException)
         {
             throw new DebugEvalException("The program being debugged was signaled while in a function called from GDB.\n" + e.Message);
         }
+    }
+
+    /// <summary>Native memory of this (the program's) process; never freed while the debugger runs, like gdb's allocations in the inferior.</summary>
+    public unsafe ulong AllocateMemory(ReadOnlySpan<byte> data)
+    {
+        if (_frame is null)
+        {
+            throw new DebugEvalException("evaluation of this expression requires the target program to be active");
+        }
+
+        byte* p = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)Math.Max(data.Length, 1));
+        data.CopyTo(new Span<byte>(p, data.Length));
+        return (ulong)p;
     }
 }

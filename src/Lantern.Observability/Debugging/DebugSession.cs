@@ -641,7 +641,8 @@ public sealed class DebugSession : IDisposable
         bool watching = _breakpoints.Any(b => b.Enabled && b.Kind == BreakpointKind.Watchpoint);
         bool allSites = watching || _plan.Kind is PlanKind.Step or PlanKind.Next or PlanKind.Until;
         ulong extra = _plan.ReturnAddress ^ (ulong)_plan.Targets.Count;
-        (PlanKind, int, ulong) key = (allSites ? PlanKind.Step : _plan.Kind, _breakpointsVersion, allSites ? 0 : extra);
+        // the return address stays in the key with every site armed (a watchpoint): finish's and nexti's int3 must be set
+        (PlanKind, int, ulong) key = (allSites ? PlanKind.Step : _plan.Kind, _breakpointsVersion, extra);
         if (_appliedKey == key && _plan.Targets.Count == 0)
         {
             return;
@@ -879,7 +880,7 @@ public sealed class DebugSession : IDisposable
                 {
                     return new StopEvent(StopKind.FunctionFinished, Frame0(pc))
                     {
-                        ReturnValue = (_target.ReadRegister(0), _target.ReadRegister(17)),
+                        ReturnValue = new CallResult(_target.ReadRegister(0), _target.ReadRegister(1), _target.ReadRegister(17), _target.ReadRegister(18)),
                         FinishedFrame = plan.FinishedFrame,
                     };
                 }
@@ -1040,13 +1041,13 @@ public sealed class DebugSession : IDisposable
         return _target.WriteMemory(address, data);
     }
 
-    /// <summary>Calls a program function on the stopped thread (System V integer and double arguments); returns rax and xmm0.</summary>
-    public (ulong Rax, ulong Xmm0) Call(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs)
+    /// <summary>Calls a program function on the stopped thread (System V arguments, <see cref="IDebugTarget.CallFunction"/>); returns rax, rdx, xmm0 and xmm1.</summary>
+    public CallResult Call(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs = null)
     {
         RequireStopped();
         try
         {
-            return _target.CallFunction(entry, integerArgs, doubleArgs);
+            return _target.CallFunction(entry, integerArgs, doubleArgs, stackArgs);
         }
         finally
         {

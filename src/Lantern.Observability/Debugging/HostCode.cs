@@ -261,12 +261,15 @@ internal static class HostCode
     }
 
     /// <summary>
-    /// <c>void call(ulong entry, ulong* ints /*6*/, ulong* doubles /*8*/, ulong* result /*rax, xmm0*/)</c>: loads the
-    /// System V argument registers, sets al = 8 (variadic callees), calls, stores rax and xmm0.
+    /// <c>void call(ulong entry, ulong* ints /*6*/, ulong* doubles /*8*/, ulong* result /*rax, rdx, xmm0, xmm1*/,
+    /// ulong* stack, ulong stackQwords)</c>: copies the stack arguments below a 16-byte aligned rsp, loads the System V
+    /// argument registers, sets al = 8 (variadic callees), calls, stores rax, rdx, xmm0 and xmm1.
     /// </summary>
     public static byte[] CallStub(ulong address)
     {
         var a = new Assembler(64);
+        Label copy = a.CreateLabel();
+        Label copied = a.CreateLabel();
         a.push(rbp);
         a.mov(rbp, rsp);
         a.push(rbx);
@@ -274,6 +277,18 @@ internal static class HostCode
         a.mov(rbx, rcx);
         a.mov(rax, rdi);
         a.mov(r10, rsi);
+        a.lea(r11, __[r9 * 8 + 15]);
+        a.and(r11, -16);
+        a.sub(rsp, r11);
+        a.xor(ecx, ecx);
+        a.Label(ref copy);
+        a.cmp(rcx, r9);
+        a.jae(copied);
+        a.mov(r11, __qword_ptr[r8 + rcx * 8]);
+        a.mov(__qword_ptr[rsp + rcx * 8], r11);
+        a.inc(rcx);
+        a.jmp(copy);
+        a.Label(ref copied);
         for (int i = 0; i < 8; i++)
         {
             a.movsd(new[] { xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7 }[i], __qword_ptr[rdx + (8 * i)]);
@@ -289,8 +304,10 @@ internal static class HostCode
         a.mov(eax, 8);
         a.call(r11);
         a.mov(__qword_ptr[rbx], rax);
-        a.movq(__qword_ptr[rbx + 8], xmm0);
-        a.add(rsp, 8);
+        a.mov(__qword_ptr[rbx + 8], rdx);
+        a.movq(__qword_ptr[rbx + 16], xmm0);
+        a.movq(__qword_ptr[rbx + 24], xmm1);
+        a.lea(rsp, __[rbp - 8]);
         a.pop(rbx);
         a.pop(rbp);
         a.ret();

@@ -126,8 +126,13 @@ public interface IDebugTarget : IDisposable
 
     /// <summary>
     /// Calls the program function at <paramref name="entry"/> on the parked worker with System V integer/pointer
-    /// arguments and double arguments (in order within each class), and returns (rax, xmm0 bits). Armed sites are
-    /// ignored during the call. A fault in the callee is reported as an exception, and the thread stays parked where it was.
+    /// arguments (at most 6) and SSE arguments (at most 8; the 64 bits of each double pass unchanged, so a float or two
+    /// packed floats travel as their bit pattern) in order within each class, and <paramref name="stackArgs"/> (a multiple of 8 bytes) as the
+    /// argument area on the stack; returns rax, rdx, xmm0 and xmm1. Armed sites are ignored during the call. A fault in
+    /// the callee is reported as an exception, and the thread stays parked where it was.
     /// </summary>
-    (ulong Rax, ulong Xmm0) CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs);
+    CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs = null);
 }
+
+/// <summary>The return registers of a function called in the program (<see cref="IDebugTarget.CallFunction"/>): rax, rdx and the low 64 bits of xmm0 and xmm1.</summary>
+public readonly record struct CallResult(ulong Rax, ulong Rdx, ulong Xmm0, ulong Xmm1);

@@ -44,6 +44,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     private readonly HashSet<ulong> _transientInt3 = new();
     private ulong _trampoline;
     private ulong _callStub;
+    private ulong _callReturnTrap;
     private Thread? _worker;
     private TargetState _state;
     private int _seenStopSeq;
@@ -75,8 +76,8 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         public ulong Entry;
         public ulong[] Ints = new ulong[6];
         public ulong[] Doubles = new ulong[8];
-        public ulong Rax;
-        public ulong Xmm0;
+        public ulong[] Stack = [];
+        public CallResult Result;
     }
 
     /// <summary>Sets up the trampoline and call stub in <paramref name="code"/> and installs the signal handler (once per process).</summary>
@@ -97,6 +98,8 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         byte[] stub = HostCode.CallStub(0x1000);
         _callStub = code.Allocate(stub.Length + 32);
         Write(_callStub, HostCode.CallStub(_callStub));
+        _callReturnTrap = code.Allocate(16);
+        Write(_callReturnTrap, [0xCC]);
     }
 
     /// <inheritdoc/>
@@ -434,7 +437,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         var ctl = (long*)_control;
         ulong* ints = stackalloc ulong[6];
         ulong* doubles = stackalloc ulong[8];
-        ulong* result = stackalloc ulong[2];
+        ulong* result = stackalloc ulong[4];
         for (int i = 0; i < 6; i++)
         {
             ints[i] = call.Ints[i];
@@ -447,11 +450,14 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
 
         _inCall = true;
         Volatile.Write(ref ctl[HostCode.CtlInProgram / 8], 1);
-        ((delegate* unmanaged<ulong, ulong*, ulong*, ulong*, void>)_callStub)(call.Entry, ints, doubles, result);
+        fixed (ulong* stack = call.Stack)
+        {
+            ((delegate* unmanaged<ulong, ulong*, ulong*, ulong*, ulong*, ulong, void>)_callStub)(call.Entry, ints, doubles, result, stack, (ulong)call.Stack.Length);
+        }
+
         Volatile.Write(ref ctl[HostCode.CtlInProgram / 8], 0);
         _inCall = false;
-        call.Rax = result[0];
-        call.Xmm0 = result[1];
+        call.Result = new CallResult(result[0], result[1], result[2], result[3]);
     }
 
     /// <inheritdoc/>
@@ -1118,20 +1124,28 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     }
 
     /// <inheritdoc/>
-    public (ulong Rax, ulong Xmm0) CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs)
+    /// <remarks>
+    /// At a site stop the parked handler calls the function through the call stub; from the stop filter (a breakpoint
+    /// condition) the program's thread calls it directly. At a signal stop (stepi, nexti, an
+    /// int3, a fault, an interrupt) the thread is parked in the signal handler, so the call is made as gdb makes it: the
+    /// registers get a dummy frame (arguments, rip = the function, a return address that is an int3, rsp below the
+    /// stopped frame's red zone), the thread runs the function and stops at that int3, and the stopped registers are
+    /// put back.
+    /// </remarks>
+    public CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs = null)
     {
-        RequireParked();
-        if ((long)((long*)_control)[HostCode.CtlStopKind / 8] != HostCode.StopKindSite)
+        bool fromFilter = _inFilter && Thread.CurrentThread == _worker;
+        if (!fromFilter)
         {
-            throw new InvalidOperationException("a function can only be called while the program is stopped at a statement (not at a signal or an instruction stop)");
+            RequireParked();
         }
 
-        if (integerArgs.Count > 6 || doubleArgs.Count > 8)
+        if (integerArgs.Count > 6 || doubleArgs.Count > 8 || (stackArgs is not null && stackArgs.Length % 8 != 0))
         {
-            throw new ArgumentException("at most 6 integer and 8 floating-point arguments");
+            throw new ArgumentException("at most 6 integer and 8 floating-point arguments, and whole stack slots");
         }
 
-        var call = new CallRequest { Entry = entry };
+        var call = new CallRequest { Entry = entry, Stack = new ulong[(stackArgs?.Length ?? 0) / 8] };
         for (int i = 0; i < integerArgs.Count; i++)
         {
             call.Ints[i] = integerArgs[i];
@@ -1142,20 +1156,29 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             call.Doubles[i] = BitConverter.DoubleToUInt64Bits(doubleArgs[i]);
         }
 
+        if (stackArgs is not null)
+        {
+            Buffer.BlockCopy(stackArgs, 0, call.Stack, 0, stackArgs.Length);
+        }
+
+        if (fromFilter)
+        {
+            // a breakpoint condition that calls a function: the stop filter runs on the program's thread, in the site handler
+            RunCall(call);
+            return call.Result;
+        }
+
+        if ((long)((long*)_control)[HostCode.CtlStopKind / 8] != HostCode.StopKindSite)
+        {
+            return CallFromSignalStop(call);
+        }
+
         TargetStop? before = _lastStop;
         nint block = _block;
         _callRequest = call;
         ResumeRaw();
-        int* stopSeq = (int*)(_control + HostCode.CtlStopSeq);
-        while (Volatile.Read(ref *stopSeq) == _seenStopSeq)
-        {
-            HostNative.FutexWait(stopSeq, _seenStopSeq);
-        }
-
-        _seenStopSeq = Volatile.Read(ref *stopSeq);
+        long kind = WaitForCallStop();
         _callRequest = null;
-        long kind = ((long*)_control)[HostCode.CtlStopKind / 8];
-        _state = TargetState.Parked;
         if (kind != HostCode.StopKindSite)
         {
             // the callee faulted (or hit an int3): the thread stays stopped there, as gdb leaves it
@@ -1166,7 +1189,91 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
 
         _block = block;
         _lastStop = before;
-        return (call.Rax, call.Xmm0);
+        return call.Result;
+    }
+
+    private CallResult CallFromSignalStop(CallRequest call)
+    {
+        const int RedZone = 128;
+        TargetStop? before = _lastStop;
+        var block = (ulong*)(_control + HostCode.CtlSignalBlock);
+        byte[] saved = new byte[RegisterBlock.Size];
+        new ReadOnlySpan<byte>(block, RegisterBlock.Size).CopyTo(saved);
+        var ctl = (long*)_control;
+        (long signal, long faultAddress, long siCode) = (ctl[HostCode.CtlSignal / 8], ctl[HostCode.CtlFaultAddress / 8], ctl[HostCode.CtlSiCode / 8]);
+        ulong sp = (block[7] - RedZone - ((ulong)call.Stack.Length * 8)) & ~15UL;
+        if (call.Stack.Length > 0)
+        {
+            byte[] bytes = new byte[call.Stack.Length * 8];
+            Buffer.BlockCopy(call.Stack, 0, bytes, 0, bytes.Length);
+            if (!HostNative.WriteMemory(sp, bytes))
+            {
+                throw new InvalidOperationException("cannot write the arguments on the program's stack");
+            }
+        }
+
+        sp -= 8;
+        if (!HostNative.WriteMemory(sp, BitConverter.GetBytes(_callReturnTrap)))
+        {
+            throw new InvalidOperationException("cannot write the return address on the program's stack");
+        }
+
+        int[] intRegisters = [5, 4, 1, 2, 8, 9]; // rdi, rsi, rdx, rcx, r8, r9 (DWARF numbers)
+        for (int i = 0; i < 6; i++)
+        {
+            block[intRegisters[i]] = call.Ints[i];
+        }
+
+        for (int i = 0; i < 8; i++)
+        {
+            *(ulong*)((byte*)block + RegisterBlock.Xmm0 + (16 * i)) = call.Doubles[i];
+            *(ulong*)((byte*)block + RegisterBlock.Xmm0 + (16 * i) + 8) = 0;
+        }
+
+        block[0] = 8; // al: SSE registers used, for a variadic callee
+        block[7] = sp;
+        block[16] = call.Entry;
+        *(ulong*)((byte*)block + RegisterBlock.Rflags) &= ~0x500UL; // TF (stepi) and DF off
+        _inCall = true;
+        long kind;
+        try
+        {
+            ResumeRaw();
+            kind = WaitForCallStop();
+        }
+        finally
+        {
+            _inCall = false;
+        }
+
+        if (kind != HostCode.StopKindSignal || block[16] != _callReturnTrap + 1)
+        {
+            // the callee faulted (or hit an int3): the thread stays stopped there, as gdb leaves it
+            _block = (nint)((long*)_control)[HostCode.CtlBlock / 8];
+            _lastStop = ClassifySignalStop() ?? new TargetStop(StopReason.Signal, 0);
+            throw new TargetCallException("the called function stopped with a signal", _lastStop);
+        }
+
+        var result = new CallResult(block[0], block[1], *(ulong*)((byte*)block + RegisterBlock.Xmm0), *(ulong*)((byte*)block + RegisterBlock.Xmm0 + 16));
+        saved.CopyTo(new Span<byte>(block, RegisterBlock.Size));
+        (ctl[HostCode.CtlSignal / 8], ctl[HostCode.CtlFaultAddress / 8], ctl[HostCode.CtlSiCode / 8]) = (signal, faultAddress, siCode);
+        _block = (nint)block;
+        _lastStop = before;
+        return result;
+    }
+
+    /// <summary>Waits until the thread released for a call stops again (returned, or faulted); the stop kind.</summary>
+    private long WaitForCallStop()
+    {
+        int* stopSeq = (int*)(_control + HostCode.CtlStopSeq);
+        while (Volatile.Read(ref *stopSeq) == _seenStopSeq)
+        {
+            HostNative.FutexWait(stopSeq, _seenStopSeq);
+        }
+
+        _seenStopSeq = Volatile.Read(ref *stopSeq);
+        _state = TargetState.Parked;
+        return ((long*)_control)[HostCode.CtlStopKind / 8];
     }
 
     // ---- signals --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ public enum StopKind
     /// <summary>step, next, until, stepi or nexti ended (<c>end-stepping-range</c>).</summary>
     EndSteppingRange,
 
-    /// <summary>finish ended (<c>function-finished</c>); <see cref="StopEvent.ReturnValue"/> holds rax and xmm0.</summary>
+    /// <summary>finish ended (<c>function-finished</c>); <see cref="StopEvent.ReturnValue"/> holds rax, rdx, xmm0 and xmm1.</summary>
     FunctionFinished,
 
     /// <summary>until LOCATION or advance LOCATION reached it, or the frame returned (<c>location-reached</c>).</summary>
@@ -76,8 +76,8 @@ public sealed record StopEvent(StopKind Kind, Frame? Frame)
     /// <summary>For <see cref="StopKind.Exited"/>: the exit status.</summary>
     public int ExitStatus { get; init; }
 
-    /// <summary>For <see cref="StopKind.FunctionFinished"/>: rax and the low 8 bytes of xmm0 when the function returned.</summary>
-    public (ulong Rax, ulong Xmm0)? ReturnValue { get; init; }
+    /// <summary>For <see cref="StopKind.FunctionFinished"/>: rax, rdx and the low 8 bytes of xmm0 and xmm1 when the function returned.</summary>
+    public CallResult? ReturnValue { get; init; }
 
     /// <summary>For <see cref="StopKind.FunctionFinished"/>: the frame that returned (as it was when finish started).</summary>
     public Frame? FinishedFrame { get; init; }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Lantern.C.Debug;
 using Lantern.C.Jit;
+using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
 using Lantern.Observability.Elf;
 using Xunit;
@@ -14,6 +15,8 @@ namespace Lantern.C.Tests.Debug;
 /// </summary>
 internal sealed unsafe class JitValueContext : IValueContext, IDisposable
 {
+    private readonly List<nint> _allocations = new();
+
     public JitValueContext(string source)
     {
         CompileResult result = CCompiler.CompileText("prog.c", source, new CompileOptions());
@@ -84,19 +87,34 @@ internal sealed unsafe class JitValueContext : IValueContext, IDisposable
         }
     }
 
-    public (ulong Rax, ulong Xmm0) CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs)
+    public CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs)
     {
-        if (integerArgs.Count > 3 || doubleArgs.Count > 0)
+        if (integerArgs.Count > 3 || doubleArgs.Count > 0 || stackArgs is not null)
         {
             throw new DebugEvalException("test context: at most 3 integer arguments");
         }
 
         long Arg(int i) => i < integerArgs.Count ? (long)integerArgs[i] : 0;
         int r = Jit.Enter((nint)entry, Arg(0), Arg(1), Arg(2), out _);
-        return ((ulong)(long)r, 0);
+        return new CallResult((ulong)(long)r, 0, 0, 0);
     }
 
-    public void Dispose() => Jit.Dispose();
+    public ulong AllocateMemory(ReadOnlySpan<byte> data)
+    {
+        byte* p = (byte*)NativeMemory.AllocZeroed((nuint)Math.Max(data.Length, 1));
+        data.CopyTo(new Span<byte>(p, data.Length));
+        _allocations.Add((nint)p);
+        return (ulong)p;
+    }
+
+    public void Dispose()
+    {
+        Jit.Dispose();
+        foreach (nint p in _allocations)
+        {
+            NativeMemory.Free((void*)p);
+        }
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct IoVec

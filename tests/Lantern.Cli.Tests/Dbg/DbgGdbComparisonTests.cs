@@ -50,18 +50,79 @@ public class DbgGdbComparisonTests
         "p r.in", "p &r.name", "down", "whatis r", "ptype r", "ptype struct rec", "whatis copy.in", "ptype m", "whatis k + w", "ptype int", "whatis u", "p $rip == $pc", "p nosuch", "p r->nosuch", "p k.x", "p *k", "finish",
     ];
 
+    /// <summary>Typedef'd anonymous structs and unions, and calls with string literals, structs by value (registers and memory) and struct returns.</summary>
+    private const string CallsSource = """
+        #include <string.h>
+
+        typedef struct { int x, y; } Point;
+        typedef union { int i; float f; } Num;
+        struct pair { int a; double b; };
+        struct big { long a, b, c; };
+        struct mixed { float f; int i; };
+        struct dd { double x, y; };
+
+        Point origin = {1, 2};
+        Num num = {7};
+
+        int length(const char *s) { return (int)strlen(s); }
+        int at(const char *s, int i) { return s[i]; }
+        int norm1(Point p) { return p.x + p.y; }
+        double pairsum(struct pair p) { return p.a + p.b; }
+        long bigsum(struct big b) { return b.a + b.b + b.c; }
+        Point mkpoint(int x, int y) { Point p = {x, y}; return p; }
+        struct pair mkpair(int a, double b) { struct pair p = {a, b}; return p; }
+        struct big mkbig(long v) { struct big b = {v, v + 1, v + 2}; return b; }
+        struct dd mkdd(double x) { struct dd d = {x, x * 2}; return d; }
+        double ddsum(struct dd d) { return d.x + d.y; }
+        float mixsum(struct mixed m) { return m.f + m.i; }
+        long many(long a, long b, long c, long d, long e, long f, long g, struct big h) { return a + b + c + d + e + f + g + h.c; }
+        double fmany(double a, double b, double c, double d, double e, double f, double g, double h, struct dd i, double j) { return a + h + i.x + i.y + j; }
+
+        int main(void)
+        {
+            Point p = {3, 4};
+            struct pair q = {5, 0.5};
+            struct big b = {1, 2, 3};
+            struct dd d = {1.5, 2.5};
+            struct mixed m = {0.5f, 2};
+            int r = norm1(p) + length("abc") + (int)pairsum(q) + (int)bigsum(b) + (int)ddsum(d) + (int)mixsum(m);
+            return r == 0;
+        }
+        """;
+
+    private static readonly string[] s_callCommands =
+    [
+        "break 34", "run", "whatis p", "whatis origin", "p sizeof(Point)", "ptype Point", "whatis num", "p num", "p sizeof(Num)", "p origin",
+        "whatis (Point *)0", "p length(\"abc\")", "p at(\"xyz\", 1)", "p length(\"\")", "p norm1(p)", "p norm1(origin)", "p pairsum(q)", "p bigsum(b)",
+        "p mkpoint(5, 6)", "p mkpair(1, 0.25)", "p mkbig(10)", "p mkdd(1.5)", "p ddsum(d)", "p mixsum(m)", "p mkpoint(1, 2).y", "p norm1(mkpoint(2, 3))",
+        "p bigsum(mkbig(1))", "p many(1, 2, 3, 4, 5, 6, 7, b)", "p fmany(1, 2, 3, 4, 5, 6, 7, 8, d, 10)", "p $", "p norm1(1)", "next", "p r",
+    ];
+
     [Theory]
     [InlineData("jit")]
     [InlineData("interp")]
     public void Values_AreThoseGdbPrints(string target)
     {
+        string[] commands = target == "interp" ? s_commands[..^1] : s_commands;
+        Compare(target, "locals", Source, commands);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void TypedefNames_And_CallsWithStringsAndStructs_AreThoseOfGdb(string target)
+    {
+        Compare(target, "calls", CallsSource, s_callCommands);
+    }
+
+    private static void Compare(string target, string name, string program, string[] commands)
+    {
         string directory = DbgFixture.Directory_;
-        string source = Path.Combine(directory, "locals.c");
-        string exe = Path.Combine(directory, "locals-gcc");
-        File.WriteAllText(source, Source + "\n");
+        string source = Path.Combine(directory, name + ".c");
+        string exe = Path.Combine(directory, name + "-gcc");
+        File.WriteAllText(source, program + "\n");
         ProcessResult gcc = LanternProcess.RunProcess("gcc", ["-O0", "-g", "-o", exe, source]);
         Assert.True(gcc.ExitCode == 0, gcc.ToString());
-        string[] commands = target == "interp" ? s_commands[..^1] : s_commands;
         var gdbArgs = new List<string> { "-c", "exec gdb \"$@\" 2>&1", "gdb", "-nx", "-batch" };
         foreach (string c in commands)
         {
@@ -71,7 +132,7 @@ public class DbgGdbComparisonTests
 
         gdbArgs.Add(exe);
         ProcessResult gdb = LanternProcess.RunProcess("sh", gdbArgs, environment: new Dictionary<string, string?> { ["LC_ALL"] = "C" }, workingDirectory: directory);
-        ProcessResult ours = DbgFixture.Batch(target, "locals.c", commands);
+        ProcessResult ours = DbgFixture.Batch(target, name + ".c", commands);
         Assert.Equal(0, ours.ExitCode);
 
         // gdb's own lines (threads, libthread_db) and the breakpoint line (gdb shows the pre-relocation address) differ.

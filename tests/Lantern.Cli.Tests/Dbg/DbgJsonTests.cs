@@ -148,10 +148,12 @@ public class DbgJsonTests
         Assert.Contains(messages.Skip(messages.IndexOf(Response(21))), m => (string?)m["event"] == "exited" && (string?)m["body"]!["reason"] == "killed");
     }
 
-    [Fact]
-    public void BadRequests_GetAnErrorResponse_AndTheSessionGoesOn()
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void BadRequests_GetAnErrorResponse_AndTheSessionGoesOn(string target)
     {
-        List<JsonObject> messages = Session("jit", ["not json", "[1,2]", """{"id":5}""", """{"id":6,"command":7}""", """{"id":7,"line":"print 6 * 7"}"""]);
+        List<JsonObject> messages = Session(target, ["not json", "[1,2]", """{"id":5}""", """{"id":6,"command":7}""", """{"id":7,"line":"print 6 * 7"}"""]);
         var responses = messages.Where(m => (string?)m["type"] == "response").ToList();
         Assert.Equal(5, responses.Count);
         Assert.All(responses.Take(4), r => Assert.False((bool)r["success"]!));
@@ -159,10 +161,12 @@ public class DbgJsonTests
         Assert.Equal("$1 = 42\n", (string?)responses[4]["output"]);
     }
 
-    [Fact]
-    public void ExCommands_InJsonMode_AreAnsweredWithNullIds()
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void ExCommands_InJsonMode_AreAnsweredWithNullIds(string target)
     {
-        List<JsonObject> messages = Session("interp", [], "--batch", "-ex", "break sum", "-ex", "run", "-ex", "p n");
+        List<JsonObject> messages = Session(target, [], "--batch", "-ex", "break sum", "-ex", "run", "-ex", "p n");
         var responses = messages.Where(m => (string?)m["type"] == "response").ToList();
         Assert.Equal(["break", "run", "print"], responses.Select(r => (string?)r["command"]));
         Assert.All(responses, r => Assert.Null(r["id"]));

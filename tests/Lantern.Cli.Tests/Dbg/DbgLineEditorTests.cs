@@ -6,15 +6,17 @@ namespace Lantern.Cli.Tests.Dbg;
 /// </summary>
 public class DbgLineEditorTests
 {
-    [Fact]
-    public void Terminal_EditsLines_AndRecallsHistory()
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Terminal_EditsLines_AndRecallsHistory(string target)
     {
-        string home = Path.Combine(DbgFixture.Directory_, "home");
+        string home = Path.Combine(DbgFixture.Directory_, "home-" + target);
         Directory.CreateDirectory(home);
-        string keys = Path.Combine(DbgFixture.Directory_, "keys");
+        string keys = Path.Combine(DbgFixture.Directory_, "keys-" + target);
         // "p nn" Backspace → "p n"; Up → "p n" again; "n * 2", Ctrl-A, "p " → "p n * 2"
         File.WriteAllText(keys, "break square\rrun\rp nn\u007f\r\u001b[A\rn * 2\u0001p \rquit\r");
-        string command = $"'{LanternProcess.Launcher}' dbg '{DbgFixture.PathOf("prog.c")}'";
+        string command = $"'{LanternProcess.Launcher}' dbg {string.Join(" ", DbgFixture.TargetArgs(target))} '{DbgFixture.PathOf("prog.c")}'";
         ProcessResult r = LanternProcess.RunProcess(
             "sh",
             ["-c", $"(cat '{keys}'; sleep 5) | script -qfec \"{command}\" /dev/null"],

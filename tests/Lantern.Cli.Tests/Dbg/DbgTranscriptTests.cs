@@ -256,6 +256,26 @@ public class DbgTranscriptTests
     [Theory]
     [InlineData("jit")]
     [InlineData("interp")]
+    public void Condition_ThatCallsAFunction(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "break 16 if square(i) == 4", "run", "p i", "c");
+        DbgFixture.AssertTranscript(
+            """
+            Breakpoint 1 at ADDR: file prog.c, line 16.
+
+            Breakpoint 1, sum (a=ADDR, n=4) at prog.c:16
+            16	        s += a[i];
+            $1 = 2
+            counter=19
+            [Inferior 1 (process PID) exited normally]
+
+            """,
+            r);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
     public void Until_Advance(string target)
     {
         ProcessResult r = DbgFixture.Batch(target, "loop.c", "tbreak main", "run", "next", "until", "u", "until", "p g", "advance 14", "p g", "until", "c");
@@ -320,6 +340,36 @@ public class DbgTranscriptTests
             1       breakpoint     keep y   ADDR in main at prog.c:22
             	breakpoint already hit 1 time
             2       watchpoint     keep y                      counter
+
+            Watchpoint 2: counter
+
+            Old value = 0
+            New value = 19
+            main (argc=1, argv=ADDR) at prog.c:26
+            26	    printf("counter=%d\n", counter);
+            counter=19
+            [Inferior 1 (process PID) exited normally]
+
+            """,
+            r);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Finish_WithAWatchpoint_StopsAtTheReturn(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "break square", "run", "watch counter", "finish", "next", "c");
+        DbgFixture.AssertTranscript(
+            """
+            Breakpoint 1 at ADDR: file prog.c, line 8.
+
+            Breakpoint 1, square (n=3) at prog.c:8
+            8	    int r = n * n;
+            Watchpoint 2: counter
+            [ADDR in ]main (argc=1, argv=ADDR) at prog.c:25
+            25	    counter = square(p.x) + total;
+            Value returned is $1 = 9
 
             Watchpoint 2: counter
 
@@ -508,6 +558,150 @@ public class DbgTranscriptTests
         Assert.Matches("=> ADDR <square\\+\\d+>:\t\\S+", output);
     }
 
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Calls_WorkAtInstructionStops_AfterFinishStepiNexti(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "break square", "run", "finish", "p square(4)", "p sum(values, 4) + square(2)", "stepi", "p square(5)", "nexti", "p sum(values, 3)", "p total", "c");
+        string output = DbgFixture.Normalize(r.Stdout);
+        Assert.Equal(0, r.ExitCode);
+        string instruction = target == "jit"
+            ? "ADDR\t25\t    counter = square\\(p.x\\) \\+ total;\n"
+            : "Cannot step by instruction: the interpreter target \\(--interp\\) has no machine code.\n";
+        Assert.Matches(
+            new Regex(
+                "^Breakpoint 1 at ADDR: file prog.c, line 8.\n\nBreakpoint 1, square \\(n=3\\) at prog.c:8\n8\t    int r = n \\* n;\n"
+                + "(ADDR in )?main \\(argc=1, argv=ADDR\\) at prog.c:25\n25\t    counter = square\\(p.x\\) \\+ total;\nValue returned is \\$1 = 9\n"
+                + "\\$2 = 16\n\\$3 = 14\n" + instruction + "\\$4 = 25\n" + instruction + "\\$5 = 6\n\\$6 = 10\ncounter=19\n"
+                + "\\[Inferior 1 \\(process PID\\) exited normally\\]\n$"),
+            output);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Finish_PrintsStructReturnValues_AndExitCodesInOctal(string target)
+    {
+        File.WriteAllText(DbgFixture.PathOf("structs.c"), """
+            typedef struct { int x, y; } Point;
+            struct big { long a, b, c; };
+            struct dd { double x, y; };
+            Point mkpoint(int x, int y) { Point p = {x, y}; return p; }
+            struct big mkbig(long v) { struct big b = {v, v + 1, v + 2}; return b; }
+            struct dd mkdd(double x) { struct dd d = {x, x * 2}; return d; }
+            int main(void)
+            {
+                Point p = mkpoint(1, 2);
+                struct big b = mkbig(5);
+                struct dd d = mkdd(1.5);
+                return p.x + (int)b.a + (int)d.x - 8;
+            }
+
+            """);
+        ProcessResult r = DbgFixture.Batch(target, "structs.c", "break mkpoint", "break mkbig", "break mkdd", "run", "finish", "c", "finish", "c", "finish", "p $$1.c", "c");
+        DbgFixture.AssertTranscript(
+            """
+            Breakpoint 1 at ADDR: file structs.c, line 4.
+            Breakpoint 2 at ADDR: file structs.c, line 5.
+            Breakpoint 3 at ADDR: file structs.c, line 6.
+
+            Breakpoint 1, mkpoint (x=1, y=2) at structs.c:4
+            4	Point mkpoint(int x, int y) { Point p = {x, y}; return p; }
+            [ADDR in ]main () at structs.c:9
+            9	    Point p = mkpoint(1, 2);
+            Value returned is $1 = {x = 1, y = 2}
+
+            Breakpoint 2, mkbig (v=5) at structs.c:5
+            5	struct big mkbig(long v) { struct big b = {v, v + 1, v + 2}; return b; }
+            [ADDR in ]main () at structs.c:10
+            10	    struct big b = mkbig(5);
+            Value returned is $2 = {a = 5, b = 6, c = 7}
+
+            Breakpoint 3, mkdd (x=1.5) at structs.c:6
+            6	struct dd mkdd(double x) { struct dd d = {x, x * 2}; return d; }
+            [ADDR in ]main () at structs.c:11
+            11	    struct dd d = mkdd(1.5);
+            Value returned is $3 = {x = 1.5, y = 3}
+            $4 = 7
+            [Inferior 1 (process PID) exited with code 0377]
+
+            """,
+            r);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Calls_WorkAfterACrash(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "divide.c", "run", "p divide(9, 3)", "p b", "bt", "kill");
+        DbgFixture.AssertTranscript(
+            """
+
+            Program received signal SIGFPE, Arithmetic exception.
+            [ADDR in ]divide (a=10, b=0) at divide.c:3
+            3	    return a / b;
+            $1 = 3
+            $2 = 0
+            #0  [ADDR in ]divide (a=10, b=0) at divide.c:3
+            #1  ADDR in main (argc=1, argv=ADDR) at divide.c:8
+            [Inferior 1 (process PID) killed]
+
+            """,
+            r);
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void BreakAtAnAddress_StopsThere(string target)
+    {
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "break square", "run", "stepi", "break *$pc", "delete 1", "kill", "run", "bt", "p n * 2", "c");
+        string stepi = target == "jit" ? "ADDR\t8\t    int r = n * n;" : "Cannot step by instruction: the interpreter target (--interp) has no machine code.";
+        DbgFixture.AssertTranscript(
+            $"""
+            Breakpoint 1 at ADDR: file prog.c, line 8.
+
+            Breakpoint 1, square (n=3) at prog.c:8
+            8	    int r = n * n;
+            {stepi}
+            Breakpoint 2 at ADDR: file prog.c, line 8.
+            [Inferior 1 (process PID) killed]
+
+            Breakpoint 2, [ADDR in ]square (n=3) at prog.c:8
+            8	    int r = n * n;
+            #0  [ADDR in ]square (n=3) at prog.c:8
+            #1  ADDR in main (argc=1, argv=ADDR) at prog.c:25
+            $1 = 6
+            counter=19
+            [Inferior 1 (process PID) exited normally]
+
+            """,
+            r);
+    }
+
+    [Fact]
+    public void Interp_BreakAtAnAddressInsideAStatement_IsAClearError()
+    {
+        ProcessResult r = DbgFixture.Batch("interp", "prog.c", "break square", "run", "break *$pc + 1", "info breakpoints", "c");
+        DbgFixture.AssertTranscript(
+            """
+            Breakpoint 1 at ADDR: file prog.c, line 8.
+
+            Breakpoint 1, square (n=3) at prog.c:8
+            8	    int r = n * n;
+            Cannot insert a breakpoint at *ADDR: not a statement boundary of this target.
+            Num     Type           Disp Enb Address            What
+            1       breakpoint     keep y   ADDR in square at prog.c:8
+            	breakpoint already hit 1 time
+            counter=19
+            [Inferior 1 (process PID) exited normally]
+
+            """,
+            r);
+    }
+
     [Fact]
     public void BreakAtAnAddressOutsideTheCode_IsAnErrorAndTheSessionGoesOn()
     {
@@ -528,11 +722,19 @@ public class DbgTranscriptTests
             r);
     }
 
-    [Fact]
-    public void DisassembleSource_InterleavesLines()
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void DisassembleSource_InterleavesLines(string target)
     {
-        ProcessResult r = DbgFixture.Batch("jit", "prog.c", "disassemble /s square", "disassemble /r square");
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "disassemble /s square", "disassemble /r square");
         string output = DbgFixture.Normalize(r.Stdout);
+        if (target == "interp")
+        {
+            Assert.Equal(2, Regex.Matches(output, "No machine code: the interpreter target \\(--interp\\) runs the IR").Count);
+            return;
+        }
+
         Assert.Matches(new Regex("^Dump of assembler code for function square:\nprog.c:\n6\tint square\\(int n\\)\n   ADDR <\\+0>:\tpush   %rbp\n"), output);
         Assert.Contains("\n8\t    int r = n * n;\n", output);
         Assert.Contains("\n9\t    return r;\n", output);
@@ -581,10 +783,12 @@ public class DbgTranscriptTests
         Assert.DoesNotContain("$1 = 1", output);
     }
 
-    [Fact]
-    public void Interactive_NonTerminal_ReadsCommandsFromStdin_AndRepeatsNothingOnEmptyLines()
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void Interactive_NonTerminal_ReadsCommandsFromStdin_AndRepeatsNothingOnEmptyLines(string target)
     {
-        var args = new List<string> { "dbg", DbgFixture.PathOf("prog.c") };
+        List<string> args = ["dbg", .. DbgFixture.TargetArgs(target), DbgFixture.PathOf("prog.c")];
         ProcessResult r = LanternProcess.Run(args, stdin: "break square\nrun\n\nbt\nprint n * 2\nquit\n");
         string output = DbgFixture.Normalize(r.Stdout);
         Assert.Equal(0, r.ExitCode);
@@ -595,12 +799,14 @@ public class DbgTranscriptTests
             output);
     }
 
-    [Fact]
-    public void ScriptFile_And_ExCommands_RunInOrder()
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void ScriptFile_And_ExCommands_RunInOrder(string target)
     {
-        string script = Path.Combine(DbgFixture.Directory_, "cmds.gdb");
+        string script = Path.Combine(DbgFixture.Directory_, "cmds-" + target + ".gdb");
         File.WriteAllText(script, "break square\nrun\n# a comment\nprint n\n");
-        var args = new List<string> { "-c", "exec \"$0\" \"$@\" 2>&1", LanternProcess.Launcher, "dbg", "--batch", "-ex", "echo start\\n", "-x", script, "-ex", "p n + 1", "-x", "/nonexistent/cmds", DbgFixture.PathOf("prog.c") };
+        List<string> args = ["-c", "exec \"$0\" \"$@\" 2>&1", LanternProcess.Launcher, "dbg", .. DbgFixture.TargetArgs(target), "--batch", "-ex", "echo start\\n", "-x", script, "-ex", "p n + 1", "-x", "/nonexistent/cmds", DbgFixture.PathOf("prog.c")];
         ProcessResult r = LanternProcess.RunProcess("sh", args);
         Assert.Equal(
             "start\nBreakpoint 1 at ADDR: file prog.c, line 8.\n\nBreakpoint 1, square (n=3) at prog.c:8\n8\t    int r = n * n;\n$1 = 3\n$2 = 4\n/nonexistent/cmds: No such file or directory.\n",
@@ -608,16 +814,18 @@ public class DbgTranscriptTests
         Assert.Equal(0, r.ExitCode);
     }
 
-    [Fact]
-    public void ProgramArguments_AndCompileErrors()
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interp")]
+    public void ProgramArguments_AndCompileErrors(string target)
     {
-        ProcessResult r = DbgFixture.Batch("jit", "prog.c", "break main", "run", "p argc", "run x y", "p argc", "p argv[2]");
+        ProcessResult r = DbgFixture.Batch(target, "prog.c", "break main", "run", "p argc", "run x y", "p argc", "p argv[2]");
         Assert.Contains("$1 = 1\n", r.Stdout);
         Assert.Matches("\\$2 = 3\n\\$3 = 0x[0-9a-f]+ \"y\"\n", r.Stdout);
 
         string bad = Path.Combine(DbgFixture.Directory_, "bad.c");
         File.WriteAllText(bad, "int main(void) { return x; }\n");
-        ProcessResult c = LanternProcess.Run("dbg", "--batch", bad);
+        ProcessResult c = LanternProcess.Run(["dbg", .. DbgFixture.TargetArgs(target), "--batch", bad]);
         Assert.Equal(1, c.ExitCode);
         Assert.Contains("error: ", c.Stderr);
     }

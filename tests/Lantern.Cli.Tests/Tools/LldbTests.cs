@@ -37,7 +37,7 @@ public class LldbTests
         ToolCheck.Has(t, @"frame #2: 0x[0-9a-f]+ JIT\(0x[0-9a-f]+\)`main at points\.c:29");
         ToolCheck.Has(t, @"\(int \*\) a = 0x[0-9a-f]+\n\(int\) n = 4\n");
         ToolCheck.HasText(t, "Return value: (int) $0 = 10");
-        ToolCheck.Has(t, @"\(point \*\) p = 0x[0-9a-f]+\n\(int\) k = 3\n\(int\[4\]\) arr = \(\[0\] = 1, \[1\] = 2, \[2\] = 3, \[3\] = 4\)");
+        ToolCheck.Has(t, @"\(point_t \*\) p = 0x[0-9a-f]+\n\(int\) k = 3\n\(int\[4\]\) arr = \(\[0\] = 1, \[1\] = 2, \[2\] = 3, \[3\] = 4\)");
         ToolCheck.HasText(t, "result 24");
     }
 }

@@ -357,9 +357,9 @@ public sealed class InterpDebugTarget : IDebugTarget
     public bool WriteMemory(ulong address, ReadOnlySpan<byte> data) => SelfMemory.Write(address, data);
 
     /// <inheritdoc/>
-    public (ulong Rax, ulong Xmm0) CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs)
+    public CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs = null)
     {
-        (ulong, ulong) result = default;
+        CallResult result = default;
         Exception? error = null;
         bool done = false;
         if (_filterStop is not null && Thread.CurrentThread == _worker)
@@ -368,7 +368,7 @@ public sealed class InterpDebugTarget : IDebugTarget
             _suppress++;
             try
             {
-                return _interp.DebugCall(entry, integerArgs, doubleArgs);
+                return _interp.DebugCall(entry, integerArgs, doubleArgs, stackArgs);
             }
             catch (InvalidOperationException e)
             {
@@ -388,7 +388,7 @@ public sealed class InterpDebugTarget : IDebugTarget
                 _suppress++;
                 try
                 {
-                    result = _interp.DebugCall(entry, integerArgs, doubleArgs);
+                    result = _interp.DebugCall(entry, integerArgs, doubleArgs, stackArgs);
                 }
                 catch (Exception e)
                 {

@@ -293,17 +293,20 @@ public sealed unsafe partial class Interpreter
 
     /// <summary>
     /// Calls the interpreted function at <paramref name="entry"/> (its virtual address or its entry thunk) on this
-    /// (the parked worker's) thread, as native code would call it; returns (rax, xmm0).
+    /// (the parked worker's) thread, as native code would call it, with <paramref name="stackArgs"/> as the stack argument
+    /// area; returns rax, rdx, xmm0 and xmm1.
     /// </summary>
-    internal (ulong Rax, ulong Xmm0) DebugCall(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs)
+    internal CallResult DebugCall(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs)
     {
         DFunc f = DebugFunctionAt(entry) ?? throw new InvalidOperationException($"no interpreted function at 0x{entry:x}");
         if (integerArgs.Count > 6 || doubleArgs.Count > 8)
         {
-            throw new NotSupportedException("calls with arguments on the stack are not supported on the interpreter");
+            throw new ArgumentException("at most 6 integer and 8 floating-point register arguments");
         }
 
-        byte* block = (byte*)NativeMemory.AllocZeroed(EntryBlock.Size + 64, 16);
+        int stackBytes = stackArgs?.Length ?? 0;
+        byte* block = (byte*)NativeMemory.AllocZeroed((nuint)(EntryBlock.Size + 64 + stackBytes), 16);
+        stackArgs?.CopyTo(new Span<byte>(block + EntryBlock.Size, stackBytes));
         long savedReturn = _debugReturnValue;
         try
         {
@@ -333,7 +336,11 @@ public sealed unsafe partial class Interpreter
                 });
             }
 
-            return ((ulong)*(long*)(block + EntryBlock.RaxOffset), (ulong)*(long*)(block + EntryBlock.Xmm0Offset));
+            return new CallResult(
+                *(ulong*)(block + EntryBlock.RaxOffset),
+                *(ulong*)(block + EntryBlock.RdxOffset),
+                *(ulong*)(block + EntryBlock.Xmm0Offset),
+                *(ulong*)(block + EntryBlock.Xmm1Offset));
         }
         finally
         {

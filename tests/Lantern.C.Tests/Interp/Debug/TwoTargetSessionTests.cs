@@ -82,7 +82,7 @@ public sealed class TwoTargetSessionTests
             text.Append(" sig=").Append(e.Signal);
         }
 
-        if (e.ReturnValue is (ulong rax, _))
+        if (e.ReturnValue is { Rax: ulong rax })
         {
             text.Append(" ret=").Append((int)rax);
         }
