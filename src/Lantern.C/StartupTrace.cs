@@ -8,7 +8,9 @@ namespace Lantern.C;
 /// stderr, the time of each phase since the process entered <c>Main</c>; set it to the launch time in nanoseconds
 /// since the Unix epoch (<c>LANTERN_TRACE_STARTUP=$(date +%s%N) ./lantern run x.c</c>) to also see the time
 /// since launch (runtime start-up included). Each line also gives the number of methods the .NET JIT has compiled
-/// so far (zero in the NativeAOT build; not zero when the library runs on CoreCLR, as in the tests). Off, <see cref="Mark"/> costs one static field read.
+/// so far (zero in the NativeAOT build; not zero when the library runs on CoreCLR, as in the tests) and the bytes allocated
+/// on the GC heap so far (each new allocation region is cleared and faulted in: start-up time). Off, <see cref="Mark"/>
+/// costs one static field read.
 /// </summary>
 public static class StartupTrace
 {
@@ -54,11 +56,12 @@ public static class StartupTrace
 
         Console.Error.Write(string.Format(
             CultureInfo.InvariantCulture,
-            "lantern-startup: {0,-28} {1,7:F2} ms  main+{2,7:F1}{3}  jitted={4}\n",
+            "lantern-startup: {0,-28} {1,7:F2} ms  main+{2,7:F1}{3}  jitted={4} allocated={5}K\n",
             phase,
             phaseMs,
             sinceMain,
             launch,
-            System.Runtime.JitInfo.GetCompiledMethodCount()));
+            System.Runtime.JitInfo.GetCompiledMethodCount(),
+            GC.GetTotalAllocatedBytes() / 1024));
     }
 }

@@ -9,6 +9,7 @@ using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Lantern.C.Lex;
 using Lantern.C.Preprocess;
+using Lantern.C.Runtime;
 
 namespace Lantern.Cli;
 
@@ -60,9 +61,12 @@ internal static class Driver
             }
         }
 
+        // The program's thread starts now and prepares the runtime while this thread compiles (start-up time).
+        ProgramThread? program = options.DumpIr ? null : ProgramThread.Start(options);
         int compileStatus = CompileAndReport(options, out CompileResult? result);
         if (compileStatus != 0)
         {
+            program?.Run(null);
             return compileStatus;
         }
 
@@ -74,7 +78,7 @@ internal static class Driver
         }
 
         // The x64 JIT by default; --interp runs the reference interpreter.
-        return Execute(module, options);
+        return Execute(program!, module, options);
     }
 
     public static int Compile(RunOptions options)
@@ -304,33 +308,13 @@ internal static class Driver
     }
 
     /// <summary>
-    /// Runs main() (JIT or interpreter) on a dedicated thread with a big stack; enforces the timeout.
+    /// Runs main() (JIT or interpreter) on the program's thread (a big stack); enforces the timeout, counted from here.
     /// </summary>
-    private static int Execute(IrModule module, RunOptions options)
+    private static int Execute(ProgramThread program, IrModule module, RunOptions options)
     {
         Terminal.FlushOut();
-        int status = 0;
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(
-            () =>
-            {
-                try
-                {
-                    status = options.Interpret
-                        ? new Interpreter(module).Run(options.File, options.ProgramArgs)
-                        : JitRunner.Run(module, options.File, options.ProgramArgs, onCurrentThread: true);
-                }
-                catch (Exception e)
-                {
-                    failure = ExceptionDispatchInfo.Capture(e);
-                }
-            },
-            ProgramStackSize)
-        {
-            Name = "lantern-program",
-            IsBackground = true,
-        };
-        thread.Start();
+        program.Run(module);
+        Thread thread = program.Thread;
         if (options.Timeout is double seconds)
         {
             if (!thread.Join(TimeSpan.FromSeconds(seconds)))
@@ -352,6 +336,7 @@ internal static class Driver
 
         StartupTrace.Mark("program finished");
 
+        ExceptionDispatchInfo? failure = program.Failure;
         if (failure?.SourceException is JitLinkException link)
         {
             Terminal.Error(link.Message);
@@ -363,7 +348,7 @@ internal static class Driver
             return ReportInternalError(failure.SourceException, "internal error while running the program");
         }
 
-        return status;
+        return program.Status;
     }
 
     private static void WriteStdout(string text) => Terminal.WriteOut(text);
@@ -380,5 +365,98 @@ internal static class Driver
         }
 
         return text.Length > 0 && text[^1] != '\n' ? lines + 1 : lines;
+    }
+
+    /// <summary>
+    /// The thread that runs the C program, started before the front end: while the main thread compiles, it does the
+    /// runtime's start-up work that does not depend on the program (<see cref="JitRunner.Prepare"/>; the interpreter's
+    /// call bridge), then waits for the module.
+    /// </summary>
+    private sealed class ProgramThread
+    {
+        private readonly RunOptions _options;
+        private readonly object _lock = new();
+        private bool _given;
+        private IrModule? _module;
+
+        private ProgramThread(RunOptions options)
+        {
+            _options = options;
+            Thread = new Thread(Body, ProgramStackSize) { Name = "lantern-program", IsBackground = true };
+        }
+
+        public Thread Thread { get; }
+
+        /// <summary>main's value or exit's status, once <see cref="Thread"/> has ended.</summary>
+        public int Status { get; private set; }
+
+        /// <summary>What the run threw (a link error, an internal error), once <see cref="Thread"/> has ended.</summary>
+        public ExceptionDispatchInfo? Failure { get; private set; }
+
+        public static ProgramThread Start(RunOptions options)
+        {
+            var program = new ProgramThread(options);
+            program.Thread.Start();
+            return program;
+        }
+
+        /// <summary>Hands the compiled module to the thread, which runs it; null: nothing to run, the thread ends.</summary>
+        public void Run(IrModule? module)
+        {
+            lock (_lock)
+            {
+                _module = module;
+                _given = true;
+                Monitor.Pulse(_lock);
+            }
+        }
+
+        private void Body()
+        {
+            StartupTrace.Mark("program thread started");
+            if (_options.Interpret)
+            {
+                try
+                {
+                    _ = CallBridge.Stub;
+                }
+                catch (Exception)
+                {
+                    // generated again, and reported, by the first call into the C library
+                }
+            }
+            else
+            {
+                JitRunner.Prepare();
+            }
+
+            StartupTrace.Mark("runtime prepared");
+            IrModule? module;
+            lock (_lock)
+            {
+                while (!_given)
+                {
+                    Monitor.Wait(_lock);
+                }
+
+                module = _module;
+            }
+
+            if (module is null)
+            {
+                return;
+            }
+
+            try
+            {
+                Status = _options.Interpret
+                    ? new Interpreter(module).Run(_options.File, _options.ProgramArgs)
+                    : JitRunner.Run(module, _options.File, _options.ProgramArgs, onCurrentThread: true);
+            }
+            catch (Exception e)
+            {
+                Failure = ExceptionDispatchInfo.Capture(e);
+            }
+        }
     }
 }

@@ -40,6 +40,13 @@ internal static class LanternCommand
             return ProfCommand.Run(args[1..]);
         }
 
+        if (args is ["--version"])
+        {
+            // without building System.CommandLine's tree (a few ms): same output as its --version
+            Terminal.WriteOut(PrintVersionAction.Text + "\n");
+            return 0;
+        }
+
         if (TryParseRunFast(args) is RunRequest fast)
         {
             try
@@ -494,13 +501,15 @@ internal sealed record RunRequest(RunOptions Options, bool Gdb, bool PerfMap, bo
 /// <summary><c>lantern --version</c>: prints <c>lantern VERSION</c>.</summary>
 internal sealed class PrintVersionAction : SynchronousCommandLineAction
 {
+    /// <summary><c>lantern VERSION</c>.</summary>
+    public static string Text => "lantern " + (typeof(PrintVersionAction).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>()
+        .FirstOrDefault()?.InformationalVersion ?? "unknown");
+
     public override int Invoke(ParseResult parseResult)
     {
-        string version = typeof(PrintVersionAction).Assembly
-            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>()
-            .FirstOrDefault()?.InformationalVersion ?? "unknown";
-        parseResult.InvocationConfiguration.Output.WriteLine("lantern " + version);
+        parseResult.InvocationConfiguration.Output.WriteLine(Text);
         return 0;
     }
 }

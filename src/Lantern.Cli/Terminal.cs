@@ -76,7 +76,7 @@ internal static class Terminal
     {
         try
         {
-            Out.Flush();
+            s_out?.Flush(); // never opened: nothing to flush
         }
         catch (IOException)
         {

@@ -12,8 +12,10 @@ namespace Lantern.C.Jit;
 /// into a source-level report: signal, faulting address, and a backtrace of C frames with file:line.
 /// <para>
 /// Mechanism: the signal handler is machine code (no managed code may run in a signal handler). On the program's
-/// thread it records the signal and the registers (rip, rbp, rsp), wakes a managed watcher thread through a pipe,
-/// and parks the faulting thread. The watcher walks the frame-pointer chain of the parked thread with the JIT's
+/// thread it records the signal and the registers (rip, rbp, rsp), wakes a watcher thread through a pipe, and parks
+/// the faulting thread. The watcher is a plain pthread whose machine-code body waits in <c>read</c> and enters managed
+/// code only when a byte arrives (a crash or a timeout): a run that ends normally never starts a .NET thread for it,
+/// which is start-up time of every <c>lantern run</c>. It walks the frame-pointer chain of the parked thread with the JIT's
 /// line tables, prints the report and ends the process with status 128 + signal. Signals on any other thread are
 /// chained to the previous handler (CoreCLR uses SIGSEGV for NullReferenceException). The program's thread runs on
 /// an alternate signal stack so that a stack overflow can be reported too.
@@ -69,6 +71,7 @@ public static unsafe partial class CrashReporter
     private static nint s_block;
     private static nint s_handler;
     private static nint s_pthreadCreate;
+    private static nint s_watcherEntry;
     private static CodeCache? s_stubCache;
 
     [LibraryImport("libc", EntryPoint = "sigaction")]
@@ -94,6 +97,12 @@ public static unsafe partial class CrashReporter
 
     [LibraryImport("libc", EntryPoint = "dladdr")]
     private static partial int Dladdr(nint address, nint* info);
+
+    [LibraryImport("libc", EntryPoint = "pthread_create")]
+    private static partial int PthreadCreate(nint* thread, nint attr, nint start, nint arg);
+
+    [LibraryImport("libc", EntryPoint = "pthread_join")]
+    private static partial int PthreadJoin(nint thread, nint* result);
 
     [LibraryImport("libc", EntryPoint = "pthread_self")]
     private static partial nint PthreadSelf();
@@ -161,6 +170,8 @@ public static unsafe partial class CrashReporter
             InstallOnce();
         }
 
+        StartupTrace.Mark("crash handler installed");
+
         int* fds = stackalloc int[2];
         if (Pipe(fds) != 0)
         {
@@ -180,8 +191,22 @@ public static unsafe partial class CrashReporter
         *(long*)(s_block + BlockOwner) = 0;
         *(long*)(s_block + BlockFd) = fds[1];
         int readFd = fds[0];
-        var watcher = new Thread(() => Watch(module, readFd)) { IsBackground = true, Name = "lantern-crash-watcher" };
-        watcher.Start();
+
+        // the watcher: {read fd, GC handle of the module} for its machine-code body
+        GCHandle moduleHandle = GCHandle.Alloc(module);
+        nint watcherArgs = Marshal.AllocHGlobal(16);
+        *(long*)watcherArgs = readFd;
+        *(nint*)(watcherArgs + 8) = GCHandle.ToIntPtr(moduleHandle);
+        nint watcher;
+        Thread? managedWatcher = null;
+        if (PthreadCreate(&watcher, 0, s_watcherEntry, watcherArgs) != 0)
+        {
+            watcher = 0;
+            managedWatcher = new Thread(() => Watch(module, readFd)) { IsBackground = true, Name = "lantern-crash-watcher" };
+            managedWatcher.Start();
+        }
+
+        StartupTrace.Mark("crash watcher started");
         *(long*)(s_block + BlockTid) = GetTid();
         try
         {
@@ -191,7 +216,14 @@ public static unsafe partial class CrashReporter
         {
             *(long*)(s_block + BlockTid) = 0;
             Close(fds[1]); // the watcher sees end of file and stops
-            watcher.Join();
+            if (watcher != 0)
+            {
+                PthreadJoin(watcher, null);
+            }
+
+            managedWatcher?.Join();
+            Marshal.FreeHGlobal(watcherArgs);
+            moduleHandle.Free();
             Close(readFd);
             if (altSet)
             {
@@ -229,6 +261,58 @@ public static unsafe partial class CrashReporter
         s_stubCache = new CodeCache(1 << 16);
         s_handler = EmitHandler(s_block);
         s_pthreadCreate = EmitPthreadCreateWrapper(s_block);
+        s_watcherEntry = EmitWatcherEntry();
+    }
+
+    /// <summary>
+    /// The watcher thread's start routine, <c>void* watch(args*)</c> with args = {read fd, GC handle of the module}:
+    /// reads one byte from the pipe (again after EINTR); a byte (a crash or a timeout) calls
+    /// <see cref="WatchFromNative"/>, which reports and ends the process; end of file (the run finished) returns.
+    /// </summary>
+    private static nint EmitWatcherEntry()
+    {
+        var a = new Assembler(64);
+        Label retry = a.CreateLabel();
+        Label done = a.CreateLabel();
+        a.push(rbx); // rsp is 16-byte aligned from here
+        a.mov(rbx, rdi);
+        a.sub(rsp, 16);
+        a.Label(ref retry);
+        a.mov(edi, __dword_ptr[rbx]);
+        a.mov(rsi, rsp);
+        a.mov(edx, 1);
+        a.xor(eax, eax); // read
+        a.syscall();
+        a.cmp(rax, -4); // EINTR
+        a.je(retry);
+        a.cmp(rax, 1);
+        a.jne(done);
+        a.mov(rdi, rbx);
+        a.mov(rax, (long)(delegate* unmanaged<nint, void>)&WatchFromNative);
+        a.call(rax);
+        a.Label(ref done);
+        a.xor(eax, eax);
+        a.add(rsp, 16);
+        a.pop(rbx);
+        a.ret();
+        return Assemble(a);
+    }
+
+    /// <summary>The watcher's managed part, after its machine-code body read a byte: reports and ends the process.</summary>
+    [UnmanagedCallersOnly]
+    private static void WatchFromNative(nint args)
+    {
+        try
+        {
+            var module = (JitModule)GCHandle.FromIntPtr(*(nint*)(args + 8)).Target!;
+            Report(module);
+        }
+        catch (Exception e)
+        {
+            // never let an exception cross into the native thread
+            Console.Error.WriteLine($"lantern: reporting the crash failed: {e.Message}");
+            Exit(70);
+        }
     }
 
     private static bool s_installed;
@@ -522,6 +606,12 @@ public static unsafe partial class CrashReporter
             return; // the program finished normally
         }
 
+        Report(module);
+    }
+
+    /// <summary>Prints the report of the signal recorded in the block, runs <see cref="BeforeExit"/>, ends the process.</summary>
+    private static void Report(JitModule module)
+    {
         int sig = (int)*(long*)(s_block + BlockSig);
         nint addr = *(nint*)(s_block + BlockAddr);
         nint rip = *(nint*)(s_block + BlockRip);

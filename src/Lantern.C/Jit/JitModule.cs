@@ -67,6 +67,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         _module = module;
         IsDebugCode = debug;
         _cache = new CodeCache();
+        StartupTrace.Mark("code cache mapped");
         try
         {
             Link();
@@ -206,6 +207,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         _cellBlock = Map(_cellCapacity * 8);
         _state = Map(StateSize);
         EmitRuntimeStubs();
+        StartupTrace.Mark("runtime stubs");
 
         foreach (IrFunction f in _module.Functions)
         {
@@ -236,6 +238,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         }
 
         nint[] globalAddresses = LayoutGlobals(out List<(nint Address, nuint Size)> readOnly);
+        StartupTrace.Mark("data laid out");
 
         foreach (IrFunction f in _module.Functions)
         {
@@ -536,7 +539,9 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             long envp = environ != 0 ? *(long*)environ : 0;
             int RunProgram()
             {
+                StartupTrace.Mark("program starting");
                 int status = Enter(GetFunctionAddress("main"), all.Count, argv, envp, out _);
+                StartupTrace.Mark("main returned");
                 return RunAtexitHandlers(status);
             }
 
@@ -554,6 +559,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             }
 
             int status = ReportCrashes ? CrashReporter.RunArmed(this, RunObserved) : RunObserved();
+            StartupTrace.Mark("crash reporting disarmed");
             FlushAll();
             return status;
         }

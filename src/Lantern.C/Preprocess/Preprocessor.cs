@@ -50,10 +50,9 @@ public sealed class Preprocessor
     private readonly Dictionary<string, HashSet<string>> _singletonHideSets = new(StringComparer.Ordinal);
     private readonly Dictionary<(HashSet<string>, HashSet<string>), HashSet<string>> _hideSetUnions = new();
 
-    // __DATE__ and __TIME__: SOURCE_DATE_EPOCH (reproducible builds, as gcc) or the local time.
-    private readonly DateTime _now = long.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), NumberStyles.None, CultureInfo.InvariantCulture, out long epoch)
-        ? DateTimeOffset.FromUnixTimeSeconds(Math.Min(epoch, 253402300799)).UtcDateTime
-        : DateTime.Now;
+    // __DATE__ and __TIME__: SOURCE_DATE_EPOCH (reproducible builds, as gcc) or the local time, taken at the first use
+    // (the local time zone is read from /etc/localtime and parsed: start-up time of every program that does not ask).
+    private DateTime? _now;
     private string _baseFile = "";
     private int _counter;
     private bool _inIfExpression;
@@ -158,11 +157,15 @@ public sealed class Preprocessor
         AddBuiltin("__LINE__", t => MakeNumber(t.Location.DisplayLine.ToString(CultureInfo.InvariantCulture), t));
         AddBuiltin("__COUNTER__", t => MakeNumber((_counter++).ToString(CultureInfo.InvariantCulture), t));
         AddBuiltin("__INCLUDE_LEVEL__", t => MakeNumber(Math.Max(0, _frames.Count - 1).ToString(CultureInfo.InvariantCulture), t));
-        string date = _now.ToString("MMM", CultureInfo.InvariantCulture) + " " + _now.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2) + " "
-            + _now.Year.ToString(CultureInfo.InvariantCulture);
-        AddBuiltin("__DATE__", t => MakeString(date, t));
-        string time = _now.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
-        AddBuiltin("__TIME__", t => MakeString(time, t));
+        AddBuiltin("__DATE__", t =>
+        {
+            DateTime now = Now();
+            return MakeString(
+                now.ToString("MMM", CultureInfo.InvariantCulture) + " " + now.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2) + " "
+                + now.Year.ToString(CultureInfo.InvariantCulture),
+                t);
+        });
+        AddBuiltin("__TIME__", t => MakeString(Now().ToString("HH:mm:ss", CultureInfo.InvariantCulture), t));
 
         if (Options.Defines.Count > 0 || Options.Undefines.Count > 0)
         {
@@ -180,6 +183,10 @@ public sealed class Preprocessor
             RunDirectivesOnly(new SourceFile("<command-line>", cmd.ToString(), -1));
         }
     }
+
+    private DateTime Now() => _now ??= long.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), NumberStyles.None, CultureInfo.InvariantCulture, out long epoch)
+        ? DateTimeOffset.FromUnixTimeSeconds(Math.Min(epoch, 253402300799)).UtcDateTime
+        : DateTime.Now;
 
     private void AddBuiltin(string name, Func<Token, Token> producer)
     {

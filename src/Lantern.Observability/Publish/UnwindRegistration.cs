@@ -37,6 +37,9 @@ public sealed unsafe class UnwindRegistration : IDisposable
         return new UnwindRegistration(buffer);
     }
 
+    /// <summary>Loads libgcc_s and finds <c>__register_frame</c> ahead of the first <see cref="Register"/> (start-up work that can run early on another thread).</summary>
+    public static void Preload() => Resolve();
+
     private static void Resolve()
     {
         lock (s_lock)
