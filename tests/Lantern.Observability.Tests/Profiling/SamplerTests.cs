@@ -85,6 +85,70 @@ public class SamplerTests
     }
 
     [Fact]
+    public void PerfEvent_OnlyTheFirstPeriodIsTheRandomFirstExpiry()
+    {
+        // perf_event's counter keeps the period it was opened with (here the first expiry, 1 ms) until the handler
+        // re-arms it: the second period must already be the jittered 20 ms one, or the first samples come in a burst
+        using var sampler = new Sampler([], new SamplerOptions { Hz = 50, Engine = SamplingEngine.PerfEvent, FirstExpiryNs = 1_000_000 });
+        RunOnThread(() =>
+        {
+            Assert.True(sampler.StartCurrentThread());
+            Spin(TimeSpan.FromMilliseconds(300));
+            sampler.Stop();
+        });
+        RawProfile raw = sampler.Collect();
+        // 300 ms at 50 Hz: 15 expected, 1 + 300/20 at most received
+        Assert.InRange(raw.Expected, 14, 20);
+        Assert.True(raw.Received <= raw.Expected + 2, $"received {raw.Received} of {raw.Expected}");
+        Assert.True(raw.Received >= raw.Expected * 7 / 10, $"received {raw.Received} of {raw.Expected}");
+    }
+
+    [Fact]
+    public void Handler_IgnoresSignalsOnThreadsItDoesNotSample()
+    {
+        using var sampler = new Sampler([], new SamplerOptions { Hz = 1, Engine = SamplingEngine.PerfEvent, FirstExpiryNs = 10_000_000_000 });
+        int other = 0;
+        using var otherReady = new ManualResetEventSlim();
+        using var otherGo = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            other = Gettid();
+            otherReady.Set();
+            otherGo.Wait();
+        });
+        thread.Start();
+        otherReady.Wait();
+        RunOnThread(() =>
+        {
+            Assert.True(sampler.StartCurrentThread());
+            int self = Gettid();
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.Equal(0, Tgkill(Environment.ProcessId, other, 27 /* SIGPROF */));
+            }
+
+            for (int i = 0; i < 5; i++)
+            {
+                Assert.Equal(0, Tgkill(Environment.ProcessId, self, 27));
+                Spin(TimeSpan.FromMilliseconds(2));
+            }
+
+            sampler.Stop();
+        });
+        otherGo.Set();
+        thread.Join();
+        RawProfile raw = sampler.Collect();
+        Assert.Equal(5, raw.Received);
+        Assert.Equal(5, raw.Stacks.Count);
+    }
+
+    [DllImport("libc", EntryPoint = "gettid")]
+    private static extern int Gettid();
+
+    [DllImport("libc", EntryPoint = "tgkill")]
+    private static extern int Tgkill(int tgid, int tid, int sig);
+
+    [Fact]
     public void Wall_SamplesABlockedThreadWithoutCuttingItsSleepShort()
     {
         using var sampler = new Sampler([], new SamplerOptions { Hz = 500, Engine = SamplingEngine.Wall });
