@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Lantern.Observability.Elf;
 using Lantern.Observability.Profiling;
 
 namespace Lantern.Observability.Tests.Profiling;
@@ -54,6 +56,47 @@ public class SamplerTests
         ProfileFrame caller = symbolizer.Symbolize((ulong)getpid + 2, isLeaf: false); // looked up at address - 1
         Assert.Equal(leaf.Function, caller.Function);
         Assert.Equal("[unknown]", symbolizer.Symbolize(8, isLeaf: true).Module);
+    }
+
+    [Fact]
+    public void Symbolizer_NamesLibcsStaticFunctions_AsElfutilsDoes()
+    {
+        // addresses spread over libc's code, named by eu-addr2line -S (symbol+offset; it finds libc6-dbg's debug file itself);
+        // an alias of the same function (same start: eu-addr2line -S says name+offset) counts as the same name
+        const string libcPath = "/lib/x86_64-linux-gnu/libc.so.6";
+        ElfFile libc = ElfFile.Load(libcPath);
+        ElfSection text = libc.FindSection(".text")!;
+        ulong loadBase = File.ReadLines("/proc/self/maps")
+            .Select(l => l.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
+            .Where(p => p.Length == 6 && p[5].EndsWith("/libc.so.6", StringComparison.Ordinal) && p[2].Trim('0').Length == 0)
+            .Select(p => Convert.ToUInt64(p[0].Split('-')[0], 16)).First();
+        ulong[] offsets = Enumerable.Range(0, 60).Select(i => text.Address + 0x40 + ((text.Size - 0x80) * (ulong)i / 60)).ToArray();
+        var symbolizer = new Symbolizer([]);
+        string[] lines = ToolRunner.Run("eu-addr2line", "elfutils", ["-S", "-e", libcPath, .. offsets.Select(o => $"0x{o:x}")])
+            .Stdout.Split('\n');
+        var starts = (DebugFiles.Find(libcPath, libc) is string debug ? ElfFile.Load(debug).Symbols : libc.Symbols)
+            .Where(s => s.Type == ElfConst.SttFunc).ToLookup(s => s.Name, s => s.Value);
+        int named = 0, local = 0;
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            Match m = Regex.Match(lines[2 * i], @"^(\S+)\+0x([0-9a-f]+)$");
+            Assert.True(m.Success, lines[2 * i]);
+            string theirs = m.Groups[1].Value;
+            string ours = symbolizer.Symbolize(loadBase + offsets[i], isLeaf: true).Function;
+            if (theirs == "()")
+            {
+                Assert.Equal($"libc.so.6+0x{offsets[i]:x}", ours); // in no symbol's range (between or inside assembly)
+                continue;
+            }
+
+            ulong start = offsets[i] - Convert.ToUInt64(m.Groups[2].Value, 16);
+            Assert.True(ours == theirs || starts[ours].Contains(start), $"0x{offsets[i]:x}: ours {ours}, eu-addr2line {theirs}");
+            named++;
+            local += libc.Symbols.Any(s => s.Name == ours) ? 0 : 1;
+        }
+
+        Assert.True(named >= 40, $"only {named} of {offsets.Length} addresses named by eu-addr2line");
+        Assert.True(local >= 10, $"only {local} static functions (not in .dynsym): is libc6-dbg installed?");
     }
 
     [Theory]
