@@ -757,28 +757,10 @@ public sealed unsafe partial class Sampler : IDisposable
         return p;
     }
 
-    /// <summary>
-    /// A sample buffer: reserved, touched as the handler writes. Transparent huge pages are asked for (madvise mode
-    /// is the common default): a first touch of a 4 KiB page costs about 11 us in this VM, one fault per 2 MiB page
-    /// about 0.4 us per 4 KiB, and a deep stack's record is hundreds of bytes.
-    /// </summary>
     private static nint MapNoReserve(long size)
     {
         nint p = Mmap(0, (nuint)size, ProtRead | ProtWrite, MapPrivate | MapAnonymous | MapNoreserve, -1, 0);
-        if (p == -1)
-        {
-            return 0;
-        }
-
-        const long huge = 2L << 20;
-        long start = (p + huge - 1) & ~(huge - 1);
-        long end = (p + size) & ~(huge - 1);
-        if (end > start)
-        {
-            Madvise((nint)start, (nuint)(end - start), MadvHugepage); // advice only: without huge pages it still works
-        }
-
-        return p;
+        return p == -1 ? 0 : p;
     }
 
     private const int PerfAttrSize = 128;
@@ -812,7 +794,6 @@ public sealed unsafe partial class Sampler : IDisposable
     private const int MapPrivate = 0x02;
     private const int MapAnonymous = 0x20;
     private const int MapNoreserve = 0x4000;
-    private const int MadvHugepage = 14;
 
     [LibraryImport("libc", EntryPoint = "syscall")]
     private static partial long Syscall(long number, long a0, long a1, long a2);
@@ -843,9 +824,6 @@ public sealed unsafe partial class Sampler : IDisposable
 
     [LibraryImport("libc", EntryPoint = "munmap")]
     private static partial int Munmap(nint address, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "madvise")]
-    private static partial int Madvise(nint address, nuint length, int advice);
 
     [LibraryImport("libc", EntryPoint = "mprotect")]
     private static partial int Mprotect(nint address, nuint length, int protection);
