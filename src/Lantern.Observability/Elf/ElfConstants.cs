@@ -46,6 +46,7 @@ public static class ElfConst
     public const uint PtNull = 0;
     public const uint PtLoad = 1;
     public const uint PtDynamic = 2;
+    public const uint PtNote = 4;
     public const uint PtPhdr = 6;
     public const uint PtGnuEhFrame = 0x6474e550;
     public const uint PtGnuStack = 0x6474e551;
@@ -62,6 +63,8 @@ public static class ElfConst
     public const byte SttSection = 3;
     public const byte SttFile = 4;
     public const byte StvDefault = 0;
+
+    public const uint NtGnuBuildId = 3;
 
     public const long DtNull = 0;
     public const long DtHash = 4;

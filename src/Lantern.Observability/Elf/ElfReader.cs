@@ -46,6 +46,15 @@ public sealed class ElfFile
     /// <summary>The whole file.</summary>
     public ReadOnlyMemory<byte> Bytes => _bytes;
 
+    /// <summary>The GNU build ID (the NT_GNU_BUILD_ID note), or empty if the file has none.</summary>
+    public ReadOnlyMemory<byte> BuildId { get; private set; } = ReadOnlyMemory<byte>.Empty;
+
+    /// <summary>
+    /// The <c>.gnu_debuglink</c> section: the file name of the detached debug file and the CRC-32 of its contents,
+    /// or null.
+    /// </summary>
+    public (string Name, uint Crc)? DebugLink { get; private set; }
+
     /// <summary>Reads an ELF file from disk.</summary>
     public static ElfFile Load(string path) => Parse(File.ReadAllBytes(path));
 
@@ -225,6 +234,53 @@ public sealed class ElfFile
         }
 
         Symbols = symbols;
+        ReadBuildId();
+        if (FindSection(".gnu_debuglink") is { Type: not ElfConst.ShtNobits } link)
+        {
+            ReadOnlySpan<byte> data = GetData(link).Span;
+            string name = ByteReader.CStringAt(data, 0);
+            int crcAt = (name.Length + 4) & ~3;                 // the name, its NUL, padding to 4, then the CRC
+            if (name.Length > 0 && crcAt + 4 <= data.Length)
+            {
+                DebugLink = (name, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data[crcAt..]));
+            }
+        }
+    }
+
+    /// <summary>The build ID from the note sections, or from the PT_NOTE segments if the sections are gone.</summary>
+    private void ReadBuildId()
+    {
+        var notes = Sections.Where(s => s.Type == ElfConst.ShtNote).Select(s => (s.Offset, s.Size)).ToList();
+        if (notes.Count == 0)
+        {
+            notes = Segments.Where(s => s.Type == ElfConst.PtNote).Select(s => (s.Offset, s.FileSize)).ToList();
+        }
+
+        foreach ((ulong offset, ulong size) in notes)
+        {
+            ReadOnlySpan<byte> data = SectionBytes(offset, size);
+            int p = 0;
+            while (p + 12 <= data.Length)
+            {
+                var r = new ByteReader(data, p);
+                int nameSize = (int)r.ReadUInt32();             // n_namesz
+                int descSize = (int)r.ReadUInt32();             // n_descsz
+                uint type = r.ReadUInt32();                     // n_type
+                int descAt = p + 12 + ((nameSize + 3) & ~3);
+                if (nameSize < 0 || descSize < 0 || descAt + (long)descSize > data.Length)
+                {
+                    break;
+                }
+
+                if (type == ElfConst.NtGnuBuildId && nameSize == 4 && data.Slice(p + 12, 4).SequenceEqual("GNU\0"u8))
+                {
+                    BuildId = data.Slice(descAt, descSize).ToArray();
+                    return;
+                }
+
+                p = descAt + ((descSize + 3) & ~3);
+            }
+        }
     }
 
     private void ReadSymbols(ElfSection section, List<ElfSymbol> symbols, bool isDynamic)

@@ -41,6 +41,9 @@ public sealed record SamplerOptions
 
     /// <summary>Bytes of sample buffer per thread (reserved, touched as used).</summary>
     public long BufferBytes { get; init; } = 512L << 20;
+
+    /// <summary>The first expiry in ns of CPU time (tests); by default it is random in (0, period].</summary>
+    internal long? FirstExpiryNs { get; init; }
 }
 
 /// <summary>The raw result of a sampling run: stacks of return addresses (leaf first) and the bookkeeping.</summary>
@@ -209,7 +212,8 @@ public sealed unsafe partial class Sampler : IDisposable
             Volatile.Write(ref *(long*)(block + SamplingHandler.BlockSlotCount), count + 1);
         }
 
-        long first = Math.Max(10_000, (long)(Random.Shared.NextDouble() * *(long*)(state.Slot + SamplingHandler.SlotPeriod)));
+        long first = _options.FirstExpiryNs
+            ?? Math.Max(10_000, (long)(Random.Shared.NextDouble() * *(long*)(state.Slot + SamplingHandler.SlotPeriod)));
         state.CpuStartNs = ThreadCpuNs(tid);
         lock (s_lock)
         {

@@ -5,7 +5,7 @@ namespace Lantern.Observability.Profiling;
 
 /// <summary>
 /// The SIGPROF handler of the sampler, written as machine code at start-up (a signal handler must never run
-/// managed code). It finds the interrupted thread's slot by its tid, walks the thread's stack into the slot's
+/// managed code). It finds the interrupted thread's slot by its stack, walks the thread's stack into the slot's
 /// pre-allocated sample buffer and re-arms the engine with a jittered period. No allocation, no lock, no call.
 /// <para>
 /// The walk: the interrupted rip is the leaf. If it is in JIT code, a sorted table of JIT code ranges says where
@@ -33,7 +33,7 @@ internal static class SamplingHandler
 
     // per-thread slot
     public const int SlotSize = 128;
-    public const int SlotTid = 0;
+    public const int SlotTid = 0;           // for the managed side; the handler finds a slot by its stack
     public const int SlotStackLow = 8;
     public const int SlotStackHigh = 16;
     public const int SlotWrite = 24;        // next free byte of the sample buffer; published after a record is complete
@@ -77,6 +77,7 @@ internal static class SamplingHandler
     {
         var a = new Assembler(64);
         Label find = a.CreateLabel();
+        Label next = a.CreateLabel();
         Label found = a.CreateLabel();
         Label outLabel = a.CreateLabel();
         Label full = a.CreateLabel();
@@ -100,23 +101,27 @@ internal static class SamplingHandler
         a.push(r14);
         a.push(r15);
         a.mov(r15, rdx);
-        a.mov(eax, 186); // gettid
-        a.syscall();
+        // The thread's slot is the active one whose stack holds the interrupted rsp: no gettid (a system call costs
+        // more than a microsecond in this VM), and a thread that reuses the stack of an ended one has its own slot.
+        a.mov(r9, __qword_ptr[r15 + Gregs + RegRsp * 8]);
         a.mov(rbx, (long)block);
         a.lea(r12, __[rbx + BlockSlots]);
         a.mov(rcx, __qword_ptr[rbx + BlockSlotCount]);
         a.Label(ref find);
         a.test(rcx, rcx);
-        a.jz(outLabel); // not a profiled thread: ignore
-        a.cmp(eax, __dword_ptr[r12 + SlotTid]);
-        a.je(found);
+        a.jz(outLabel); // not a profiled thread (or on its alternate stack): ignore
+        a.cmp(r9, __qword_ptr[r12 + SlotStackLow]);
+        a.jb(next);
+        a.cmp(r9, __qword_ptr[r12 + SlotStackHigh]);
+        a.jae(next);
+        a.cmp(__dword_ptr[r12 + SlotActive], 0);
+        a.jne(found);
+        a.Label(ref next);
         a.add(r12, SlotSize);
         a.dec(rcx);
         a.jmp(find);
 
         a.Label(ref found);
-        a.cmp(__dword_ptr[r12 + SlotActive], 0);
-        a.je(outLabel);
         a.mov(r13, __qword_ptr[r12 + SlotWrite]);
         a.mov(rax, __qword_ptr[r12 + SlotLimit]);
         a.sub(rax, r13);
@@ -242,11 +247,14 @@ internal static class SamplingHandler
         // a jittered next period (xorshift64)
         a.Label(ref rearm);
         // Re-arming restarts the period from now, so the time between the expiry and the re-arm is lost to
-        // sampling (tens of microseconds in a VM: 30% at 10 kHz if done at every sample): re-arm every 8th signal.
+        // sampling (tens of microseconds in a VM: 30% at 10 kHz if done at every sample), and the ioctl costs
+        // 6-8 us here: re-arm every 8th signal, starting at the first (perf_event keeps the period it was opened
+        // with, the random first expiry, until it is re-armed).
         a.cmp(__qword_ptr[rbx + BlockEngine], 2);
         a.je(outLabel);
+        a.mov(eax, __dword_ptr[r12 + SlotSignals]);
         a.inc(__dword_ptr[r12 + SlotSignals]);
-        a.test(__dword_ptr[r12 + SlotSignals], RearmEvery - 1);
+        a.test(eax, RearmEvery - 1);
         a.jnz(outLabel);
         a.mov(rcx, __qword_ptr[r12 + SlotJitter]);
         a.mov(rax, __qword_ptr[r12 + SlotRandom]);

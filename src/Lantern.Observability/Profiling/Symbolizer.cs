@@ -9,7 +9,8 @@ namespace Lantern.Observability.Profiling;
 /// Turns raw sample addresses into frames after the program ran: JIT frames through the DWARF the JIT emitted
 /// (the same symfile gdb reads: function and file:line of the pc, of the return address - 1 for callers), native
 /// frames (libc, the runtime) through <c>/proc/self/maps</c> and the ELF symbols (.symtab, .dynsym) of the mapped
-/// file, read with <see cref="ElfFile"/>. Builds the <see cref="Profile"/>: distinct root-first stacks with counts.
+/// file, read with <see cref="ElfFile"/>, and those of its detached debug file (<see cref="DebugFiles"/>: libc's
+/// static functions such as <c>_int_malloc</c> with Debian's libc6-dbg). Builds the <see cref="Profile"/>: distinct root-first stacks with counts.
 /// </summary>
 public sealed class Symbolizer
 {
@@ -178,7 +179,14 @@ public sealed class Symbolizer
         try
         {
             ElfFile elf = ElfFile.Load(path);
-            var functions = elf.Symbols
+            IEnumerable<ElfSymbol> all = elf.Symbols;
+            if (elf.FindSection(".symtab") is null && DebugFiles.Find(path, elf) is string debugPath)
+            {
+                // a stripped library: its static functions are named only in its detached debug file
+                all = all.Concat(ElfFile.Load(debugPath).Symbols);
+            }
+
+            var functions = all
                 .Where(s => (s.Type == 2 || s.Type == 10) && s.Value != 0 && s.Name.Length > 0)
                 .Select(s => (Start: s.Value, End: s.Value + Math.Max(s.Size, 1), s.Name))
                 .OrderBy(s => s.Start)

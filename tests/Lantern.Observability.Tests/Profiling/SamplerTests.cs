@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Lantern.Observability.Elf;
 using Lantern.Observability.Profiling;
 
 namespace Lantern.Observability.Tests.Profiling;
@@ -56,6 +58,47 @@ public class SamplerTests
         Assert.Equal("[unknown]", symbolizer.Symbolize(8, isLeaf: true).Module);
     }
 
+    [Fact]
+    public void Symbolizer_NamesLibcsStaticFunctions_AsElfutilsDoes()
+    {
+        // addresses spread over libc's code, named by eu-addr2line -S (symbol+offset; it finds libc6-dbg's debug file itself);
+        // an alias of the same function (same start: eu-addr2line -S says name+offset) counts as the same name
+        const string libcPath = "/lib/x86_64-linux-gnu/libc.so.6";
+        ElfFile libc = ElfFile.Load(libcPath);
+        ElfSection text = libc.FindSection(".text")!;
+        ulong loadBase = File.ReadLines("/proc/self/maps")
+            .Select(l => l.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
+            .Where(p => p.Length == 6 && p[5].EndsWith("/libc.so.6", StringComparison.Ordinal) && p[2].Trim('0').Length == 0)
+            .Select(p => Convert.ToUInt64(p[0].Split('-')[0], 16)).First();
+        ulong[] offsets = Enumerable.Range(0, 60).Select(i => text.Address + 0x40 + ((text.Size - 0x80) * (ulong)i / 60)).ToArray();
+        var symbolizer = new Symbolizer([]);
+        string[] lines = ToolRunner.Run("eu-addr2line", "elfutils", ["-S", "-e", libcPath, .. offsets.Select(o => $"0x{o:x}")])
+            .Stdout.Split('\n');
+        var starts = (DebugFiles.Find(libcPath, libc) is string debug ? ElfFile.Load(debug).Symbols : libc.Symbols)
+            .Where(s => s.Type == ElfConst.SttFunc).ToLookup(s => s.Name, s => s.Value);
+        int named = 0, local = 0;
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            Match m = Regex.Match(lines[2 * i], @"^(\S+)\+0x([0-9a-f]+)$");
+            Assert.True(m.Success, lines[2 * i]);
+            string theirs = m.Groups[1].Value;
+            string ours = symbolizer.Symbolize(loadBase + offsets[i], isLeaf: true).Function;
+            if (theirs == "()")
+            {
+                Assert.Equal($"libc.so.6+0x{offsets[i]:x}", ours); // in no symbol's range (between or inside assembly)
+                continue;
+            }
+
+            ulong start = offsets[i] - Convert.ToUInt64(m.Groups[2].Value, 16);
+            Assert.True(ours == theirs || starts[ours].Contains(start), $"0x{offsets[i]:x}: ours {ours}, eu-addr2line {theirs}");
+            named++;
+            local += libc.Symbols.Any(s => s.Name == ours) ? 0 : 1;
+        }
+
+        Assert.True(named >= 40, $"only {named} of {offsets.Length} addresses named by eu-addr2line");
+        Assert.True(local >= 10, $"only {local} static functions (not in .dynsym): is libc6-dbg installed?");
+    }
+
     [Theory]
     [InlineData(SamplingEngine.PerfEvent, "perf_event cpu-clock")]
     [InlineData(SamplingEngine.ThreadCpuTimer, "timer_create CLOCK_THREAD_CPUTIME_ID")]
@@ -83,6 +126,70 @@ public class SamplerTests
         Assert.Equal(raw.Received, profile.TotalSamples);
         Assert.All(profile.Stacks, s => Assert.NotEqual("[unknown]", s.Frames[^1].Module));
     }
+
+    [Fact]
+    public void PerfEvent_OnlyTheFirstPeriodIsTheRandomFirstExpiry()
+    {
+        // perf_event's counter keeps the period it was opened with (here the first expiry, 1 ms) until the handler
+        // re-arms it: the second period must already be the jittered 20 ms one, or the first samples come in a burst
+        using var sampler = new Sampler([], new SamplerOptions { Hz = 50, Engine = SamplingEngine.PerfEvent, FirstExpiryNs = 1_000_000 });
+        RunOnThread(() =>
+        {
+            Assert.True(sampler.StartCurrentThread());
+            Spin(TimeSpan.FromMilliseconds(300));
+            sampler.Stop();
+        });
+        RawProfile raw = sampler.Collect();
+        // 300 ms at 50 Hz: 15 expected, 1 + 300/20 at most received
+        Assert.InRange(raw.Expected, 14, 20);
+        Assert.True(raw.Received <= raw.Expected + 2, $"received {raw.Received} of {raw.Expected}");
+        Assert.True(raw.Received >= raw.Expected * 7 / 10, $"received {raw.Received} of {raw.Expected}");
+    }
+
+    [Fact]
+    public void Handler_IgnoresSignalsOnThreadsItDoesNotSample()
+    {
+        using var sampler = new Sampler([], new SamplerOptions { Hz = 1, Engine = SamplingEngine.PerfEvent, FirstExpiryNs = 10_000_000_000 });
+        int other = 0;
+        using var otherReady = new ManualResetEventSlim();
+        using var otherGo = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            other = Gettid();
+            otherReady.Set();
+            otherGo.Wait();
+        });
+        thread.Start();
+        otherReady.Wait();
+        RunOnThread(() =>
+        {
+            Assert.True(sampler.StartCurrentThread());
+            int self = Gettid();
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.Equal(0, Tgkill(Environment.ProcessId, other, 27 /* SIGPROF */));
+            }
+
+            for (int i = 0; i < 5; i++)
+            {
+                Assert.Equal(0, Tgkill(Environment.ProcessId, self, 27));
+                Spin(TimeSpan.FromMilliseconds(2));
+            }
+
+            sampler.Stop();
+        });
+        otherGo.Set();
+        thread.Join();
+        RawProfile raw = sampler.Collect();
+        Assert.Equal(5, raw.Received);
+        Assert.Equal(5, raw.Stacks.Count);
+    }
+
+    [DllImport("libc", EntryPoint = "gettid")]
+    private static extern int Gettid();
+
+    [DllImport("libc", EntryPoint = "tgkill")]
+    private static extern int Tgkill(int tgid, int tid, int sig);
 
     [Fact]
     public void Wall_SamplesABlockedThreadWithoutCuttingItsSleepShort()
