@@ -203,7 +203,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     private void Link()
     {
         _cellCapacity = 4096;
-        _cellBlock = Map(_cellCapacity * 8);
+        _cellBlock = MapNearCode(_cellCapacity * 8);
         _state = Map(StateSize);
         EmitRuntimeStubs();
 
@@ -331,13 +331,42 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         return p;
     }
 
+    /// <summary>
+    /// Maps zeroed read-write memory next to the code cache (just below or just above it), so that code reaches it
+    /// with a rip-relative operand (<c>call [rip+disp32]</c> through a cell); anywhere if both places are taken (the
+    /// backend then falls back to a 64-bit address).
+    /// </summary>
+    private nint MapNearCode(long size)
+    {
+        const int MapFixedNoReplace = 0x100000;
+        nuint n = (nuint)((size + 4095) & ~4095L);
+        nint below = _cache.ExecutableBase - (nint)n;
+        nint above = _cache.ExecutableBase + (nint)_cache.Capacity;
+        foreach (nint hint in new[] { below, above })
+        {
+            nint p = Native.Mmap(hint, n, Native.ProtRead | Native.ProtWrite, Native.MapPrivate | JitNative.MapAnonymous | MapFixedNoReplace, -1, 0);
+            if (p == hint)
+            {
+                _mappings.Add((p, n));
+                return p;
+            }
+
+            if (p != JitNative.MapFailed)
+            {
+                Native.Munmap(p, n); // an old kernel that ignores MAP_FIXED_NOREPLACE placed it elsewhere
+            }
+        }
+
+        return Map(size);
+    }
+
     private nint NewCell()
     {
         if (_cellsUsed == _cellCapacity)
         {
             // cells are never moved (code embeds their addresses): start a new block
             _cellCapacity = 4096;
-            _cellBlock = Map(_cellCapacity * 8);
+            _cellBlock = MapNearCode(_cellCapacity * 8);
             _cellsUsed = 0;
         }
 

@@ -60,6 +60,7 @@ public sealed class X64Backend
     private int _saveAreaOff;
     private int _frameSize;
     private int _lastLabelIndex = -1;
+    private ulong _rip;
 
     // Single-assignment facts used to pick addressing modes and immediates (the vreg is still stored to its home).
     private int[] _vregSlot = Array.Empty<int>();
@@ -151,6 +152,7 @@ public sealed class X64Backend
 
     private (byte[] Code, JitFunctionInfo Info) CompileFunction(ulong rip)
     {
+        _rip = rip;
         LayoutFrame();
         AnalyzeVRegs();
         AnalyzeTemps();
@@ -821,6 +823,12 @@ public sealed class X64Backend
     }
 
     private static int AlignUp(int v, int a) => (v + a - 1) / a * a;
+
+    /// <summary>
+    /// True if every instruction of this function reaches <paramref name="address"/> with a rip-relative disp32: the
+    /// function starts at <see cref="_rip"/> and is far smaller than the 1 GiB margin (the code cache is 64 MiB).
+    /// </summary>
+    private bool IsRipReachable(nint address) => Math.Abs((long)address - (long)_rip) < (1L << 30);
 
     private static long AlignUp(long v, long a) => (v + a - 1) / a * a;
 
@@ -1943,7 +1951,7 @@ public sealed class X64Backend
                 EmitSwitch(i);
                 break;
             case Opcode.Ret:
-                EmitRet(i);
+                EmitRet(i, blockIndex);
                 break;
             case Opcode.Unreachable:
             case Opcode.Trap:
@@ -2052,8 +2060,17 @@ public sealed class X64Backend
     {
         if (_symbols.IsFunction(symbol))
         {
-            _a.mov(r.Q, (long)_symbols.GetFunctionCell(symbol));
-            _a.mov(r.Q, __qword_ptr[r.Q]);
+            nint cell = _symbols.GetFunctionCell(symbol);
+            if (IsRipReachable(cell))
+            {
+                _a.AddInstruction(Instruction.Create(Code.Mov_r64_rm64, r.Q.Value, new MemoryOperand(Register.RIP, (long)cell)));
+            }
+            else
+            {
+                _a.mov(r.Q, (long)cell);
+                _a.mov(r.Q, __qword_ptr[r.Q]);
+            }
+
             if (addend != 0)
             {
                 _a.mov(r11, addend);
@@ -2815,7 +2832,7 @@ public sealed class X64Backend
         _a.jmp(_blockLabels[i.Target]);
     }
 
-    private void EmitRet(Instr i)
+    private void EmitRet(Instr i, int blockIndex)
     {
         IrSignature sig = _f.Signature;
         if (ReturnsInMemory(sig))
@@ -2849,7 +2866,10 @@ public sealed class X64Backend
             }
         }
 
-        _a.jmp(_epilogue);
+        if (blockIndex != _f.Blocks.Count - 1)
+        {
+            _a.jmp(_epilogue); // the last block falls through into the epilogue
+        }
     }
 
     private void LoadReturnEightbyte(ArgClass cls, int off, int n, ref int gp, ref int sse)
@@ -2993,13 +3013,26 @@ public sealed class X64Backend
         bool setAl = sig.IsVariadic || args.Length != sig.Parameters.Count;
         if (i.Symbol is not null)
         {
-            _a.mov(r11, (long)_symbols.GetFunctionCell(i.Symbol));
-            if (setAl)
+            nint cell = _symbols.GetFunctionCell(i.Symbol);
+            if (IsRipReachable(cell))
             {
-                _a.mov(eax, sseUsed);
-            }
+                if (setAl)
+                {
+                    _a.mov(eax, sseUsed);
+                }
 
-            _a.call(__qword_ptr[r11]);
+                _a.AddInstruction(Instruction.Create(Code.Call_rm64, new MemoryOperand(Register.RIP, (long)cell)));
+            }
+            else
+            {
+                _a.mov(r11, (long)cell);
+                if (setAl)
+                {
+                    _a.mov(eax, sseUsed);
+                }
+
+                _a.call(__qword_ptr[r11]);
+            }
         }
         else
         {
