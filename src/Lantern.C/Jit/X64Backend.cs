@@ -110,6 +110,9 @@ public sealed class X64Backend
     /// <summary>LANTERN_JIT_NO_DEFER=1 writes every vreg's home when it is assigned (no deferred stores).</summary>
     private static readonly bool s_noDefer = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_DEFER") == "1";
 
+    /// <summary>LANTERN_JIT_NO_LOOP_COPY=1 keeps loops top-tested (a back edge jumps to the loop's test block).</summary>
+    private static readonly bool s_noLoopCopy = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_LOOP_COPY") == "1";
+
     /// <summary>LANTERN_JIT_NO_FORWARD=1 turns the register cache off (every operand is reloaded from its home).</summary>
     private static readonly bool s_noForward = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_FORWARD") == "1";
 
@@ -223,6 +226,12 @@ public sealed class X64Backend
                     stmtIndexes.Add((_a.Instructions.Count, new Instr { Op = Opcode.Stmt, Location = i.Location, Imm = scope }));
                 }
 
+                if (i.Op == Opcode.Jump && i.Target <= bi && IsCopyableLoopTest(i.Target))
+                {
+                    EmitLoopTestCopy(i.Target, bi, stmtIndexes);
+                    continue;
+                }
+
                 EmitInstr(i, bi);
             }
         }
@@ -282,6 +291,57 @@ public sealed class X64Backend
         }
 
         return (code, info);
+    }
+
+    /// <summary>
+    /// A loop's test block that a back edge may copy instead of jumping to it (the loop then runs one conditional
+    /// branch per iteration, like gcc -O0's bottom-tested loops): a few simple integer instructions ending in a
+    /// branch. Not in debug code, where every statement has exactly one patch site.
+    /// </summary>
+    private bool IsCopyableLoopTest(int block)
+    {
+        List<Instr> instrs = _f.Blocks[block].Instrs;
+        if (_debug || s_noLoopCopy || instrs.Count > 16 || instrs[^1].Op != Opcode.Branch)
+        {
+            return false;
+        }
+
+        foreach (Instr i in instrs)
+        {
+            if (i.Op is not (Opcode.Stmt or Opcode.SlotAddr or Opcode.Const or Opcode.Load or Opcode.Add or Opcode.Sub
+                or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.SExt or Opcode.ZExt or Opcode.Trunc or Opcode.Branch
+                or (>= Opcode.Eq and <= Opcode.UGe)) || (i.Op != Opcode.Stmt && i.Op != Opcode.Branch && !i.Type.IsInt()))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Emits a copy of loop test block <paramref name="block"/> at the end of block <paramref name="at"/> (in place of
+    /// its jump back to the test), starting from the same state as the block itself (nothing cached, nothing pending),
+    /// so it emits the same instructions; its statement markers get line-table rows of their own.
+    /// </summary>
+    private void EmitLoopTestCopy(int block, int at, List<(int Index, Instr Stmt)> stmtIndexes)
+    {
+        _lastIntCompare = null;
+        Array.Fill(_cacheOut, -1);
+        Array.Fill(_xmmOut, -1);
+        DropPending(int.MaxValue);
+        List<Instr> instrs = _f.Blocks[block].Instrs;
+        for (int ii = 0; ii < instrs.Count; ii++)
+        {
+            _instrIndex = ii;
+            if (instrs[ii].Op == Opcode.Stmt)
+            {
+                stmtIndexes.Add((_a.Instructions.Count, instrs[ii]));
+                continue;
+            }
+
+            EmitInstr(instrs[ii], at); // fall-through decisions are about the block physically next: at + 1
+        }
     }
 
     /// <summary>Binds a label to the next instruction (Iced allows one label per instruction: a nop separates two).</summary>
