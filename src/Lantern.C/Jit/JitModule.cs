@@ -46,6 +46,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     private readonly HashSet<string> _functionNames = new();
     private readonly List<(nint Address, nuint Size)> _mappings = new();
     private nint _cellBlock;
+    private nint _nearCodeLow;
     private int _cellsUsed;
     private int _cellCapacity;
     private nint _state;
@@ -240,7 +241,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         foreach (IrFunction f in _module.Functions)
         {
             nint rip = _cache.NextAddress();
-            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip, IsDebugCode);
+            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip, IsDebugCode, JitPublishers.EmitsSharedObject);
             nint at = _cache.Add(code);
             if (at != rip)
             {
@@ -332,15 +333,20 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     }
 
     /// <summary>
-    /// Maps zeroed read-write memory next to the code cache (just below or just above it), so that code reaches it
-    /// with a rip-relative operand (<c>call [rip+disp32]</c> through a cell); anywhere if both places are taken (the
-    /// backend then falls back to a 64-bit address).
+    /// Maps zeroed read-write memory next to the code cache (just below it or below the last such block, else just
+    /// above the cache), so that code reaches it with a rip-relative operand (<c>call [rip+disp32]</c> through a
+    /// cell); anywhere if both places are taken (the backend then falls back to a 64-bit address).
     /// </summary>
     private nint MapNearCode(long size)
     {
         const int MapFixedNoReplace = 0x100000;
         nuint n = (nuint)((size + 4095) & ~4095L);
-        nint below = _cache.ExecutableBase - (nint)n;
+        if (_nearCodeLow == 0)
+        {
+            _nearCodeLow = _cache.ExecutableBase;
+        }
+
+        nint below = _nearCodeLow - (nint)n;
         nint above = _cache.ExecutableBase + (nint)_cache.Capacity;
         foreach (nint hint in new[] { below, above })
         {
@@ -348,6 +354,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
             if (p == hint)
             {
                 _mappings.Add((p, n));
+                _nearCodeLow = Math.Min(_nearCodeLow, p);
                 return p;
             }
 

@@ -123,23 +123,28 @@ public sealed class X64Backend
 
     // debug code: patch sites (5-byte NOPs) at statement boundaries, function entry and return, as instruction indexes
     private readonly bool _debug;
+
+    // code that will be copied elsewhere (--emit-so): no rip-relative reference outside the function
+    private readonly bool _movable;
     private readonly List<(int Index, PatchSiteKind Kind)> _sites = new();
 
-    private X64Backend(IrFunction f, IJitSymbols symbols, bool debug)
+    private X64Backend(IrFunction f, IJitSymbols symbols, bool debug, bool movable)
     {
         _f = f;
         _symbols = symbols;
         _debug = debug;
+        _movable = movable;
     }
 
     /// <summary>
     /// Compiles <paramref name="f"/> for execution at address <paramref name="rip"/>; returns the code and its metadata.
     /// With <paramref name="debug"/>, the code has a patch site (see <see cref="EmitPatchSite"/>) at every statement
-    /// boundary, after the prologue and before the epilogue.
+    /// boundary, after the prologue and before the epilogue. With <paramref name="movable"/>, the code refers to
+    /// nothing outside itself rip-relatively (cells by absolute address), so a copy elsewhere runs unchanged.
     /// </summary>
-    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false)
+    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false, bool movable = false)
     {
-        var b = new X64Backend(f, symbols, debug);
+        var b = new X64Backend(f, symbols, debug, movable);
         return b.CompileFunction(rip);
     }
 
@@ -888,7 +893,7 @@ public sealed class X64Backend
     /// True if every instruction of this function reaches <paramref name="address"/> with a rip-relative disp32: the
     /// function starts at <see cref="_rip"/> and is far smaller than the 1 GiB margin (the code cache is 64 MiB).
     /// </summary>
-    private bool IsRipReachable(nint address) => Math.Abs((long)address - (long)_rip) < (1L << 30);
+    private bool IsRipReachable(nint address) => !_movable && Math.Abs((long)address - (long)_rip) < (1L << 30);
 
     private static long AlignUp(long v, long a) => (v + a - 1) / a * a;
 
