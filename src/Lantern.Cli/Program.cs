@@ -5,6 +5,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        LauncherEnvironment.Restore();
         Lantern.C.StartupTrace.Mark("main");
         int status = LanternCommand.Run(args);
         Lantern.C.StartupTrace.Mark("exit");

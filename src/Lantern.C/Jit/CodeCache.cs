@@ -66,6 +66,9 @@ public sealed unsafe class CodeCache : IDisposable
     /// <summary>Start of the executable (read+execute) view.</summary>
     public nint ExecutableBase => _rx;
 
+    /// <summary>Size of each view in bytes.</summary>
+    public long Capacity => (long)_capacity;
+
     /// <summary>Bytes in use.</summary>
     public long Used => _used;
 

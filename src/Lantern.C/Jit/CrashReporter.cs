@@ -784,7 +784,9 @@ public static unsafe partial class CrashReporter
             }
 
             byte* code = (byte*)w;
-            bool afterCall = code[-3] == 0x41 && code[-2] == 0xFF && (code[-1] == 0x13 || code[-1] == 0xD3);
+            // call [rip+disp32] (direct calls through a cell near the code), call [r11] (a far cell), call r11 (pointer)
+            bool afterCall = (code[-6] == 0xFF && code[-5] == 0x15)
+                || (code[-3] == 0x41 && code[-2] == 0xFF && (code[-1] == 0x13 || code[-1] == 0xD3));
             if (!afterCall)
             {
                 continue;

@@ -46,6 +46,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     private readonly HashSet<string> _functionNames = new();
     private readonly List<(nint Address, nuint Size)> _mappings = new();
     private nint _cellBlock;
+    private nint _nearCodeLow;
     private int _cellsUsed;
     private int _cellCapacity;
     private nint _state;
@@ -204,7 +205,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     private void Link()
     {
         _cellCapacity = 4096;
-        _cellBlock = Map(_cellCapacity * 8);
+        _cellBlock = MapNearCode(_cellCapacity * 8);
         _state = Map(StateSize);
         EmitRuntimeStubs();
         StartupTrace.Mark("runtime stubs");
@@ -243,7 +244,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         foreach (IrFunction f in _module.Functions)
         {
             nint rip = _cache.NextAddress();
-            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip, IsDebugCode);
+            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip, IsDebugCode, JitPublishers.EmitsSharedObject);
             nint at = _cache.Add(code);
             if (at != rip)
             {
@@ -334,13 +335,48 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         return p;
     }
 
+    /// <summary>
+    /// Maps zeroed read-write memory next to the code cache (just below it or below the last such block, else just
+    /// above the cache), so that code reaches it with a rip-relative operand (<c>call [rip+disp32]</c> through a
+    /// cell); anywhere if both places are taken (the backend then falls back to a 64-bit address).
+    /// </summary>
+    private nint MapNearCode(long size)
+    {
+        const int MapFixedNoReplace = 0x100000;
+        nuint n = (nuint)((size + 4095) & ~4095L);
+        if (_nearCodeLow == 0)
+        {
+            _nearCodeLow = _cache.ExecutableBase;
+        }
+
+        nint below = _nearCodeLow - (nint)n;
+        nint above = _cache.ExecutableBase + (nint)_cache.Capacity;
+        foreach (nint hint in new[] { below, above })
+        {
+            nint p = Native.Mmap(hint, n, Native.ProtRead | Native.ProtWrite, Native.MapPrivate | JitNative.MapAnonymous | MapFixedNoReplace, -1, 0);
+            if (p == hint)
+            {
+                _mappings.Add((p, n));
+                _nearCodeLow = Math.Min(_nearCodeLow, p);
+                return p;
+            }
+
+            if (p != JitNative.MapFailed)
+            {
+                Native.Munmap(p, n); // an old kernel that ignores MAP_FIXED_NOREPLACE placed it elsewhere
+            }
+        }
+
+        return Map(size);
+    }
+
     private nint NewCell()
     {
         if (_cellsUsed == _cellCapacity)
         {
             // cells are never moved (code embeds their addresses): start a new block
             _cellCapacity = 4096;
-            _cellBlock = Map(_cellCapacity * 8);
+            _cellBlock = MapNearCode(_cellCapacity * 8);
             _cellsUsed = 0;
         }
 

@@ -95,12 +95,15 @@ public static class JitPublishers
         }
     }
 
+    /// <summary>True if the code will be copied into a shared object (<c>LANTERN_EMIT_SO</c>): compile it movable.</summary>
+    internal static bool EmitsSharedObject => Environment.GetEnvironmentVariable("LANTERN_EMIT_SO") is { Length: > 0 };
+
     /// <summary>
     /// <c>--emit-so DIR</c>: links the module's code into DIR/NAME.so (NAME: the source file's base name) with its
     /// DWARF, symbols and .eh_frame, dlopens it and points every function's call cell at the copy in the shared
     /// object, so calls (and main) run from the .so mapping where any tool (valgrind, backtrace_symbols, addr2line)
-    /// sees a library. The code is position independent relative to itself (calls and data go through absolute
-    /// addresses of cells and globals), so the copy runs unchanged. Function pointers taken before the switch keep
+    /// sees a library. The code is compiled movable (<see cref="X64Backend.Compile"/>: calls and data go through
+    /// absolute addresses of cells and globals, not <c>call [rip+disp32]</c>), so the copy runs unchanged. Function pointers taken before the switch keep
     /// pointing at the JIT copy, which stays valid.
     /// </summary>
     private static void EmitSharedObject(JitModule jit, CompilationUnitInfo unit, string directory)

@@ -60,6 +60,7 @@ public sealed class X64Backend
     private int _saveAreaOff;
     private int _frameSize;
     private int _lastLabelIndex = -1;
+    private ulong _rip;
 
     // Single-assignment facts used to pick addressing modes and immediates (the vreg is still stored to its home).
     private int[] _vregSlot = Array.Empty<int>();
@@ -109,6 +110,9 @@ public sealed class X64Backend
     /// <summary>LANTERN_JIT_NO_DEFER=1 writes every vreg's home when it is assigned (no deferred stores).</summary>
     private static readonly bool s_noDefer = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_DEFER") == "1";
 
+    /// <summary>LANTERN_JIT_NO_LOOP_COPY=1 keeps loops top-tested (a back edge jumps to the loop's test block).</summary>
+    private static readonly bool s_noLoopCopy = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_LOOP_COPY") == "1";
+
     /// <summary>LANTERN_JIT_NO_FORWARD=1 turns the register cache off (every operand is reloaded from its home).</summary>
     private static readonly bool s_noForward = Environment.GetEnvironmentVariable("LANTERN_JIT_NO_FORWARD") == "1";
 
@@ -119,23 +123,28 @@ public sealed class X64Backend
 
     // debug code: patch sites (5-byte NOPs) at statement boundaries, function entry and return, as instruction indexes
     private readonly bool _debug;
+
+    // code that will be copied elsewhere (--emit-so): no rip-relative reference outside the function
+    private readonly bool _movable;
     private readonly List<(int Index, PatchSiteKind Kind)> _sites = new();
 
-    private X64Backend(IrFunction f, IJitSymbols symbols, bool debug)
+    private X64Backend(IrFunction f, IJitSymbols symbols, bool debug, bool movable)
     {
         _f = f;
         _symbols = symbols;
         _debug = debug;
+        _movable = movable;
     }
 
     /// <summary>
     /// Compiles <paramref name="f"/> for execution at address <paramref name="rip"/>; returns the code and its metadata.
     /// With <paramref name="debug"/>, the code has a patch site (see <see cref="EmitPatchSite"/>) at every statement
-    /// boundary, after the prologue and before the epilogue.
+    /// boundary, after the prologue and before the epilogue. With <paramref name="movable"/>, the code refers to
+    /// nothing outside itself rip-relatively (cells by absolute address), so a copy elsewhere runs unchanged.
     /// </summary>
-    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false)
+    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false, bool movable = false)
     {
-        var b = new X64Backend(f, symbols, debug);
+        var b = new X64Backend(f, symbols, debug, movable);
         return b.CompileFunction(rip);
     }
 
@@ -151,6 +160,7 @@ public sealed class X64Backend
 
     private (byte[] Code, JitFunctionInfo Info) CompileFunction(ulong rip)
     {
+        _rip = rip;
         LayoutFrame();
         AnalyzeVRegs();
         AnalyzeTemps();
@@ -221,6 +231,12 @@ public sealed class X64Backend
                     stmtIndexes.Add((_a.Instructions.Count, new Instr { Op = Opcode.Stmt, Location = i.Location, Imm = scope }));
                 }
 
+                if (i.Op == Opcode.Jump && i.Target <= bi && IsCopyableLoopTest(i.Target))
+                {
+                    EmitLoopTestCopy(i.Target, bi, stmtIndexes);
+                    continue;
+                }
+
                 EmitInstr(i, bi);
             }
         }
@@ -280,6 +296,57 @@ public sealed class X64Backend
         }
 
         return (code, info);
+    }
+
+    /// <summary>
+    /// A loop's test block that a back edge may copy instead of jumping to it (the loop then runs one conditional
+    /// branch per iteration, like gcc -O0's bottom-tested loops): a few simple integer instructions ending in a
+    /// branch. Not in debug code, where every statement has exactly one patch site.
+    /// </summary>
+    private bool IsCopyableLoopTest(int block)
+    {
+        List<Instr> instrs = _f.Blocks[block].Instrs;
+        if (_debug || s_noLoopCopy || instrs.Count > 16 || instrs[^1].Op != Opcode.Branch)
+        {
+            return false;
+        }
+
+        foreach (Instr i in instrs)
+        {
+            if (i.Op is not (Opcode.Stmt or Opcode.SlotAddr or Opcode.Const or Opcode.Load or Opcode.Add or Opcode.Sub
+                or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.SExt or Opcode.ZExt or Opcode.Trunc or Opcode.Branch
+                or (>= Opcode.Eq and <= Opcode.UGe)) || (i.Op != Opcode.Stmt && i.Op != Opcode.Branch && !i.Type.IsInt()))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Emits a copy of loop test block <paramref name="block"/> at the end of block <paramref name="at"/> (in place of
+    /// its jump back to the test), starting from the same state as the block itself (nothing cached, nothing pending),
+    /// so it emits the same instructions; its statement markers get line-table rows of their own.
+    /// </summary>
+    private void EmitLoopTestCopy(int block, int at, List<(int Index, Instr Stmt)> stmtIndexes)
+    {
+        _lastIntCompare = null;
+        Array.Fill(_cacheOut, -1);
+        Array.Fill(_xmmOut, -1);
+        DropPending(int.MaxValue);
+        List<Instr> instrs = _f.Blocks[block].Instrs;
+        for (int ii = 0; ii < instrs.Count; ii++)
+        {
+            _instrIndex = ii;
+            if (instrs[ii].Op == Opcode.Stmt)
+            {
+                stmtIndexes.Add((_a.Instructions.Count, instrs[ii]));
+                continue;
+            }
+
+            EmitInstr(instrs[ii], at); // fall-through decisions are about the block physically next: at + 1
+        }
     }
 
     /// <summary>Binds a label to the next instruction (Iced allows one label per instruction: a nop separates two).</summary>
@@ -821,6 +888,12 @@ public sealed class X64Backend
     }
 
     private static int AlignUp(int v, int a) => (v + a - 1) / a * a;
+
+    /// <summary>
+    /// True if every instruction of this function reaches <paramref name="address"/> with a rip-relative disp32: the
+    /// function starts at <see cref="_rip"/> and is far smaller than the 1 GiB margin (the code cache is 64 MiB).
+    /// </summary>
+    private bool IsRipReachable(nint address) => !_movable && Math.Abs((long)address - (long)_rip) < (1L << 30);
 
     private static long AlignUp(long v, long a) => (v + a - 1) / a * a;
 
@@ -1943,7 +2016,7 @@ public sealed class X64Backend
                 EmitSwitch(i);
                 break;
             case Opcode.Ret:
-                EmitRet(i);
+                EmitRet(i, blockIndex);
                 break;
             case Opcode.Unreachable:
             case Opcode.Trap:
@@ -2052,8 +2125,17 @@ public sealed class X64Backend
     {
         if (_symbols.IsFunction(symbol))
         {
-            _a.mov(r.Q, (long)_symbols.GetFunctionCell(symbol));
-            _a.mov(r.Q, __qword_ptr[r.Q]);
+            nint cell = _symbols.GetFunctionCell(symbol);
+            if (IsRipReachable(cell))
+            {
+                _a.AddInstruction(Instruction.Create(Code.Mov_r64_rm64, r.Q.Value, new MemoryOperand(Register.RIP, (long)cell)));
+            }
+            else
+            {
+                _a.mov(r.Q, (long)cell);
+                _a.mov(r.Q, __qword_ptr[r.Q]);
+            }
+
             if (addend != 0)
             {
                 _a.mov(r11, addend);
@@ -2815,7 +2897,7 @@ public sealed class X64Backend
         _a.jmp(_blockLabels[i.Target]);
     }
 
-    private void EmitRet(Instr i)
+    private void EmitRet(Instr i, int blockIndex)
     {
         IrSignature sig = _f.Signature;
         if (ReturnsInMemory(sig))
@@ -2849,7 +2931,10 @@ public sealed class X64Backend
             }
         }
 
-        _a.jmp(_epilogue);
+        if (blockIndex != _f.Blocks.Count - 1)
+        {
+            _a.jmp(_epilogue); // the last block falls through into the epilogue
+        }
     }
 
     private void LoadReturnEightbyte(ArgClass cls, int off, int n, ref int gp, ref int sse)
@@ -2993,13 +3078,26 @@ public sealed class X64Backend
         bool setAl = sig.IsVariadic || args.Length != sig.Parameters.Count;
         if (i.Symbol is not null)
         {
-            _a.mov(r11, (long)_symbols.GetFunctionCell(i.Symbol));
-            if (setAl)
+            nint cell = _symbols.GetFunctionCell(i.Symbol);
+            if (IsRipReachable(cell))
             {
-                _a.mov(eax, sseUsed);
-            }
+                if (setAl)
+                {
+                    _a.mov(eax, sseUsed);
+                }
 
-            _a.call(__qword_ptr[r11]);
+                _a.AddInstruction(Instruction.Create(Code.Call_rm64, new MemoryOperand(Register.RIP, (long)cell)));
+            }
+            else
+            {
+                _a.mov(r11, (long)cell);
+                if (setAl)
+                {
+                    _a.mov(eax, sseUsed);
+                }
+
+                _a.call(__qword_ptr[r11]);
+            }
         }
         else
         {

@@ -643,13 +643,13 @@ public sealed unsafe partial class Sampler : IDisposable
     private bool IsReturnIntoJit(ulong w)
     {
         int i = FindRange(w - 1);
-        if (i < 0 || w - 5 < _ranges[i].Low)
+        if (i < 0 || w - 6 < _ranges[i].Low)
         {
             return false;
         }
 
         byte* code = (byte*)w;
-        return code[-5] == 0xE8 || (code[-2] == 0xFF && (code[-1] & 0x38) == 0x10);
+        return code[-5] == 0xE8 || (code[-6] == 0xFF && code[-5] == 0x15) || (code[-2] == 0xFF && (code[-1] & 0x38) == 0x10);
     }
 
     private int FindRange(ulong address)

@@ -12,7 +12,7 @@ namespace Lantern.Observability.Profiling;
 /// the return address is: at [rsp] before <c>push rbp</c> and at the <c>ret</c> of an epilogue, at [rsp+8]
 /// between <c>push rbp</c> and <c>mov rbp, rsp</c>, through the frame-pointer chain everywhere else. If it is
 /// in native code (libc), the stack is scanned upward from rsp for the first return address into JIT code that
-/// follows a call instruction, and the chain continues from rbp if rbp lies above it (libc keeps rbp). Every
+/// follows a call instruction (<c>call rel32</c>, <c>call [rip+disp32]</c>, <c>call reg</c> or <c>call [reg]</c>), and the chain continues from rbp if rbp lies above it (libc keeps rbp). Every
 /// stack read is checked against the thread's stack bounds; the chain must grow upward; the walk ends at the
 /// first return address outside JIT code (the entry stub that called main).
 /// </para>
@@ -182,11 +182,14 @@ internal static class SamplingHandler
         a.call(lookup);                                // r8 = word - 1 in a JIT range (rbp = its entry)?
         a.cmp(eax, -1);
         a.je(scanNext);
-        a.lea(rax, __[r8 - 4]);                        // the call instruction must lie inside the range
+        a.lea(rax, __[r8 - 5]);                        // the call instruction must lie inside the range
         a.cmp(rax, __qword_ptr[rbp]);
         a.jb(scanNext);
         a.movzx(eax, __byte_ptr[r8 - 4]);
         a.cmp(eax, 0xE8);                              // call rel32
+        a.je(candidate);
+        a.movzx(eax, __word_ptr[r8 - 5]);
+        a.cmp(eax, 0x15FF);                            // call [rip+disp32]
         a.je(candidate);
         a.movzx(eax, __byte_ptr[r8 - 1]);
         a.cmp(eax, 0xFF);                              // call r/m64 (FF /2) with a register or [register] operand

@@ -1,0 +1,46 @@
+using System.Runtime.InteropServices;
+
+namespace Lantern.Cli;
+
+/// <summary>
+/// Undoes what the <c>./lantern</c> launcher added to the environment for glibc (see docs/ARCHITECTURE.md, "Command
+/// line"): it starts the CLI with <c>glibc.malloc.tcache_count=65535</c> appended to <c>GLIBC_TUNABLES</c>, which glibc
+/// reads only at process start, and records the user's value in <c>LANTERN_USER_GLIBC_TUNABLES</c> (<c>-</c>: unset,
+/// <c>=value</c>: set). Restoring it in libc's environment (and .NET's) before the C program runs means its
+/// <c>getenv</c> and the processes it starts see the user's environment.
+/// </summary>
+internal static partial class LauncherEnvironment
+{
+    private const string Marker = "LANTERN_USER_GLIBC_TUNABLES";
+
+    /// <summary>Restores the user's <c>GLIBC_TUNABLES</c> if the launcher changed it; does nothing otherwise.</summary>
+    public static void Restore()
+    {
+        string? saved = Environment.GetEnvironmentVariable(Marker);
+        if (saved is null)
+        {
+            return;
+        }
+
+        if (saved.StartsWith('='))
+        {
+            string value = saved[1..];
+            _ = SetEnv("GLIBC_TUNABLES", value, 1);
+            Environment.SetEnvironmentVariable("GLIBC_TUNABLES", value.Length == 0 ? null : value);
+        }
+        else
+        {
+            _ = UnsetEnv("GLIBC_TUNABLES");
+            Environment.SetEnvironmentVariable("GLIBC_TUNABLES", null);
+        }
+
+        _ = UnsetEnv(Marker);
+        Environment.SetEnvironmentVariable(Marker, null);
+    }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+
+    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnsetEnv(string name);
+}

@@ -1,0 +1,104 @@
+using Lantern.Observability;
+
+namespace Lantern.Cli.Tests;
+
+/// <summary>
+/// The <c>./lantern</c> launcher starts the CLI with glibc's malloc tunable <c>glibc.malloc.tcache_count=65535</c>
+/// (unless the user set that tunable), and the CLI gives the C program back the user's own <c>GLIBC_TUNABLES</c>:
+/// glibc reads tunables only at process start (the probe sees the bigger cache through mallinfo2), but getenv and
+/// child processes see what the user had.
+/// </summary>
+public sealed class LauncherMallocTunableTests : IDisposable
+{
+    // With glibc's default tcache_count (7), 7 of 100 freed 24-byte chunks stay in the thread's cache and the others
+    // go to the fastbins (mallinfo2().smblks counts them); with 65535 all 100 stay in the cache.
+    private const string Probe = """
+        #include <stdio.h>
+        #include <stdlib.h>
+        struct mallinfo2 { size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost; };
+        struct mallinfo2 mallinfo2(void);
+        int main(void)
+        {
+            void *p[100];
+            for (int i = 0; i < 100; i++)
+                p[i] = malloc(24);
+            size_t before = mallinfo2().smblks;
+            for (int i = 0; i < 100; i++)
+                free(p[i]);
+            size_t fastbins = mallinfo2().smblks - before;
+            const char *seen = getenv("GLIBC_TUNABLES");
+            printf("big tcache=%s\n", fastbins < 10 ? "yes" : "no");
+            printf("getenv=%s\n", seen ? seen : "(null)");
+            printf("marker=%s\n", getenv("LANTERN_USER_GLIBC_TUNABLES") ? "set" : "(null)");
+            fflush(stdout);
+            return system("echo child=${GLIBC_TUNABLES-(unset)}");
+        }
+        """;
+
+    private readonly TempDirectory _dir = TempDirectory.Create("lantern-tunable-test-");
+
+    public LauncherMallocTunableTests() => _dir.WriteFile("probe.c", Probe);
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Runs <c>env [-u GLIBC_TUNABLES | GLIBC_TUNABLES=value] ./lantern run probe.c</c>.</summary>
+    private ProcessResult RunProbe(string? userValue, params string[] runOptions)
+    {
+        var args = new List<string>();
+        if (userValue is null)
+        {
+            args.AddRange(["-u", "GLIBC_TUNABLES"]);
+        }
+        else
+        {
+            args.Add("GLIBC_TUNABLES=" + userValue);
+        }
+
+        args.AddRange([LanternProcess.Launcher, "run", .. runOptions, "probe.c"]);
+        ProcessResult r = LanternProcess.RunProcess("env", args, workingDirectory: _dir.Path);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r;
+    }
+
+    [Fact]
+    public void Unset_ProcessStartsWithTheTunable_ProgramSeesNoVariable()
+    {
+        ProcessResult r = RunProbe(null);
+
+        Assert.Equal("big tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
+    }
+
+    [Fact]
+    public void Unset_Interpreter_ProgramSeesNoVariable()
+    {
+        ProcessResult r = RunProbe(null, "--interp");
+
+        Assert.Equal("big tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
+    }
+
+    [Fact]
+    public void OtherTunables_AreKept_AndTheProgramSeesOnlyThem()
+    {
+        ProcessResult r = RunProbe("glibc.malloc.arena_max=2");
+
+        Assert.Equal("big tcache=yes\ngetenv=glibc.malloc.arena_max=2\nmarker=(null)\n"
+            + "child=glibc.malloc.arena_max=2\n", r.Stdout);
+    }
+
+    [Fact]
+    public void Empty_StaysSetAndEmpty()
+    {
+        ProcessResult r = RunProbe("");
+
+        Assert.Equal("big tcache=yes\ngetenv=\nmarker=(null)\nchild=\n", r.Stdout);
+    }
+
+    [Fact]
+    public void UserTcacheCount_IsLeftAlone()
+    {
+        ProcessResult r = RunProbe("glibc.malloc.tcache_count=7");
+
+        Assert.Equal("big tcache=no\ngetenv=glibc.malloc.tcache_count=7\nmarker=(null)\n"
+            + "child=glibc.malloc.tcache_count=7\n", r.Stdout);
+    }
+}
