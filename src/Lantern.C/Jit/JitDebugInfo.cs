@@ -12,13 +12,11 @@ namespace Lantern.C.Jit;
 /// <para>
 /// Frame base: rbp (DW_OP_reg6), so every slot is <c>DW_OP_fbreg(rbp offset)</c>. CFI: the standard frame-pointer
 /// prologue (<c>push rbp; mov rbp, rsp</c> at offsets 0 and 1) and the single epilogue
-/// (<c>mov rsp, rbp; pop rbp; ret</c>). Scope ranges: the span of the line rows of the scope and its descendants.
+/// (<c>leave; ret</c>). Scope ranges: the span of the line rows of the scope and its descendants.
 /// </para>
 /// </summary>
 public static class JitDebugInfo
 {
-    /// <summary>Length of <c>mov rsp, rbp</c> (48 89 EC), the first instruction of the epilogue.</summary>
-    private const int MovRspRbpLength = 3;
 
     /// <summary>The debug description of every compiled function of <paramref name="jit"/>, in one unit.</summary>
     public static CompilationUnitInfo Build(JitModule jit)
@@ -112,7 +110,7 @@ public static class JitDebugInfo
     /// <summary>The CFI of a compiled function: the standard frame-pointer frame, restored at each epilogue.</summary>
     private static IReadOnlyList<CfiRow> BuildCfi(JitFunctionInfo info)
     {
-        // in debug code the epilogue starts with the Return patch site (a 5-byte NOP) before mov rsp, rbp
+        // the epilogue is leave; ret; in debug code the Return patch site (a 5-byte NOP) comes first
         var epilogues = new List<uint>(info.EpilogueStarts.Count);
         foreach (int e in info.EpilogueStarts)
         {
@@ -122,7 +120,7 @@ public static class JitDebugInfo
                 patched |= p.Offset == e;
             }
 
-            uint at = (uint)(e + MovRspRbpLength + (patched ? 5 : 0));
+            uint at = (uint)(e + (patched ? 5 : 0));
             if (at + 1 < (uint)info.Size)
             {
                 epilogues.Add(at);

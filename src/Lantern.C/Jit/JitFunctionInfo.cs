@@ -33,7 +33,7 @@ public sealed class JitFunctionInfo
     /// <summary>Offset after the parameters have been stored into their slots (where a breakpoint on the function goes).</summary>
     public int PrologueEnd { get; set; }
 
-    /// <summary>Offsets of each epilogue (<c>mov rsp, rbp; pop rbp; ret</c>).</summary>
+    /// <summary>Offsets of each epilogue (<c>leave; ret</c>, after the Return patch site in debug code).</summary>
     public List<int> EpilogueStarts { get; } = new();
 
     /// <summary>Patch sites in code order (debug code only; empty otherwise).</summary>
