@@ -3130,9 +3130,11 @@ public sealed class X64Backend
             {
                 LoadXmm(xmm0, i.A);
             }
-            else if (!(T(i.A) is IrType.I32 or IrType.I64 && Forwarded(i.A, out Gpr r) && r.Q == rax))
+            else if (_debug || !(T(i.A) is IrType.I32 or IrType.I64 && Forwarded(i.A, out Gpr r) && r.Q == rax))
             {
-                LoadZx(Rax, i.A); // (an int already in eax is returned as is: the ABI leaves bits 32-63 undefined)
+                // An int already in eax is returned as is (the ABI leaves bits 32-63 undefined), except in debug code:
+                // there a call's return address must not be the epilogue's patch site (finish stops on the call's line).
+                LoadZx(Rax, i.A);
             }
         }
 
