@@ -9,7 +9,8 @@ namespace Lantern.C;
 /// since the Unix epoch (<c>LANTERN_TRACE_STARTUP=$(date +%s%N) ./lantern run x.c</c>) to also see the time
 /// since launch (runtime start-up included). Each line also gives the number of methods the .NET JIT has compiled
 /// so far (zero in the NativeAOT build; not zero when the library runs on CoreCLR, as in the tests) and the bytes allocated
-/// on the GC heap so far (each new allocation region is cleared and faulted in: start-up time). Off, <see cref="Mark"/>
+/// on the GC heap so far (each new allocation region is cleared and faulted in: start-up time) and the number of garbage
+/// collections so far. Off, <see cref="Mark"/>
 /// costs one static field read.
 /// </summary>
 public static class StartupTrace
@@ -56,12 +57,13 @@ public static class StartupTrace
 
         Console.Error.Write(string.Format(
             CultureInfo.InvariantCulture,
-            "lantern-startup: {0,-28} {1,7:F2} ms  main+{2,7:F1}{3}  jitted={4} allocated={5}K\n",
+            "lantern-startup: {0,-28} {1,7:F2} ms  main+{2,7:F1}{3}  jitted={4} allocated={5}K gcs={6}\n",
             phase,
             phaseMs,
             sinceMain,
             launch,
             System.Runtime.JitInfo.GetCompiledMethodCount(),
-            GC.GetTotalAllocatedBytes() / 1024));
+            GC.GetTotalAllocatedBytes() / 1024,
+            GC.CollectionCount(0)));
     }
 }
