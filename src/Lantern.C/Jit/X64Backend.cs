@@ -100,6 +100,14 @@ public sealed class X64Backend
     private readonly HashSet<Instr> _foldedLoads = new();
     private int[] _addrBase = Array.Empty<int>();
     private int[] _addrDisp = Array.Empty<int>();
+    private int[] _addrIndex = Array.Empty<int>();
+    private int[] _addrScale = Array.Empty<int>();
+    private bool[] _isScaledIndex = Array.Empty<bool>();
+
+    // SymAddr temps with one use are emitted right before that use (a 64-bit address is cheaper to rematerialize than
+    // to keep in one of the three cache registers across the instructions in between): instruction -> its new place.
+    private readonly HashSet<Instr> _sunk = new();
+    private readonly Dictionary<(int Block, int Index), Instr> _sinkBefore = new();
     private readonly HashSet<int> _homeReads = new();
     private readonly Assembler _scratch = new(64);
     private readonly InstructionInfoFactory _infoFactory = new();
@@ -243,6 +251,18 @@ public sealed class X64Backend
                 {
                     EmitLoopTestCopy(i.Target, bi, stmtIndexes);
                     continue;
+                }
+
+                if (_sunk.Contains(i))
+                {
+                    continue; // emitted right before its use
+                }
+
+                if (_sinkBefore.TryGetValue((bi, ii), out Instr? sunk))
+                {
+                    _instrIndex = ii - 1; // as if just before: the operands of instruction ii stay live
+                    EmitInstr(sunk, bi);
+                    _instrIndex = ii;
                 }
 
                 EmitInstr(i, bi);
@@ -626,6 +646,91 @@ public sealed class X64Backend
                 _addrDisp[add.Dest] = disp;
                 _isTemp[add.Dest] = false;
                 _lastUse[baseV] = Math.Max(_lastUse[baseV], u);
+            }
+        }
+
+        // base + index * scale used only as the address of one load or store (p[i], table[x]): [base + index*scale],
+        // the mul and the add emit nothing and both operands (temps of the block, or a slot address for the base)
+        // live until that use.
+        _addrIndex = new int[n];
+        _addrScale = new int[n];
+        _isScaledIndex = new bool[n];
+        Array.Fill(_addrIndex, -1);
+        for (int bi = 0; bi < _f.Blocks.Count && !s_noDefer; bi++)
+        {
+            List<Instr> instrs = _f.Blocks[bi].Instrs;
+            for (int j = 0; j < instrs.Count; j++)
+            {
+                Instr add = instrs[j];
+                if (add.Op != Opcode.Add || add.Type != IrType.I64 || add.Dest < 0 || !_isTemp[add.Dest] || uses[add.Dest] != 1
+                    || add.A < 0 || add.B < 0 || add.A == add.B)
+                {
+                    continue;
+                }
+
+                int u = _lastUse[add.Dest];
+                Instr user = instrs[u];
+                if (!(user.Op is Opcode.Load or Opcode.Store) || user.A != add.Dest || user.B == add.Dest)
+                {
+                    continue;
+                }
+
+                // which operand is the scaled index: a temp mul by 1, 2, 4 or 8 used only here
+                int mulV = -1;
+                int baseV = -1;
+                foreach ((int m, int b) in new[] { (add.B, add.A), (add.A, add.B) })
+                {
+                    if (_isTemp[m] && uses[m] == 1 && defBlock[m] == bi && defIndex[m] < j && instrs[defIndex[m]] is
+                        { Op: Opcode.Mul, Type: IrType.I64 } mul && mul.A >= 0 && mul.A != m
+                        && TryImm(mul.B, IrType.I64, true, out int sc) && sc is 1 or 2 or 4 or 8)
+                    {
+                        mulV = m;
+                        baseV = b;
+                        break;
+                    }
+                }
+
+                if (mulV < 0)
+                {
+                    continue;
+                }
+
+                Instr mulInstr = instrs[defIndex[mulV]];
+                int indexV = mulInstr.A;
+                _ = TryImm(mulInstr.B, IrType.I64, true, out int scale);
+                bool TempHere(int t) => _isTemp[t] && defBlock[t] == bi && defIndex[t] < j && _addrBase[t] < 0
+                    && _addrIndex[t] < 0 && !_isScaledIndex[t] && !CrossesStmt(bi, defIndex[t], u);
+                bool baseOk = _vregSlot[baseV] >= 0 || TempHere(baseV);
+                if (!baseOk || !TempHere(indexV) || T(indexV) != IrType.I64)
+                {
+                    continue;
+                }
+
+                _addrBase[add.Dest] = baseV;
+                _addrDisp[add.Dest] = 0;
+                _addrIndex[add.Dest] = indexV;
+                _addrScale[add.Dest] = scale;
+                _isTemp[add.Dest] = false;
+                _isTemp[mulV] = false;
+                _isScaledIndex[mulV] = true;
+                _lastUse[baseV] = Math.Max(_lastUse[baseV], u);
+                _lastUse[indexV] = Math.Max(_lastUse[indexV], u);
+            }
+        }
+
+        _sunk.Clear();
+        _sinkBefore.Clear();
+        for (int bi = 0; bi < _f.Blocks.Count && !s_noDefer; bi++)
+        {
+            List<Instr> instrs = _f.Blocks[bi].Instrs;
+            for (int j = 0; j < instrs.Count; j++)
+            {
+                Instr sym = instrs[j];
+                if (sym.Op == Opcode.SymAddr && sym.Dest >= 0 && _isTemp[sym.Dest] && uses[sym.Dest] == 1
+                    && _lastUse[sym.Dest] > j + 1 && _sinkBefore.TryAdd((bi, _lastUse[sym.Dest]), sym))
+                {
+                    _sunk.Add(sym);
+                }
             }
         }
 
@@ -1013,6 +1118,39 @@ public sealed class X64Backend
     /// <summary>The memory operand at address vreg <paramref name="addr"/> (+disp): [rbp+k] for a known slot, else via <paramref name="scratch"/>.</summary>
     private AssemblerMemoryOperand AddressOf(int addr, Gpr scratch, int disp = 0)
     {
+        if (_addrIndex[addr] >= 0)
+        {
+            // [base + index*scale]: operands not in a cache register are loaded into r10 / r11 (untracked scratch)
+            int x = _addrIndex[addr];
+            int b = _addrBase[addr];
+            AssemblerRegister64 index = R10.Q;
+            if (Forwarded(x, out Gpr xr))
+            {
+                index = xr.Q;
+            }
+            else
+            {
+                LoadZx(R10, x);
+            }
+
+            if (_vregSlot[b] >= 0)
+            {
+                return __[rbp + index * _addrScale[addr] + (_slotOff[_vregSlot[b]] + disp)];
+            }
+
+            AssemblerRegister64 baseReg = R11.Q;
+            if (Forwarded(b, out Gpr br))
+            {
+                baseReg = br.Q;
+            }
+            else
+            {
+                LoadZx(R11, b);
+            }
+
+            return __[baseReg + index * _addrScale[addr] + disp];
+        }
+
         if (_addrBase[addr] >= 0)
         {
             return AddressOf(_addrBase[addr], scratch, disp + _addrDisp[addr]);
@@ -1035,6 +1173,11 @@ public sealed class X64Backend
     /// <summary>The rbp offset that address vreg v always equals (a slot, possibly plus a folded constant), or null.</summary>
     private int? FixedOffset(int v)
     {
+        if (_addrIndex[v] >= 0)
+        {
+            return null;
+        }
+
         int disp = 0;
         if (_addrBase[v] >= 0)
         {
@@ -1048,6 +1191,21 @@ public sealed class X64Backend
     /// <summary>Bit (by cache index) of the register that <see cref="AddressOf"/> would use for addr with this scratch; 0 for rbp.</summary>
     private int AddressRegisterMask(int addr, Gpr scratch)
     {
+        if (_addrIndex[addr] >= 0)
+        {
+            // the operands found in cache registers (the others go through r10 / r11)
+            int mask = 0;
+            foreach (int v in new[] { _addrBase[addr], _addrIndex[addr] })
+            {
+                if (_vregSlot[v] < 0 && Forwarded(v, out Gpr held))
+                {
+                    mask |= 1 << CacheIndex(held);
+                }
+            }
+
+            return mask;
+        }
+
         if (_addrBase[addr] >= 0)
         {
             addr = _addrBase[addr];
@@ -1796,7 +1954,8 @@ public sealed class X64Backend
         if ((i.Op == Opcode.Const && _isConst[i.Dest] && !_needsHome[i.Dest])
             || (i.Op == Opcode.SlotAddr && _vregSlot[i.Dest] >= 0 && !_needsHome[i.Dest])
             || (i.Op == Opcode.Load && _foldedLoads.Contains(i))
-            || (i.Op == Opcode.Add && i.Dest >= 0 && _addrBase[i.Dest] >= 0))
+            || (i.Op == Opcode.Add && i.Dest >= 0 && _addrBase[i.Dest] >= 0)
+            || (i.Op == Opcode.Mul && i.Dest >= 0 && _isScaledIndex[i.Dest]))
         {
             return;
         }
