@@ -1353,11 +1353,61 @@ public sealed class X64Backend
         }
     }
 
+    /// <summary>
+    /// True if the instruction just emitted (straight-line: no label since) left register r zero-extended from
+    /// <paramref name="bits"/> bits: a movzx from that width, or (32) any instruction writing r's 32-bit form.
+    /// Never in a dry run (which then keeps the extension: a superset of what the real run emits).
+    /// </summary>
+    private bool JustZeroExtended(Gpr r, int bits)
+    {
+        IReadOnlyList<Instruction> list = _a.Instructions;
+        int n = list.Count;
+        if (_dryRun || n == 0 || _lastLabelIndex == n)
+        {
+            return false;
+        }
+
+        Instruction last = list[n - 1];
+        if (last.OpCount == 0 || last.Op0Kind != OpKind.Register || last.Op0Register != r.D.Value)
+        {
+            return false;
+        }
+
+        if (last.Mnemonic == Mnemonic.Movzx)
+        {
+            int from = last.Op1Kind == OpKind.Register ? last.Op1Register.GetSize() * 8 : last.MemorySize.GetSize() * 8;
+            return from <= bits;
+        }
+
+        if (bits != 32)
+        {
+            return false;
+        }
+
+        foreach (UsedRegister u in _infoFactory.GetInfo(last).GetUsedRegisters())
+        {
+            // (a 32-bit destination is reported as the full register: writing it zeroes bits 32-63)
+            if ((u.Register == r.D.Value || u.Register == r.Q.Value) && u.Access is OpAccess.Write or OpAccess.ReadWrite)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Loads vreg v zero-extended to 64 bits.</summary>
     private void LoadZx(Gpr r, int v)
     {
         if (Forwarded(v, out Gpr src))
         {
+            int bits = T(v) switch { IrType.I8 => 8, IrType.I16 => 16, IrType.I32 or IrType.F32 => 32, _ => 64 };
+            if (r.Q == src.Q && bits < 64 && JustZeroExtended(r, bits))
+            {
+                Wrote(r, v);
+                return; // (the value is already zero-extended in place)
+            }
+
             switch (T(v))
             {
                 case IrType.I8: _a.movzx(r.D, src.B); break;
