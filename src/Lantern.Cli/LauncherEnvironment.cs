@@ -13,9 +13,22 @@ internal static partial class LauncherEnvironment
 {
     private const string Marker = "LANTERN_USER_GLIBC_TUNABLES";
 
-    /// <summary>Restores the user's <c>GLIBC_TUNABLES</c> if the launcher changed it; does nothing otherwise.</summary>
+    private const string GcMarker = "LANTERN_SET_GCGEN0SIZE";
+
+    /// <summary>
+    /// Restores the user's <c>GLIBC_TUNABLES</c> if the launcher changed it, and removes the <c>DOTNET_GCgen0size</c>
+    /// the launcher set for this process's GC (not for the C program's children); does nothing otherwise.
+    /// </summary>
     public static void Restore()
     {
+        if (Environment.GetEnvironmentVariable(GcMarker) is not null)
+        {
+            _ = UnsetEnv("DOTNET_GCgen0size");
+            Environment.SetEnvironmentVariable("DOTNET_GCgen0size", null);
+            _ = UnsetEnv(GcMarker);
+            Environment.SetEnvironmentVariable(GcMarker, null);
+        }
+
         string? saved = Environment.GetEnvironmentVariable(Marker);
         if (saved is null)
         {
