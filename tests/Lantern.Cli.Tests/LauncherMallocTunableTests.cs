@@ -3,10 +3,11 @@ using Lantern.Observability;
 namespace Lantern.Cli.Tests;
 
 /// <summary>
-/// The <c>./lantern</c> launcher starts the CLI with glibc's malloc tunable <c>glibc.malloc.tcache_count=65535</c>
-/// (unless the user set that tunable), and the CLI gives the C program back the user's own <c>GLIBC_TUNABLES</c>:
-/// glibc reads tunables only at process start (the probe sees the bigger cache through mallinfo2), but getenv and
-/// child processes see what the user had.
+/// The <c>./lantern</c> launcher starts the CLI with glibc's malloc tunables <c>glibc.malloc.tcache_count=65535</c>
+/// and <c>glibc.malloc.arena_max=1</c> (each unless the user set it), and the CLI gives the C program back the user's
+/// own <c>GLIBC_TUNABLES</c>: glibc reads tunables only at process start (the probe sees the bigger cache through
+/// mallinfo2, and its blocks in the main arena, below the program break), but getenv and child processes see what
+/// the user had.
 /// </summary>
 public sealed class LauncherMallocTunableTests : IDisposable
 {
@@ -17,8 +18,11 @@ public sealed class LauncherMallocTunableTests : IDisposable
         #include <stdlib.h>
         struct mallinfo2 { size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost; };
         struct mallinfo2 mallinfo2(void);
+        void *sbrk(long increment);
         int main(void)
         {
+            char *block = malloc(100), *brk = sbrk(0);
+            printf("main arena=%s\n", block < brk && block > brk - (64L << 20) ? "yes" : "no");
             void *p[100];
             for (int i = 0; i < 100; i++)
                 p[i] = malloc(24);
@@ -65,7 +69,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe(null);
 
-        Assert.Equal("big tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
+        Assert.Equal("main arena=yes\nbig tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
     }
 
     [Fact]
@@ -73,16 +77,26 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe(null, "--interp");
 
-        Assert.Equal("big tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
+        Assert.Equal("main arena=yes\nbig tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
     }
 
     [Fact]
     public void OtherTunables_AreKept_AndTheProgramSeesOnlyThem()
     {
-        ProcessResult r = RunProbe("glibc.malloc.arena_max=2");
+        ProcessResult r = RunProbe("glibc.malloc.mmap_threshold=131072");
 
-        Assert.Equal("big tcache=yes\ngetenv=glibc.malloc.arena_max=2\nmarker=(null)\n"
-            + "child=glibc.malloc.arena_max=2\n", r.Stdout);
+        Assert.Equal("main arena=yes\nbig tcache=yes\ngetenv=glibc.malloc.mmap_threshold=131072\nmarker=(null)\n"
+            + "child=glibc.malloc.mmap_threshold=131072\n", r.Stdout);
+    }
+
+    [Fact]
+    public void UserArenaMax_IsLeftAlone()
+    {
+        // eight arenas allowed: the program's thread gets one of its own, as in any multi-threaded process
+        ProcessResult r = RunProbe("glibc.malloc.arena_max=8");
+
+        Assert.Equal("main arena=no\nbig tcache=yes\ngetenv=glibc.malloc.arena_max=8\nmarker=(null)\n"
+            + "child=glibc.malloc.arena_max=8\n", r.Stdout);
     }
 
     [Fact]
@@ -90,7 +104,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe("");
 
-        Assert.Equal("big tcache=yes\ngetenv=\nmarker=(null)\nchild=\n", r.Stdout);
+        Assert.Equal("main arena=yes\nbig tcache=yes\ngetenv=\nmarker=(null)\nchild=\n", r.Stdout);
     }
 
     [Fact]
@@ -98,7 +112,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe("glibc.malloc.tcache_count=7");
 
-        Assert.Equal("big tcache=no\ngetenv=glibc.malloc.tcache_count=7\nmarker=(null)\n"
+        Assert.Equal("main arena=yes\nbig tcache=no\ngetenv=glibc.malloc.tcache_count=7\nmarker=(null)\n"
             + "child=glibc.malloc.tcache_count=7\n", r.Stdout);
     }
 }
