@@ -57,13 +57,14 @@ public static class StartupTrace
 
         Console.Error.Write(string.Format(
             CultureInfo.InvariantCulture,
-            "lantern-startup: {0,-28} {1,7:F2} ms  main+{2,7:F1}{3}  jitted={4} allocated={5}K gcs={6}\n",
+            "lantern-startup: {0,-28} {1,7:F2} ms  main+{2,7:F1}{3}  jitted={4} allocated={5}K (this thread {7}K) gcs={6}\n",
             phase,
             phaseMs,
             sinceMain,
             launch,
             System.Runtime.JitInfo.GetCompiledMethodCount(),
             GC.GetTotalAllocatedBytes() / 1024,
-            GC.CollectionCount(0)));
+            GC.CollectionCount(0),
+            GC.GetAllocatedBytesForCurrentThread() / 1024));
     }
 }
