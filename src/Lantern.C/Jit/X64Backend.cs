@@ -118,6 +118,9 @@ public sealed class X64Backend
     // (the value of a ?: or of && / || used as a value). Each predecessor leaves it in rax instead of its home, and J
     // starts with it pending in rax, like a temp of its own (stored only if J needs it in memory).
     private int[] _joinOf = Array.Empty<int>();
+
+    // Jump threading: the block a jump to block b really goes to (b itself, or past blocks that only jump on).
+    private int[] _jumpTo = Array.Empty<int>();
     private bool[] _isJoin = Array.Empty<bool>();
     private int _instrIndex;
 
@@ -179,6 +182,7 @@ public sealed class X64Backend
         AnalyzeVRegs();
         AnalyzeTemps();
         AnalyzeJoins();
+        AnalyzeJumpThreads();
 
         _blockLabels = new Label[_f.Blocks.Count];
         for (int i = 0; i < _blockLabels.Length; i++)
@@ -969,6 +973,49 @@ public sealed class X64Backend
             }
 
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Jump threading (<see cref="_jumpTo"/>): a block that holds nothing but a jump (and, outside debug code, statement
+    /// markers, which emit nothing there) is not a destination: jumps and branches to it go where it jumps. The empty
+    /// join block of an if without else is the usual case (a loop's `if (!x) ...` then branches straight to the
+    /// increment, which it may fall through to, instead of jumping to a jump).
+    /// </summary>
+    private void AnalyzeJumpThreads()
+    {
+        int nb = _f.Blocks.Count;
+        _jumpTo = new int[nb];
+        for (int b = 0; b < nb; b++)
+        {
+            int at = b;
+            for (int hops = 0; hops < nb && Forwards(at, out int next); hops++)
+            {
+                at = next;
+            }
+
+            _jumpTo[b] = at;
+        }
+
+        bool Forwards(int b, out int next)
+        {
+            next = -1;
+            List<Instr> instrs = _f.Blocks[b].Instrs;
+            if (instrs.Count == 0 || instrs[^1].Op != Opcode.Jump || _joinOf[b] >= 0 || instrs[^1].Target == b)
+            {
+                return false;
+            }
+
+            for (int k = 0; k < instrs.Count - 1; k++)
+            {
+                if (_debug || instrs[k].Op != Opcode.Stmt)
+                {
+                    return false;
+                }
+            }
+
+            next = instrs[^1].Target;
+            return true;
         }
     }
 
@@ -2377,9 +2424,9 @@ public sealed class X64Backend
                 EmitVaArg(i);
                 break;
             case Opcode.Jump:
-                if (i.Target != blockIndex + 1)
+                if (_jumpTo[i.Target] != blockIndex + 1)
                 {
-                    _a.jmp(_blockLabels[i.Target]);
+                    _a.jmp(_blockLabels[_jumpTo[i.Target]]);
                 }
 
                 break;
@@ -2411,18 +2458,20 @@ public sealed class X64Backend
                     }
                 }
 
-                if (i.Target2 == blockIndex + 1)
+                int taken = _jumpTo[i.Target];
+                int notTaken = _jumpTo[i.Target2];
+                if (notTaken == blockIndex + 1)
                 {
-                    _a.jne(_blockLabels[i.Target]);
+                    _a.jne(_blockLabels[taken]);
                 }
-                else if (i.Target == blockIndex + 1)
+                else if (taken == blockIndex + 1)
                 {
-                    _a.je(_blockLabels[i.Target2]);
+                    _a.je(_blockLabels[notTaken]);
                 }
                 else
                 {
-                    _a.jne(_blockLabels[i.Target]);
-                    _a.jmp(_blockLabels[i.Target2]);
+                    _a.jne(_blockLabels[taken]);
+                    _a.jmp(_blockLabels[notTaken]);
                 }
 
                 break;
@@ -2474,18 +2523,20 @@ public sealed class X64Backend
             Opcode.UGt => Opcode.ULe,
             _ => Opcode.ULt,
         };
-        if (i.Target2 == blockIndex + 1)
+        int taken = _jumpTo[i.Target];
+        int notTaken = _jumpTo[i.Target2];
+        if (notTaken == blockIndex + 1)
         {
-            Jcc(cmp, _blockLabels[i.Target]);
+            Jcc(cmp, _blockLabels[taken]);
         }
-        else if (i.Target == blockIndex + 1)
+        else if (taken == blockIndex + 1)
         {
-            Jcc(inverse, _blockLabels[i.Target2]);
+            Jcc(inverse, _blockLabels[notTaken]);
         }
         else
         {
-            Jcc(cmp, _blockLabels[i.Target]);
-            _a.jmp(_blockLabels[i.Target2]);
+            Jcc(cmp, _blockLabels[taken]);
+            _a.jmp(_blockLabels[notTaken]);
         }
     }
 
@@ -3305,10 +3356,10 @@ public sealed class X64Backend
                     break;
             }
 
-            _a.je(_blockLabels[block]);
+            _a.je(_blockLabels[_jumpTo[block]]);
         }
 
-        _a.jmp(_blockLabels[i.Target]);
+        _a.jmp(_blockLabels[_jumpTo[i.Target]]);
     }
 
     private void EmitRet(Instr i, int blockIndex)
