@@ -52,7 +52,9 @@ public static class CCompiler
         try
         {
             var pp = new Preprocessor(options.Preprocessor, diagnostics);
+            StartupTrace.Mark("preprocessor ready");
             tokens = preprocess(pp);
+            StartupTrace.Mark("preprocessed");
             if (diagnostics.HasErrors)
             {
                 return new CompileResult { Diagnostics = diagnostics, Tokens = tokens };

@@ -76,6 +76,7 @@ public static class FrontEnd
         parser.FinishUnit();
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         LastParseTime = System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1);
+        StartupTrace.Mark("parsed");
         if (diagnostics.HasErrors)
         {
             return null;
