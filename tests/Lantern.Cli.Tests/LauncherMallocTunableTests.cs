@@ -6,7 +6,7 @@ namespace Lantern.Cli.Tests;
 /// The <c>./lantern</c> launcher starts the CLI with glibc's malloc tunables <c>glibc.malloc.tcache_count=65535</c>
 /// and <c>glibc.malloc.arena_max=1</c> (each unless the user set it), and the CLI gives the C program back the user's
 /// own <c>GLIBC_TUNABLES</c>: glibc reads tunables only at process start (the probe sees the bigger cache through
-/// mallinfo2, and its blocks in the main arena, below the program break), but getenv and child processes see what
+/// mallinfo2, and malloc_info lists a single arena), but getenv and child processes see what
 /// the user had.
 /// </summary>
 public sealed class LauncherMallocTunableTests : IDisposable
@@ -18,11 +18,21 @@ public sealed class LauncherMallocTunableTests : IDisposable
         #include <stdlib.h>
         struct mallinfo2 { size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost; };
         struct mallinfo2 mallinfo2(void);
-        void *sbrk(long increment);
+        int malloc_info(int options, FILE *fp);
+        FILE *open_memstream(char **ptr, size_t *sizeloc);
+        char *strstr(const char *haystack, const char *needle);
         int main(void)
         {
-            char *block = malloc(100), *brk = sbrk(0);
-            printf("main arena=%s\n", block < brk && block > brk - (64L << 20) ? "yes" : "no");
+            free(malloc(100)); // this thread's arena exists from here on
+            char *xml;
+            size_t size;
+            FILE *f = open_memstream(&xml, &size);
+            malloc_info(0, f); // one <heap nr="N"> element per arena
+            fclose(f);
+            int arenas = 0;
+            for (char *s = xml; (s = strstr(s, "<heap nr=")) != NULL; s++)
+                arenas++;
+            printf("arenas=%s\n", arenas == 1 ? "one" : "several");
             void *p[100];
             for (int i = 0; i < 100; i++)
                 p[i] = malloc(24);
@@ -69,7 +79,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe(null);
 
-        Assert.Equal("main arena=yes\nbig tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
+        Assert.Equal("arenas=one\nbig tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
     }
 
     [Fact]
@@ -77,7 +87,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe(null, "--interp");
 
-        Assert.Equal("main arena=yes\nbig tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
+        Assert.Equal("arenas=one\nbig tcache=yes\ngetenv=(null)\nmarker=(null)\nchild=(unset)\n", r.Stdout);
     }
 
     [Fact]
@@ -85,7 +95,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe("glibc.malloc.mmap_threshold=131072");
 
-        Assert.Equal("main arena=yes\nbig tcache=yes\ngetenv=glibc.malloc.mmap_threshold=131072\nmarker=(null)\n"
+        Assert.Equal("arenas=one\nbig tcache=yes\ngetenv=glibc.malloc.mmap_threshold=131072\nmarker=(null)\n"
             + "child=glibc.malloc.mmap_threshold=131072\n", r.Stdout);
     }
 
@@ -95,7 +105,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
         // eight arenas allowed: the program's thread gets one of its own, as in any multi-threaded process
         ProcessResult r = RunProbe("glibc.malloc.arena_max=8");
 
-        Assert.Equal("main arena=no\nbig tcache=yes\ngetenv=glibc.malloc.arena_max=8\nmarker=(null)\n"
+        Assert.Equal("arenas=several\nbig tcache=yes\ngetenv=glibc.malloc.arena_max=8\nmarker=(null)\n"
             + "child=glibc.malloc.arena_max=8\n", r.Stdout);
     }
 
@@ -104,7 +114,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe("");
 
-        Assert.Equal("main arena=yes\nbig tcache=yes\ngetenv=\nmarker=(null)\nchild=\n", r.Stdout);
+        Assert.Equal("arenas=one\nbig tcache=yes\ngetenv=\nmarker=(null)\nchild=\n", r.Stdout);
     }
 
     [Fact]
@@ -112,7 +122,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     {
         ProcessResult r = RunProbe("glibc.malloc.tcache_count=7");
 
-        Assert.Equal("main arena=yes\nbig tcache=no\ngetenv=glibc.malloc.tcache_count=7\nmarker=(null)\n"
+        Assert.Equal("arenas=one\nbig tcache=no\ngetenv=glibc.malloc.tcache_count=7\nmarker=(null)\n"
             + "child=glibc.malloc.tcache_count=7\n", r.Stdout);
     }
 }
