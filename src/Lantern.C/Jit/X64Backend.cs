@@ -118,10 +118,10 @@ public sealed class X64Backend
     // (the value of a ?: or of && / || used as a value). Each predecessor leaves it in rax instead of its home, and J
     // starts with it pending in rax, like a temp of its own (stored only if J needs it in memory).
     private int[] _joinOf = Array.Empty<int>();
+    private bool[] _isJoin = Array.Empty<bool>();
 
     // Jump threading: the block a jump to block b really goes to (b itself, or past blocks that only jump on).
     private int[] _jumpTo = Array.Empty<int>();
-    private bool[] _isJoin = Array.Empty<bool>();
     private int _instrIndex;
 
     /// <summary>LANTERN_JIT_NO_DEFER=1 writes every vreg's home when it is assigned (no deferred stores).</summary>
@@ -280,8 +280,8 @@ public sealed class X64Backend
             EmitPatchSite(PatchSiteKind.Return);
         }
 
-        // leave, not mov rsp, rbp; pop rbp: on this machine's AMD Zen 4 the pair costs about a third more time on a
-        // call-heavy benchmark (fib: 66 -> 89-100 ms, gcc -O0's code with either epilogue, measured side by side)
+        // leave, not mov rsp, rbp; pop rbp: on this machine's AMD Zen 4 the pair made gcc -O0's own fib code about
+        // half again as slow (62 -> 96 ms, the two epilogues measured interleaved)
         _a.leave();
         _a.ret();
 
@@ -940,8 +940,7 @@ public sealed class X64Backend
             for (int k = 0; k < instrs.Count && ok; k++)
             {
                 Instr i = instrs[k];
-                bool uses = i.A == v || i.B == v || i.C == v || (i.Args is not null && Array.IndexOf(i.Args, v) >= 0);
-                if (uses)
+                if (Reads(i, v))
                 {
                     last = k;
                 }
@@ -961,12 +960,13 @@ public sealed class X64Backend
             }
         }
 
+        static bool Reads(Instr i, int v) => i.A == v || i.B == v || i.C == v || (i.Args is not null && Array.IndexOf(i.Args, v) >= 0);
+
         static bool UsedFrom(List<Instr> instrs, int from, int v)
         {
             for (int k = from; k < instrs.Count; k++)
             {
-                Instr i = instrs[k];
-                if (i.A == v || i.B == v || i.C == v || (i.Args is not null && Array.IndexOf(i.Args, v) >= 0))
+                if (Reads(instrs[k], v))
                 {
                     return true;
                 }
@@ -1241,16 +1241,9 @@ public sealed class X64Backend
         if (_addrIndex[addr] >= 0)
         {
             // the operands found in cache registers (the others go through r10 / r11)
-            int mask = 0;
-            foreach (int v in new[] { _addrBase[addr], _addrIndex[addr] })
-            {
-                if (_vregSlot[v] < 0 && Forwarded(v, out Gpr held))
-                {
-                    mask |= 1 << CacheIndex(held);
-                }
-            }
-
-            return mask;
+            int b = _addrBase[addr];
+            int mask = _vregSlot[b] < 0 && Forwarded(b, out Gpr baseReg) ? 1 << CacheIndex(baseReg) : 0;
+            return Forwarded(_addrIndex[addr], out Gpr indexReg) ? mask | (1 << CacheIndex(indexReg)) : mask;
         }
 
         if (_addrBase[addr] >= 0)
