@@ -236,11 +236,28 @@ public sealed partial class X64Assembler
     private static readonly AluCodes s_cmp = new(Code.Cmp_rm8_r8, Code.Cmp_rm16_r16, Code.Cmp_rm32_r32, Code.Cmp_rm64_r64, Code.Cmp_r8_rm8, Code.Cmp_r16_rm16, Code.Cmp_r32_rm32, Code.Cmp_r64_rm64, Code.Cmp_AL_imm8, Code.Cmp_AX_imm16, Code.Cmp_EAX_imm32, Code.Cmp_RAX_imm32, Code.Cmp_rm8_imm8, Code.Cmp_rm16_imm16, Code.Cmp_rm32_imm32, Code.Cmp_rm64_imm32, Code.Cmp_rm16_imm8, Code.Cmp_rm32_imm8, Code.Cmp_rm64_imm8);
     private readonly record struct AluCodes(Code Rm8R8, Code Rm16R16, Code Rm32R32, Code Rm64R64, Code R8Rm8, Code R16Rm16, Code R32Rm32, Code R64Rm64, Code AlImm8, Code AxImm16, Code EaxImm32, Code RaxImm32, Code Rm8Imm8, Code Rm16Imm16, Code Rm32Imm32, Code Rm64Imm32, Code Rm16Imm8, Code Rm32Imm8, Code Rm64Imm8);
 
+    /// <summary>As Iced: the accumulator form whenever the destination is al/ax/eax/rax, else imm8 if it fits.</summary>
     private void AluImm(AluCodes c, Register dst, long imm)
     {
-        if (dst.IsGPR8())
+        if (dst == Register.AL)
         {
-            Ri(dst == Register.AL ? c.AlImm8 : c.Rm8Imm8, dst, OpKind.Immediate8, imm);
+            Ri(c.AlImm8, dst, OpKind.Immediate8, imm);
+        }
+        else if (dst == Register.AX)
+        {
+            Ri(c.AxImm16, dst, OpKind.Immediate16, imm);
+        }
+        else if (dst == Register.EAX)
+        {
+            Ri(c.EaxImm32, dst, OpKind.Immediate32, imm);
+        }
+        else if (dst == Register.RAX)
+        {
+            Ri(c.RaxImm32, dst, OpKind.Immediate32to64, imm);
+        }
+        else if (dst.IsGPR8())
+        {
+            Ri(c.Rm8Imm8, dst, OpKind.Immediate8, imm);
         }
         else if (dst.IsGPR16())
         {
@@ -250,7 +267,7 @@ public sealed partial class X64Assembler
             }
             else
             {
-                Ri(dst == Register.AX ? c.AxImm16 : c.Rm16Imm16, dst, OpKind.Immediate16, imm);
+                Ri(c.Rm16Imm16, dst, OpKind.Immediate16, imm);
             }
         }
         else if (dst.IsGPR32())
@@ -261,7 +278,7 @@ public sealed partial class X64Assembler
             }
             else
             {
-                Ri(dst == Register.EAX ? c.EaxImm32 : c.Rm32Imm32, dst, OpKind.Immediate32, imm);
+                Ri(c.Rm32Imm32, dst, OpKind.Immediate32, imm);
             }
         }
         else if (IsImm8(imm))
@@ -270,7 +287,7 @@ public sealed partial class X64Assembler
         }
         else
         {
-            Ri(dst == Register.RAX ? c.RaxImm32 : c.Rm64Imm32, dst, OpKind.Immediate32to64, imm);
+            Ri(c.Rm64Imm32, dst, OpKind.Immediate32to64, imm);
         }
     }
 
