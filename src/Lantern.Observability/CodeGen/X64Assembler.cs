@@ -24,6 +24,7 @@ public sealed partial class X64Assembler
     private ulong _nextLabelId;
     private ulong _pendingLabel;
     private bool _rep;
+    private bool _lock;
 
     /// <summary>Creates an assembler; only 64-bit code is supported.</summary>
     public X64Assembler(int bitness)
@@ -45,6 +46,26 @@ public sealed partial class X64Assembler
             _rep = true;
             return this;
         }
+    }
+
+    /// <summary>Makes the next instruction a <c>lock</c>ed one.</summary>
+    public X64Assembler @lock
+    {
+        get
+        {
+            _lock = true;
+            return this;
+        }
+    }
+
+    /// <summary>Forgets every instruction, label and pending prefix so the assembler can be reused.</summary>
+    public void Reset()
+    {
+        _instructions.Clear();
+        _nextLabelId = 0;
+        _pendingLabel = 0;
+        _rep = false;
+        _lock = false;
     }
 
     /// <summary>Creates a label to bind later with <see cref="Label"/>.</summary>
@@ -79,6 +100,12 @@ public sealed partial class X64Assembler
         {
             instruction.IP = _pendingLabel;
             _pendingLabel = 0;
+        }
+
+        if (_lock)
+        {
+            instruction.HasLockPrefix = true;
+            _lock = false;
         }
 
         _instructions.Add(instruction);
@@ -797,8 +824,18 @@ public sealed partial class X64Assembler
     public void jnz(X64Label target) => jne(target);
 
     public void jmp(X64Label target) => Branch(Code.Jmp_rel8_64, target);
+    /// <summary>A jump to an address outside the block (short or rel32 as it reaches; the far form is not supported).</summary>
+    public void jmp(ulong target)
+    {
+        var i = new Instruction { Code = Code.Jmp_rel8_64 };
+        i.Op0Kind = OpKind.NearBranch64;
+        i.NearBranch64 = target;
+        AddInstruction(i);
+    }
+
     public void jmp(AssemblerRegister64 target) => R(Code.Jmp_rm64, target.Value);
     public void jmp(AssemblerMemoryOperand target) => M(Code.Jmp_rm64, target);
+    public void call(X64Label target) => Branch(Code.Call_rel32_64, target);
     public void call(AssemblerRegister64 target) => R(Code.Call_rm64, target.Value);
     public void call(AssemblerMemoryOperand target) => M(Code.Call_rm64, target);
 
@@ -907,6 +944,8 @@ public sealed partial class X64Assembler
     public void cdq() => AddInstruction(Instruction.Create(Code.Cdq));
     public void cqo() => AddInstruction(Instruction.Create(Code.Cqo));
     public void cdqe() => AddInstruction(Instruction.Create(Code.Cdqe));
+    public void pushfq() => AddInstruction(Instruction.Create(Code.Pushfq));
+    public void popfq() => AddInstruction(Instruction.Create(Code.Popfq));
     public void cld() => AddInstruction(Instruction.Create(Code.Cld));
     public void leave() => AddInstruction(Instruction.Create(Code.Leaveq));
     public void ret() => AddInstruction(Instruction.Create(Code.Retnq));

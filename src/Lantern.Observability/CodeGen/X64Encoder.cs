@@ -60,6 +60,7 @@ public static class X64Encoder
         String,     // movs/stos: optional rep prefix
         Jcc,
         Jmp,
+        Call,       // call rel32 to a label
         Data,
     }
 
@@ -226,6 +227,9 @@ public static class X64Encoder
 
         Add(Code.Jmp_rel8_64, 0xEB, Form.Jmp);
         Add(Code.Jmp_rel32_64, 0xE9, Form.Jmp);
+        Add(Code.Call_rel32_64, 0xE8, Form.Call);
+        Add(Code.Pushfq, 0x9C, Form.Fixed);
+        Add(Code.Popfq, 0x9D, Form.Fixed);
         Add(Code.Jmp_rm64, 0xFF, Form.RmDigit, digit: 4);
         Add(Code.Call_rm64, 0xFF, Form.RmDigit, digit: 2);
         Add(Code.Push_r64, 0x50, Form.OpReg);
@@ -337,6 +341,21 @@ public static class X64Encoder
             case Form.Jcc:
             case Form.Jmp:
                 return EncodeBranch(i.Code, d, i.NearBranch64, ip, buf);
+            case Form.Call:
+                long rel = (long)(i.NearBranch64 - (ip + 5));
+                if (rel is < int.MinValue or > int.MaxValue)
+                {
+                    throw new InvalidOperationException("X64Encoder: call target out of rel32 range");
+                }
+
+                buf[0] = 0xE8;
+                WriteInt32(buf, 1, (int)rel);
+                return 5;
+        }
+
+        if (i.HasLockPrefix)
+        {
+            buf[n++] = 0xF0;
         }
 
         if (d.Prefix == 0x66)
@@ -744,7 +763,7 @@ public static class X64Encoder
         int count = instructions.Count;
         var sizes = new uint[count];
         var ips = new ulong[count];
-        var kind = new byte[count]; // 0 plain, 1 branch undecided, 2 short, 3 near
+        var kind = new byte[count]; // 0 plain, 1 branch undecided, 2 short, 3 near, 4 call
         var target = new int[count];
         Dictionary<ulong, int>? labelled = null;
         Span<byte> scratch = stackalloc byte[32];
@@ -764,14 +783,19 @@ public static class X64Encoder
         {
             Instruction ins = instructions[j];
             Desc d = Lookup(ins.Code);
-            if (d.Form is Form.Jcc or Form.Jmp)
+            if (d.Form is Form.Jcc or Form.Jmp or Form.Call)
             {
                 if (labelled is null || !labelled.TryGetValue(ins.NearBranch64, out target[j]))
                 {
-                    throw new NotSupportedException($"X64Encoder: branch {ins.Code} to 0x{ins.NearBranch64:X} is not a label of this block");
+                    if (d.Form != Form.Jmp)
+                    {
+                        throw new NotSupportedException($"X64Encoder: branch {ins.Code} to 0x{ins.NearBranch64:X} is not a label of this block");
+                    }
+
+                    target[j] = -1; // an absolute address outside the block
                 }
 
-                kind[j] = 1;
+                kind[j] = d.Form == Form.Call ? (byte)4 : (byte)1;
                 sizes[j] = d.Form == Form.Jcc ? 8u : 6u; // Iced reserves room for the far form first
             }
             else
@@ -791,6 +815,10 @@ public static class X64Encoder
             if (kind[j] == 1)
             {
                 TryShorten(j, 0, initial: true);
+            }
+            else if (kind[j] == 4)
+            {
+                sizes[j] = 5; // a call to a label of the block is always rel32
             }
 
             ip += sizes[j];
@@ -831,8 +859,13 @@ public static class X64Encoder
             Instruction ins = instructions[j];
             if (kind[j] != 0)
             {
-                ins.Code = kind[j] == 2 ? ins.Code.ToShortBranch() : ins.Code.ToNearBranch();
-                ins.NearBranch64 = ips[target[j]];
+                ulong to = target[j] >= 0 ? ips[target[j]] : ins.NearBranch64;
+                if (kind[j] != 4)
+                {
+                    ins.Code = kind[j] == 2 ? ins.Code.ToShortBranch() : ins.Code.ToNearBranch();
+                }
+
+                ins.NearBranch64 = to;
             }
 
             int len = Encode(ins, ips[j], scratch);
@@ -856,8 +889,10 @@ public static class X64Encoder
 
         bool TryShorten(int j, ulong gained, bool initial)
         {
-            long diff = (long)(ips[target[j]] - (ips[j] + 2));
-            if (diff >= 0)
+            bool inBlock = target[j] >= 0;
+            ulong to = inBlock ? ips[target[j]] : instructions[j].NearBranch64;
+            long diff = (long)(to - (ips[j] + 2));
+            if (inBlock && diff >= 0)
             {
                 diff -= (long)gained;
             }
@@ -871,6 +906,15 @@ public static class X64Encoder
 
             if (initial)
             {
+                if (!inBlock)
+                {
+                    long near = (long)(to - (ips[j] + 5));
+                    if (near is < int.MinValue or > int.MaxValue)
+                    {
+                        throw new NotSupportedException($"X64Encoder: jmp to 0x{to:X} is out of rel32 reach (Iced's far form is not supported)");
+                    }
+                }
+
                 kind[j] = 3;
                 sizes[j] = instructions[j].Code.ToShortBranch() == Code.Jmp_rel8_64 ? 5u : 6u;
                 return true;
