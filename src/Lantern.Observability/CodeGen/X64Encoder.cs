@@ -353,6 +353,20 @@ public static class X64Encoder
                 return 5;
         }
 
+        switch (i.SegmentPrefix)
+        {
+            case Register.None:
+                break;
+            case Register.FS:
+                buf[n++] = 0x64; // thread-local blocks: mov rax, fs:[0x10]
+                break;
+            case Register.GS:
+                buf[n++] = 0x65;
+                break;
+            default:
+                throw new NotSupportedException($"X64Encoder: segment override {i.SegmentPrefix} ({i.Code})");
+        }
+
         if (i.HasLockPrefix)
         {
             buf[n++] = 0xF0;

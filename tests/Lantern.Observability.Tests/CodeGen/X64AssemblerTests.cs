@@ -166,6 +166,48 @@ public partial class X64AssemblerTests
     }
 
     [Fact]
+    public void PrefixesCallsAndOutsideJumps_MatchIced()
+    {
+        AssertSameAsIced(
+            a =>
+            {
+                Label f = a.CreateLabel();
+                Label top = a.CreateLabel();
+                a.Label(ref top);
+                a.mov(rax, __qword_ptr.fs[0x10]);
+                a.mov(rcx, __qword_ptr.fs[rax + 8]);
+                a.@lock.inc(__dword_ptr[rbx + 12]);
+                a.@lock.cmpxchg(__qword_ptr[r13], r8);
+                a.pushfq();
+                a.popfq();
+                a.call(f);
+                a.jmp(Rip + 0x40);
+                a.jmp(Rip + 0x1000);
+                a.jmp(Rip - 0x100000);
+                a.Label(ref f);
+                a.ret();
+            },
+            b =>
+            {
+                X64Label f = b.CreateLabel();
+                X64Label top = b.CreateLabel();
+                b.Label(ref top);
+                b.mov(rax, __qword_ptr.fs[0x10]);
+                b.mov(rcx, __qword_ptr.fs[rax + 8]);
+                b.@lock.inc(__dword_ptr[rbx + 12]);
+                b.@lock.cmpxchg(__qword_ptr[r13], r8);
+                b.pushfq();
+                b.popfq();
+                b.call(f);
+                b.jmp(Rip + 0x40);
+                b.jmp(Rip + 0x1000);
+                b.jmp(Rip - 0x100000);
+                b.Label(ref f);
+                b.ret();
+            });
+    }
+
+    [Fact]
     public void GetLabelRIP_IsTheBoundInstructionsAddress()
     {
         var b = new X64Assembler(64);
