@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.Observability;
@@ -20,10 +21,10 @@ public static class SignalChain
     /// and returns, so the fault repeats and takes the default action; a handler is jumped to with (sig, info, uc),
     /// which suits both handler kinds.
     /// </summary>
-    public static void EmitChainToPreviousAction(Assembler a, ulong oldActions, ulong defaultAction, ulong sigactionFunction)
+    public static void EmitChainToPreviousAction(X64Assembler a, ulong oldActions, ulong defaultAction, ulong sigactionFunction)
     {
-        Label restoreDefault = a.CreateLabel();
-        Label done = a.CreateLabel();
+        X64Label restoreDefault = a.CreateLabel();
+        X64Label done = a.CreateLabel();
         a.movsxd(rax, edi);
         a.imul(rax, rax, SigactionSize);
         a.mov(r11, (long)oldActions);

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 using Lantern.C.Runtime;
 using Lantern.Observability;
 using static Iced.Intel.AssemblerRegisters;
@@ -271,9 +272,9 @@ public static unsafe partial class CrashReporter
     /// </summary>
     private static nint EmitWatcherEntry()
     {
-        var a = new Assembler(64);
-        Label retry = a.CreateLabel();
-        Label done = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label retry = a.CreateLabel();
+        X64Label done = a.CreateLabel();
         a.push(rbx); // rsp is 16-byte aligned from here
         a.mov(rbx, rdi);
         a.sub(rsp, 16);
@@ -354,12 +355,12 @@ public static unsafe partial class CrashReporter
 
     private static nint EmitHandler(nint block)
     {
-        var a = new Assembler(64);
-        Label chain = a.CreateLabel();
-        Label park = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label chain = a.CreateLabel();
+        X64Label park = a.CreateLabel();
 
-        Label report = a.CreateLabel();
-        Label nextSlot = a.CreateLabel();
+        X64Label report = a.CreateLabel();
+        X64Label nextSlot = a.CreateLabel();
 
         // void handler(int sig /*edi*/, siginfo_t* info /*rsi*/, ucontext_t* uc /*rdx*/)
         a.push(rbx);
@@ -425,9 +426,9 @@ public static unsafe partial class CrashReporter
     private static nint EmitPthreadCreateWrapper(nint block)
     {
         nint entry = EmitThreadEntry(block);
-        var a = new Assembler(64);
-        Label failed = a.CreateLabel();
-        Label done = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label failed = a.CreateLabel();
+        X64Label done = a.CreateLabel();
         a.push(rbp);
         a.mov(rbp, rsp);
         a.push(rdi); // [rbp-8] thread
@@ -472,12 +473,12 @@ public static unsafe partial class CrashReporter
     /// </summary>
     private static nint EmitThreadEntry(nint block)
     {
-        var a = new Assembler(64);
-        Label nextSlot = a.CreateLabel();
-        Label registered = a.CreateLabel();
-        Label noAltStack = a.CreateLabel();
-        Label noUnmap = a.CreateLabel();
-        Label noSlot = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label nextSlot = a.CreateLabel();
+        X64Label registered = a.CreateLabel();
+        X64Label noAltStack = a.CreateLabel();
+        X64Label noUnmap = a.CreateLabel();
+        X64Label noSlot = a.CreateLabel();
         a.push(rbp);
         a.mov(rbp, rsp);
         a.push(rbx);
@@ -578,9 +579,9 @@ public static unsafe partial class CrashReporter
         *(nint*)(s_threadHooks + 8) = finished;
     }
 
-    private static void EmitHookCall(Assembler a, int offset)
+    private static void EmitHookCall(X64Assembler a, int offset)
     {
-        Label none = a.CreateLabel();
+        X64Label none = a.CreateLabel();
         a.mov(rax, (long)s_threadHooks);
         a.mov(rax, __qword_ptr[rax + offset]);
         a.test(rax, rax);
@@ -589,7 +590,7 @@ public static unsafe partial class CrashReporter
         a.Label(ref none);
     }
 
-    private static nint Assemble(Assembler a)
+    private static nint Assemble(X64Assembler a)
     {
         nint rip = s_stubCache!.NextAddress();
         var stream = new MemoryStream();

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Lantern.C.Runtime;
 using System.Text;
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 using Lantern.C.Ir;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -402,7 +403,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
 
     // ---- runtime stubs ----------------------------------------------------------------------------
 
-    private nint AddCode(Assembler a)
+    private nint AddCode(X64Assembler a)
     {
         nint rip = _cache.NextAddress();
         var stream = new MemoryStream();
@@ -414,8 +415,8 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     {
         // int enter(void* fn, long a0, long a1, long a2): calls fn(a0, a1, a2) with a resumable frame
         // so that exit() can return here. Saves the callee-saved registers and the previous saved rsp.
-        var a = new Assembler(64);
-        Label resume = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label resume = a.CreateLabel();
         a.push(rbp);
         a.mov(rbp, rsp);
         a.push(rbx);
@@ -446,12 +447,12 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         a.ret();
         nint rip = _cache.NextAddress();
         var stream = new MemoryStream();
-        AssemblerResult result = a.Assemble(new StreamCodeWriter(stream), (ulong)rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        X64AssemblerResult result = a.Assemble(new StreamCodeWriter(stream), (ulong)rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         ulong resumeAddress = result.GetLabelRIP(resume);
         _enterStub = _cache.Add(stream.ToArray());
 
         // void exit(int status): mark, unwind to the enter frame, return status from enter()
-        a = new Assembler(64);
+        a = new X64Assembler(64);
         a.mov(r11, (long)_state);
         a.mov(__qword_ptr[r11 + StateExitCalled], 1);
         a.mov(rsp, __qword_ptr[r11 + StateSavedRsp]);
@@ -461,8 +462,8 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         _exitStub = AddCode(a);
 
         // int atexit(void (*fn)(void)): append to the table
-        a = new Assembler(64);
-        Label full = a.CreateLabel();
+        a = new X64Assembler(64);
+        X64Label full = a.CreateLabel();
         a.mov(r11, (long)_state);
         a.mov(rax, __qword_ptr[r11 + StateAtexitCount]);
         a.cmp(rax, AtexitCapacity);
@@ -482,7 +483,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         byte[] msg = Encoding.UTF8.GetBytes($"lantern: call to undefined function '{name}'\n");
         nint text = Map(msg.Length);
         Marshal.Copy(msg, 0, text, msg.Length);
-        var a = new Assembler(64);
+        var a = new X64Assembler(64);
         a.push(rbp);
         a.mov(rbp, rsp);
         a.mov(edi, 2);

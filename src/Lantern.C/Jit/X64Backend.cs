@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 using Lantern.C.Ir;
 using Lantern.Observability.Debugging;
 using static Iced.Intel.AssemblerRegisters;
@@ -49,9 +50,9 @@ public sealed class X64Backend
 
     private readonly IrFunction _f;
     private readonly IJitSymbols _symbols;
-    private Assembler _a = new(64);
-    private Label[] _blockLabels = Array.Empty<Label>();
-    private Label _epilogue;
+    private X64Assembler _a = new(64);
+    private X64Label[] _blockLabels = Array.Empty<X64Label>();
+    private X64Label _epilogue;
     private int[] _slotOff = Array.Empty<int>();
     private int[] _slotDynAlign = Array.Empty<int>();
     private int[] _vregOff = Array.Empty<int>();
@@ -109,7 +110,7 @@ public sealed class X64Backend
     private readonly HashSet<Instr> _sunk = new();
     private readonly Dictionary<(int Block, int Index), Instr> _sinkBefore = new();
     private readonly HashSet<int> _homeReads = new();
-    private readonly Assembler _scratch = new(64);
+    private readonly X64Assembler _scratch = new(64);
     private readonly InstructionInfoFactory _infoFactory = new();
     private bool _dryRun;
     private int _deferredReg = -1;
@@ -184,7 +185,7 @@ public sealed class X64Backend
         AnalyzeJoins();
         AnalyzeJumpThreads();
 
-        _blockLabels = new Label[_f.Blocks.Count];
+        _blockLabels = new X64Label[_f.Blocks.Count];
         for (int i = 0; i < _blockLabels.Length; i++)
         {
             _blockLabels[i] = _a.CreateLabel();
@@ -286,7 +287,7 @@ public sealed class X64Backend
         _a.ret();
 
         var stream = new MemoryStream();
-        AssemblerResult result = _a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        X64AssemblerResult result = _a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         byte[] code = stream.ToArray();
         uint[] offsets = result.Result[0].NewInstructionOffsets;
         int OffsetOf(int index)
@@ -383,7 +384,7 @@ public sealed class X64Backend
     }
 
     /// <summary>Binds a label to the next instruction (Iced allows one label per instruction: a nop separates two).</summary>
-    private void Bind(ref Label label)
+    private void Bind(ref X64Label label)
     {
         if (_a.Instructions.Count == _lastLabelIndex)
         {
@@ -1097,7 +1098,7 @@ public sealed class X64Backend
     }
 
     /// <summary>Bit set of the tracked registers (rax, rcx, rdx: bits 0-2; xmm0..xmm5: bits 3-8) written by instructions [start, end) of <paramref name="a"/>.</summary>
-    private int WrittenRegisters(Assembler a, int start, int end)
+    private int WrittenRegisters(X64Assembler a, int start, int end)
     {
         int mask = 0;
         IReadOnlyList<Instruction> list = a.Instructions;
@@ -2168,7 +2169,7 @@ public sealed class X64Backend
         while (stored && _pending.Count > 0)
         {
             stored = false;
-            Assembler real = _a;
+            X64Assembler real = _a;
             _scratch.Reset();
             _homeReads.Clear();
             _a = _scratch;
@@ -2486,7 +2487,7 @@ public sealed class X64Backend
     /// <summary>A branch on the result of the integer comparison just emitted: jcc on its flags.</summary>
     private void EmitFusedBranch(Opcode cmp, Instr i, int blockIndex)
     {
-        void Jcc(Opcode op, Label target)
+        void Jcc(Opcode op, X64Label target)
         {
             switch (op)
             {
@@ -3184,8 +3185,8 @@ public sealed class X64Backend
                 else
                 {
                     // gcc: if the sign bit is set, halve (keeping the low bit for rounding), convert, double.
-                    Label negative = _a.CreateLabel();
-                    Label done = _a.CreateLabel();
+                    X64Label negative = _a.CreateLabel();
+                    X64Label done = _a.CreateLabel();
                     _a.pxor(xmm0, xmm0);
                     _a.test(rax, rax);
                     _a.js(negative);
@@ -3263,8 +3264,8 @@ public sealed class X64Backend
                 else
                 {
                     // gcc: values >= 2^63 are reduced by 2^63 before the conversion, then the top bit is set.
-                    Label big = _a.CreateLabel();
-                    Label done = _a.CreateLabel();
+                    X64Label big = _a.CreateLabel();
+                    X64Label done = _a.CreateLabel();
                     if (from == IrType.F32)
                     {
                         _a.mov(eax, 0x5F000000); // 2^63 as float
@@ -3638,8 +3639,8 @@ public sealed class X64Backend
         AggregateInfo? agg = i.Aggregate;
         long size = i.Imm;
         _a.mov(rax, Q(i.A)); // rax = va_list*
-        Label fromOverflow = _a.CreateLabel();
-        Label done = _a.CreateLabel();
+        X64Label fromOverflow = _a.CreateLabel();
+        X64Label done = _a.CreateLabel();
 
         bool memory = i.ArgClass == ArgClass.Memory || (agg is not null && agg.IsMemory);
         if (!memory && agg is not null && agg.EightBytes == 2)

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.C.Runtime;
@@ -58,7 +59,7 @@ public static unsafe class CallBridge
 
     private static nint Generate() => ExecutableMemory.Emit(() =>
     {
-        var a = new Assembler(64);
+        var a = new X64Assembler(64);
         a.push(rbp);
         a.mov(rbp, rsp);
         a.push(rbx);

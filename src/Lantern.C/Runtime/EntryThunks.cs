@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.C.Runtime;
@@ -29,7 +30,7 @@ public sealed unsafe class EntryThunks
         ExecutableMemory.AssembleAt(BuildCommon(dispatcher), _base, CommonSize);
         for (int i = 0; i < count; i++)
         {
-            var a = new Assembler(64);
+            var a = new X64Assembler(64);
             a.mov(r10d, i);
             a.jmp((ulong)_base);
             ExecutableMemory.AssembleAt(a, _first + i * Stride, Stride);
@@ -55,9 +56,9 @@ public sealed unsafe class EntryThunks
         return (int)(off / Stride);
     }
 
-    private static Assembler BuildCommon(nint dispatcher)
+    private static X64Assembler BuildCommon(nint dispatcher)
     {
-        var a = new Assembler(64);
+        var a = new X64Assembler(64);
         a.push(rbp);
         a.mov(rbp, rsp);
         a.sub(rsp, EntryBlock.Size);

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 
 namespace Lantern.C.Runtime;
 
@@ -27,7 +28,7 @@ public static unsafe class ExecutableMemory
     }
 
     /// <summary>Assembles <paramref name="asm"/> for address <paramref name="rip"/> and copies the bytes there.</summary>
-    public static int AssembleAt(Assembler asm, byte* rip, int capacity)
+    public static int AssembleAt(X64Assembler asm, byte* rip, int capacity)
     {
         var writer = new BufferCodeWriter();
         asm.Assemble(writer, (ulong)rip);
@@ -42,7 +43,7 @@ public static unsafe class ExecutableMemory
     }
 
     /// <summary>Assembles a standalone piece of code into its own executable mapping and returns its address.</summary>
-    public static nint Emit(Func<Assembler> build, int maxSize = PageSize)
+    public static nint Emit(Func<X64Assembler> build, int maxSize = PageSize)
     {
         byte* p = AllocateWritable(maxSize, out int mapped);
         AssembleAt(build(), p, mapped);

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.Observability.Debugging;
@@ -50,8 +51,8 @@ internal static class HostCode
     /// </summary>
     public static byte[] Trampoline(ulong address, ulong handler, ulong cookie, ulong control)
     {
-        var a = new Assembler(64);
-        Label resumeAtRip = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label resumeAtRip = a.CreateLabel();
         a.pushfq();
         a.push(rax);
         a.mov(rax, rsp);                                        // rax -> [saved rax, rflags, return address]
@@ -143,12 +144,12 @@ internal static class HostCode
     /// </summary>
     public static byte[] SignalHandler(ulong address, ulong shared, ulong sigactionFunction)
     {
-        var a = new Assembler(64);
-        Label chain = a.CreateLabel();
-        Label wait = a.CreateLabel();
-        Label resumed = a.CreateLabel();
-        Label noFpIn = a.CreateLabel();
-        Label noFpOut = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label chain = a.CreateLabel();
+        X64Label wait = a.CreateLabel();
+        X64Label resumed = a.CreateLabel();
+        X64Label noFpIn = a.CreateLabel();
+        X64Label noFpOut = a.CreateLabel();
         a.push(rbx);
         a.push(r12);
         a.push(r13);
@@ -162,7 +163,7 @@ internal static class HostCode
         a.jz(chain);
         a.cmp(eax, __dword_ptr[rbx + CtlTid]);
         a.jne(chain);
-        Label inProgram = a.CreateLabel();
+        X64Label inProgram = a.CreateLabel();
         a.cmp(__qword_ptr[rbx + CtlInProgram], 0);
         a.jne(inProgram);
         // not in program code: an interrupt's SIGTRAP (tgkill, si_code SI_TKILL) that came late is dropped
@@ -267,9 +268,9 @@ internal static class HostCode
     /// </summary>
     public static byte[] CallStub(ulong address)
     {
-        var a = new Assembler(64);
-        Label copy = a.CreateLabel();
-        Label copied = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label copy = a.CreateLabel();
+        X64Label copied = a.CreateLabel();
         a.push(rbp);
         a.mov(rbp, rsp);
         a.push(rbx);
@@ -314,7 +315,7 @@ internal static class HostCode
         return Assemble(a, address);
     }
 
-    private static byte[] Assemble(Assembler a, ulong address)
+    private static byte[] Assemble(X64Assembler a, ulong address)
     {
         var stream = new MemoryStream();
         a.Assemble(new StreamCodeWriter(stream), address);

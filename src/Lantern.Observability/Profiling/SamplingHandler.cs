@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.CodeGen;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.Observability.Profiling;
@@ -75,23 +76,23 @@ internal static class SamplingHandler
     /// <summary>Assembles the handler for the block at <paramref name="block"/> to run at <paramref name="rip"/>.</summary>
     public static byte[] Emit(nint block, ulong rip)
     {
-        var a = new Assembler(64);
-        Label find = a.CreateLabel();
-        Label next = a.CreateLabel();
-        Label found = a.CreateLabel();
-        Label outLabel = a.CreateLabel();
-        Label full = a.CreateLabel();
-        Label rearm = a.CreateLabel();
-        Label finish = a.CreateLabel();
-        Label chain = a.CreateLabel();
-        Label native = a.CreateLabel();
-        Label scan = a.CreateLabel();
-        Label scanNext = a.CreateLabel();
-        Label candidate = a.CreateLabel();
-        Label fromSlot = a.CreateLabel();
-        Label kind1 = a.CreateLabel();
-        Label lookup = a.CreateLabel();
-        Label timer = a.CreateLabel();
+        var a = new X64Assembler(64);
+        X64Label find = a.CreateLabel();
+        X64Label next = a.CreateLabel();
+        X64Label found = a.CreateLabel();
+        X64Label outLabel = a.CreateLabel();
+        X64Label full = a.CreateLabel();
+        X64Label rearm = a.CreateLabel();
+        X64Label finish = a.CreateLabel();
+        X64Label chain = a.CreateLabel();
+        X64Label native = a.CreateLabel();
+        X64Label scan = a.CreateLabel();
+        X64Label scanNext = a.CreateLabel();
+        X64Label candidate = a.CreateLabel();
+        X64Label fromSlot = a.CreateLabel();
+        X64Label kind1 = a.CreateLabel();
+        X64Label lookup = a.CreateLabel();
+        X64Label timer = a.CreateLabel();
 
         // void handler(int sig /*edi*/, siginfo_t* info /*rsi*/, ucontext_t* uc /*rdx*/)
         a.push(rbx);
@@ -310,10 +311,10 @@ internal static class SamplingHandler
 
         // lookup: r8 = address -> eax = kind of the JIT range holding it, or -1. Clobbers rax, rcx, r11, rbp.
         // Binary search for the last entry whose low <= r8.
-        Label loop = a.CreateLabel();
-        Label goRight = a.CreateLabel();
-        Label done = a.CreateLabel();
-        Label none = a.CreateLabel();
+        X64Label loop = a.CreateLabel();
+        X64Label goRight = a.CreateLabel();
+        X64Label done = a.CreateLabel();
+        X64Label none = a.CreateLabel();
         a.Label(ref lookup);
         a.cmp(r8, __qword_ptr[rbx + BlockCodeLow]);
         a.jb(none);
