@@ -7,10 +7,10 @@ namespace Lantern.Cli;
 /// Maps in, with one <c>madvise(MADV_POPULATE_WRITE)</c>, the part of the GC heap that compiling a program will
 /// allocate from — the JVM's <c>-XX:+AlwaysPreTouch</c>, for the first <see cref="Bytes"/> only.
 /// <para>
-/// Why (measured on this project's VM, docs/ARCHITECTURE.md "Start-up"): compiling hello.c allocates ~1.4 MB on the GC
-/// heap (front end, Iced's encoder tables) and the GC clears each allocation quantum before use, so every one of those
-/// ~350 fresh pages is first touched by a page fault; a fault costs ~10 µs here against ~0.6 µs per page for
-/// populating a range in one call, and those faults were ~3 ms of the ~15 ms of CPU of <c>lantern run hello.c</c>.
+/// Why (measured on this project's VM, docs/ARCHITECTURE.md "Start-up"): compiling hello.c allocates ~0.8 MB on the GC
+/// heap (front end, JIT; ~1.4 MB when Iced encoded) and the GC clears each allocation quantum before use, so every
+/// one of those fresh pages is first touched by a page fault; a fault costs ~10 µs here against ~0.6 µs per page for
+/// populating a range in one call: ~1 ms of the ~17 ms of CPU of <c>lantern run hello.c</c> (~2 ms with Iced).
 /// </para>
 /// <para>
 /// How: the address of a fresh object lies in the region the GC allocates from. Its mapping (read-write, anonymous) is

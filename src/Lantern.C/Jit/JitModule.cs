@@ -339,7 +339,8 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     /// <summary>
     /// Maps zeroed read-write memory next to the code cache (just below it or below the last such block, else just
     /// above the cache), so that code reaches it with a rip-relative operand (<c>call [rip+disp32]</c> through a
-    /// cell); anywhere if both places are taken (the backend then falls back to a 64-bit address).
+    /// cell), else the first free place further down within 1 GiB; anywhere if none is free (the backend then
+    /// falls back to a 64-bit address).
     /// </summary>
     private nint MapNearCode(long size)
     {
@@ -352,8 +353,11 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
 
         nint below = _nearCodeLow - (nint)n;
         nint above = _cache.ExecutableBase + (nint)_cache.Capacity;
-        foreach (nint hint in new[] { below, above })
+        // then further down in 16 MiB steps (another module's mappings may sit just below, as when tests
+        // build modules in parallel), staying within 1 GiB of the code: what the backend reaches rip-relative
+        for (int attempt = 0; attempt < 58; attempt++)
         {
+            nint hint = attempt switch { 0 => below, 1 => above, _ => below - (nint)(attempt - 1) * (16 << 20) };
             nint p = Native.Mmap(hint, n, Native.ProtRead | Native.ProtWrite, Native.MapPrivate | JitNative.MapAnonymous | MapFixedNoReplace, -1, 0);
             if (p == hint)
             {
