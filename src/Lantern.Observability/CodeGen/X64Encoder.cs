@@ -45,6 +45,9 @@ public static class X64Encoder
 {
     private static readonly bool s_check = Environment.GetEnvironmentVariable("LANTERN_ENCODER_CHECK") == "1";
 
+    /// <summary>True if every block is also encoded by Iced and compared (<c>LANTERN_ENCODER_CHECK=1</c> at start-up).</summary>
+    public static bool CheckingAgainstIced => s_check;
+
     private enum Form : byte
     {
         RmReg,      // ModRM.rm = op0, ModRM.reg = op1
