@@ -10,12 +10,14 @@ namespace Lantern.C;
 /// since launch (runtime start-up included). Each line also gives the number of methods the .NET JIT has compiled
 /// so far (zero in the NativeAOT build; not zero when the library runs on CoreCLR, as in the tests) and the bytes allocated
 /// on the GC heap so far (each new allocation region is cleared and faulted in: start-up time) and the number of garbage
-/// collections so far. Off, <see cref="Mark"/>
-/// costs one static field read.
+/// collections so far. <c>LANTERN_TRACE_STARTUP=live</c> also collects fully at each mark and prints the bytes still
+/// live (what the pipeline keeps, against what it allocates; the collections distort the times). Off,
+/// <see cref="Mark"/> costs one static field read.
 /// </summary>
 public static class StartupTrace
 {
     private static readonly bool s_enabled;
+    private static readonly bool s_live;
     private static readonly long s_launchNs;
     private static readonly long s_start = Stopwatch.GetTimestamp();
     private static long s_last = s_start;
@@ -24,6 +26,7 @@ public static class StartupTrace
     {
         string? value = Environment.GetEnvironmentVariable("LANTERN_TRACE_STARTUP");
         s_enabled = value is { Length: > 0 } && value != "0";
+        s_live = value == "live";
         if (s_enabled && value!.Length > 6 && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long ns))
         {
             s_launchNs = ns;
@@ -48,7 +51,7 @@ public static class StartupTrace
         double sinceMain = Stopwatch.GetElapsedTime(s_start, now).TotalMilliseconds;
         double phaseMs = Stopwatch.GetElapsedTime(s_last, now).TotalMilliseconds;
         s_last = now;
-        string launch = "";
+        string launch = s_live ? string.Create(CultureInfo.InvariantCulture, $" live={GC.GetTotalMemory(forceFullCollection: true) / 1024}K") : "";
         if (s_launchNs != 0)
         {
             long epochNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
