@@ -219,15 +219,36 @@ public static class IrVerifier
 
     private static void CheckTargets(IrFunction f, Instr i, Where iw, List<string> errors)
     {
-        bool Bad(int t) => t < 0 || t >= f.Blocks.Count;
+        // no lambda here: a closure over f would be allocated for every instruction verified
+        int blocks = f.Blocks.Count;
         switch (i.Op)
         {
-            case Opcode.Jump when Bad(i.Target):
-            case Opcode.Branch when Bad(i.Target) || Bad(i.Target2):
-            case Opcode.Switch when Bad(i.Target) || (i.Cases?.Any(c => Bad(c.Block)) ?? true):
+            case Opcode.Jump when Bad(i.Target, blocks):
+            case Opcode.Branch when Bad(i.Target, blocks) || Bad(i.Target2, blocks):
+            case Opcode.Switch when Bad(i.Target, blocks) || AnyBadCase(i, blocks):
                 errors.Add($"{iw}: branch to a block that does not exist");
                 break;
         }
+    }
+
+    private static bool Bad(int target, int blocks) => target < 0 || target >= blocks;
+
+    private static bool AnyBadCase(Instr i, int blocks)
+    {
+        if (i.Cases is null)
+        {
+            return true;
+        }
+
+        foreach (var c in i.Cases)
+        {
+            if (Bad(c.Block, blocks))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void CheckVReg(IrFunction f, bool[] defined, int v, Where iw, List<string> errors, bool allowMissing = false)

@@ -50,7 +50,7 @@ public sealed class X64Backend
 
     private readonly IrFunction _f;
     private readonly IJitSymbols _symbols;
-    private X64Assembler _a = new(64);
+    private X64Assembler _a;
     private X64Label[] _blockLabels = Array.Empty<X64Label>();
     private X64Label _epilogue;
     private int[] _slotOff = Array.Empty<int>();
@@ -110,7 +110,14 @@ public sealed class X64Backend
     private readonly HashSet<Instr> _sunk = new();
     private readonly Dictionary<(int Block, int Index), Instr> _sinkBefore = new();
     private readonly HashSet<int> _homeReads = new();
-    private readonly X64Assembler _scratch = new(64);
+    private readonly X64Assembler _scratch;
+
+    // The two assemblers are reused from one function to the next on a thread (their instruction lists are most of
+    // what compiling a function allocates: ~2 KB per instruction list growth, fresh pages on a first touch).
+    [ThreadStatic]
+    private static X64Assembler? t_spareMain;
+    [ThreadStatic]
+    private static X64Assembler? t_spareScratch;
     private readonly InstructionInfoFactory _infoFactory = new();
     private bool _dryRun;
     private int _deferredReg = -1;
@@ -148,6 +155,12 @@ public sealed class X64Backend
 
     private X64Backend(IrFunction f, IJitSymbols symbols, bool debug, bool movable)
     {
+        _a = t_spareMain ?? new X64Assembler(64);
+        _scratch = t_spareScratch ?? new X64Assembler(64);
+        t_spareMain = null;
+        t_spareScratch = null;
+        _a.Reset();
+        _scratch.Reset();
         _f = f;
         _symbols = symbols;
         _debug = debug;
@@ -163,7 +176,16 @@ public sealed class X64Backend
     public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false, bool movable = false)
     {
         var b = new X64Backend(f, symbols, debug, movable);
-        return b.CompileFunction(rip);
+        X64Assembler main = b._a;
+        try
+        {
+            return b.CompileFunction(rip);
+        }
+        finally
+        {
+            t_spareMain = main;
+            t_spareScratch = b._scratch;
+        }
     }
 
     /// <summary>
@@ -286,9 +308,7 @@ public sealed class X64Backend
         _a.leave();
         _a.ret();
 
-        var stream = new MemoryStream();
-        X64AssemblerResult result = _a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        byte[] code = stream.ToArray();
+        X64AssemblerResult result = _a.Assemble(rip, out byte[] code);
         uint[] offsets = result.Result[0].NewInstructionOffsets;
         int OffsetOf(int index)
         {

@@ -114,18 +114,24 @@ public sealed partial class X64Assembler
     /// <summary>Encodes the instructions for address <paramref name="rip"/> into <paramref name="writer"/>.</summary>
     public X64AssemblerResult Assemble(CodeWriter writer, ulong rip, BlockEncoderOptions options = BlockEncoderOptions.None)
     {
-        if (_pendingLabel != 0)
-        {
-            throw new InvalidOperationException("unused label: an instruction must follow every label");
-        }
-
-        X64AssemblerResult result = X64Encoder.EncodeBlock(_instructions, rip, out byte[] bytes);
+        X64AssemblerResult result = Assemble(rip, out byte[] bytes);
         foreach (byte b in bytes)
         {
             writer.WriteByte(b);
         }
 
         return result;
+    }
+
+    /// <summary>Encodes the instructions for address <paramref name="rip"/> into <paramref name="code"/> (no writer, no copy).</summary>
+    public X64AssemblerResult Assemble(ulong rip, out byte[] code)
+    {
+        if (_pendingLabel != 0)
+        {
+            throw new InvalidOperationException("unused label: an instruction must follow every label");
+        }
+
+        return X64Encoder.EncodeBlock(_instructions, rip, out code);
     }
 
     // ---- helpers -----------------------------------------------------------------------------------
