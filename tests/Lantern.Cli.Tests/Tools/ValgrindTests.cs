@@ -56,7 +56,7 @@ public class ValgrindTests
         ToolCheck.Has(report.Stdout, @"=> \S*burner\.c:burn \(20x\)");
     }
 
-    /// <summary>When the module's code is freed, VALGRIND_DISCARD_TRANSLATIONS is issued for it (valgrind -v -v -v reports client requests).</summary>
+    /// <summary>When the module's code is freed, VALGRIND_DISCARD_TRANSLATIONS is issued for it (valgrind -v -v -v reports client requests, the address in upper-case hex).</summary>
     [Fact]
     public void Valgrind_DiscardTranslationsWhenCodeIsFreed()
     {
@@ -66,6 +66,6 @@ public class ValgrindTests
         ProcessResult run = LanternProcess.RunProcess(valgrind, ["--tool=none", "-v", "-v", "-v", Executable(), "run", file], timeoutSeconds: 600);
         Assert.True(run.ExitCode == 0, run.Stderr.Length > 4000 ? run.Stderr[^4000..] : run.ToString());
         ToolCheck.HasText(run.Stdout, "result 24");
-        ToolCheck.Has(run.Stderr, @"client request: DISCARD_TRANSLATIONS, addr 0x[0-9a-f]+, +len [1-9]\d*\n");
+        ToolCheck.Has(run.Stderr, @"client request: DISCARD_TRANSLATIONS, addr 0x[0-9a-fA-F]+, +len [1-9]\d*\n");
     }
 }
