@@ -131,13 +131,15 @@ public sealed class ProfCommandTests : IDisposable
     public void Prof_CalibratedShares_ComeOutWithinThreePoints()
     {
         _dir.WriteFile("shares.c", Shares);
-        ProcessResult r = Lantern("prof", "-F", "2000", "--json", "shares.c");
+        // 4 kHz: ~4,300 samples in the one-second run. The share of a() measured on this VM: 68.4-71.2% over eight
+        // runs at 4 kHz (sd 1.1 point); 66.9-72.4% over ten at 2 kHz (sd 1.4), where the 3-point band failed in CI
+        ProcessResult r = Lantern("prof", "-F", "4000", "--json", "shares.c");
         Assert.True(r.ExitCode == 0, r.ToString());
         JsonElement json = Json(r);
         Assert.Equal("perf_event cpu-clock", json.GetProperty("engine").GetString());
         Dictionary<string, long> self = SelfCounts(json);
         double total = self["a"] + self["b"] + self["c"];
-        Assert.True(total >= 1000, r.ToString());
+        Assert.True(total >= 2000, r.ToString());
         AssertShare(70, self["a"] / total, r);
         AssertShare(20, self["b"] / total, r);
         AssertShare(10, self["c"] / total, r);
