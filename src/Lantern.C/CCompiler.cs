@@ -22,8 +22,6 @@ public sealed class CompileResult
 
     public IrModule? Module { get; init; }
 
-    public List<Token>? Tokens { get; init; }
-
     public bool Success => Module is not null && !Diagnostics.HasErrors;
 }
 
@@ -54,13 +52,14 @@ public static class CCompiler
             var pp = new Preprocessor(options.Preprocessor, diagnostics);
             StartupTrace.Mark("preprocessor ready");
             tokens = preprocess(pp);
+            pp.ReleaseTokens();
             StartupTrace.Mark("preprocessed");
             if (diagnostics.HasErrors)
             {
-                return new CompileResult { Diagnostics = diagnostics, Tokens = tokens };
+                return new CompileResult { Diagnostics = diagnostics };
             }
 
-            module = FrontEnd.Compile(tokens, diagnostics);
+            module = FrontEnd.Compile(ref tokens, diagnostics);
             if (module is not null)
             {
                 module.Files.Clear();
@@ -84,6 +83,6 @@ public static class CCompiler
             }
         }
 
-        return new CompileResult { Diagnostics = diagnostics, Module = diagnostics.HasErrors ? null : module, Tokens = tokens };
+        return new CompileResult { Diagnostics = diagnostics, Module = diagnostics.HasErrors ? null : module };
     }
 }

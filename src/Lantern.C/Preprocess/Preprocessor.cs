@@ -94,6 +94,17 @@ public sealed class Preprocessor
     /// <summary>The predefined object-like macros as "NAME VALUE" (besides __FILE__, __LINE__, __DATE__, ...).</summary>
     public static IReadOnlyList<string> PredefinedMacros => s_predefined;
 
+    /// <summary>
+    /// Forgets the lexed tokens of every file read (the include cache, the main file's frame) once the output is
+    /// taken: they are most of what preprocessing allocates, and the caller keeps this preprocessor for its file
+    /// table. A file included after this is lexed again.
+    /// </summary>
+    public void ReleaseTokens()
+    {
+        _fileCache.Clear();
+        _frames.Clear();
+    }
+
     /// <summary>True when a macro of this name is defined (after preprocessing: at the end of the translation unit).</summary>
     public bool IsDefined(string name) => _macros.ContainsKey(name);
 
