@@ -11,7 +11,8 @@ namespace Lantern.C;
 /// so far (zero in the NativeAOT build; not zero when the library runs on CoreCLR, as in the tests) and the bytes allocated
 /// on the GC heap so far (each new allocation region is cleared and faulted in: start-up time) and the number of garbage
 /// collections so far. <c>LANTERN_TRACE_STARTUP=live</c> also collects fully at each mark and prints the bytes still
-/// live (what the pipeline keeps, against what it allocates; the collections distort the times). Off,
+/// live (what the pipeline keeps, against what it allocates; the phase times leave the collections out, the
+/// time since Main does not). Off,
 /// <see cref="Mark"/> costs one static field read.
 /// </summary>
 public static class StartupTrace
@@ -50,8 +51,14 @@ public static class StartupTrace
         long now = Stopwatch.GetTimestamp();
         double sinceMain = Stopwatch.GetElapsedTime(s_start, now).TotalMilliseconds;
         double phaseMs = Stopwatch.GetElapsedTime(s_last, now).TotalMilliseconds;
+        string launch = "";
+        if (s_live)
+        {
+            launch = string.Create(CultureInfo.InvariantCulture, $" live={GC.GetTotalMemory(forceFullCollection: true) / 1024}K");
+            now = Stopwatch.GetTimestamp(); // the next phase's time starts after this collection
+        }
+
         s_last = now;
-        string launch = s_live ? string.Create(CultureInfo.InvariantCulture, $" live={GC.GetTotalMemory(forceFullCollection: true) / 1024}K") : "";
         if (s_launchNs != 0)
         {
             long epochNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
