@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
+using Lantern.C.Describe;
 using Lantern.C;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
@@ -306,7 +307,7 @@ internal static class ProfCommand
                 {
                     using var jit = new JitModule(module);
                     using IDisposable published = JitPublishers.Publish(jit);
-                    CompilationUnitInfo unit = JitDebugInfo.Build(jit);
+                    CompilationUnitInfo unit = CodeInfoBuilder.Build(jit);
                     symfile = ElfWriter.WriteSymfile(unit);
                     sampler = new Sampler(unit.Functions, new SamplerOptions
                     {

@@ -1,5 +1,5 @@
 using Iced.Intel;
-using Lantern.Observability.CodeGen;
+using Lantern.X64;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.Observability;

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Iced.Intel;
-using Lantern.Observability.CodeGen;
+using Lantern.C.Describe;
+using Lantern.X64;
 using Lantern.C.Runtime;
 using Lantern.Observability;
 using static Iced.Intel.AssemblerRegisters;
@@ -693,7 +694,7 @@ public static unsafe partial class CrashReporter
     private static void AppendFrames(JitModule module, StringBuilder sb, nint rip, nint rbp, nint rsp)
     {
         var frames = new List<string>();
-        JitFunctionInfo? f = module.FindFunction(rip);
+        FunctionLayout? f = module.FindFunction(rip);
         if (f is null)
         {
             frames.Add($"0x{(ulong)rip:x} in {NativeName(rip)}");
@@ -726,15 +727,15 @@ public static unsafe partial class CrashReporter
         bool first = frames.Count == 0;
         for (int depth = 0; depth < 1_000_000; depth++)
         {
-            JitFunctionInfo? f = module.FindFunction(pc);
+            FunctionLayout? f = module.FindFunction(pc);
             if (f is null)
             {
                 break;
             }
 
             int offset = (int)(pc - f.Start);
-            JitLine? line = f.LineAt(offset);
-            string where = line is JitLine l ? $" at {l.Location.DisplayPath}:{l.Location.DisplayLine}" : "";
+            LayoutLine? line = f.LineAt(offset);
+            string where = line is LayoutLine l ? $" at {l.Location.DisplayPath}:{l.Location.DisplayLine}" : "";
             frames.Add($"0x{(ulong)(first ? pc : pc + 1):x} in {f.Name}{where}");
             first = false;
 
@@ -778,7 +779,7 @@ public static unsafe partial class CrashReporter
         for (nint p = rsp; p < rsp + (1 << 20) && OnStack(p); p += 8)
         {
             nint w = *(nint*)p;
-            JitFunctionInfo? f = module.FindFunction(w);
+            FunctionLayout? f = module.FindFunction(w);
             if (f is null)
             {
                 continue;

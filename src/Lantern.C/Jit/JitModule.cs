@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Describe;
 using Lantern.C.Runtime;
 using System.Text;
 using Iced.Intel;
-using Lantern.Observability.CodeGen;
+using Lantern.X64;
 using Lantern.C.Ir;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -27,7 +28,7 @@ public sealed class JitLinkException : Exception
 /// <c>exit()</c> returns to <see cref="RunMain"/> instead of terminating the host process.
 /// </para>
 /// </summary>
-public sealed unsafe class JitModule : IJitSymbols, IDisposable
+public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
 {
     private const int AtexitCapacity = 64;
 
@@ -42,8 +43,8 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     private readonly CodeCache _cache;
     private readonly Dictionary<string, nint> _cells = new();
     private readonly Dictionary<string, nint> _data = new();
-    private readonly Dictionary<string, JitFunctionInfo> _functions = new();
-    private JitFunctionInfo[] _sorted = Array.Empty<JitFunctionInfo>();
+    private readonly Dictionary<string, FunctionLayout> _functions = new();
+    private FunctionLayout[] _sorted = Array.Empty<FunctionLayout>();
     private readonly HashSet<string> _functionNames = new();
     private readonly List<(nint Address, nuint Size)> _mappings = new();
     private nint _cellBlock;
@@ -62,7 +63,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
 
     /// <summary>
     /// Compiles and links <paramref name="module"/>; with <paramref name="debug"/> the code has patch sites for the
-    /// debugger (<see cref="JitFunctionInfo.PatchSites"/>; off for plain <c>lantern run</c>).
+    /// debugger (<see cref="FunctionLayout.PatchSites"/>; off for plain <c>lantern run</c>).
     /// </summary>
     public JitModule(IrModule module, bool debug)
     {
@@ -101,19 +102,19 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     public Action? ProgramFinished { get; set; }
 
     /// <summary>Compiled functions by name.</summary>
-    public IReadOnlyDictionary<string, JitFunctionInfo> Functions => _functions;
+    public IReadOnlyDictionary<string, FunctionLayout> Functions => _functions;
 
     /// <summary>The function containing <paramref name="address"/>, if it is JIT code.</summary>
-    public JitFunctionInfo? FindFunction(nint address)
+    public FunctionLayout? FindFunction(nint address)
     {
         // functions are placed at increasing addresses: binary search
-        JitFunctionInfo[] sorted = _sorted;
+        FunctionLayout[] sorted = _sorted;
         int lo = 0;
         int hi = sorted.Length - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >> 1;
-            JitFunctionInfo f = sorted[mid];
+            FunctionLayout f = sorted[mid];
             if (address < f.Start)
             {
                 hi = mid - 1;
@@ -134,7 +135,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
     /// <summary>Disassembly (Intel syntax) of a compiled function, with its line-table rows as comments.</summary>
     public string Disassemble(string function)
     {
-        JitFunctionInfo info = _functions[function];
+        FunctionLayout info = _functions[function];
         var bytes = new byte[info.Size];
         Marshal.Copy(info.Start, bytes, 0, info.Size);
         var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes));
@@ -177,6 +178,21 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         }
 
         return cell;
+    }
+
+    /// <inheritdoc/>
+    public bool TryGetDataAddress(string name, out nint address)
+    {
+        try
+        {
+            address = GetDataAddress(name);
+            return true;
+        }
+        catch (JitLinkException)
+        {
+            address = 0;
+            return false;
+        }
     }
 
     public nint GetDataAddress(string name)
@@ -245,7 +261,7 @@ public sealed unsafe class JitModule : IJitSymbols, IDisposable
         foreach (IrFunction f in _module.Functions)
         {
             nint rip = _cache.NextAddress();
-            (byte[] code, JitFunctionInfo info) = X64Backend.Compile(f, this, (ulong)rip, IsDebugCode, JitPublishers.EmitsSharedObject);
+            (byte[] code, FunctionLayout info) = X64Backend.Compile(f, this, (ulong)rip, IsDebugCode, JitPublishers.EmitsSharedObject);
             nint at = _cache.Add(code);
             if (at != rip)
             {

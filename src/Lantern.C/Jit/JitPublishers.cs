@@ -1,3 +1,4 @@
+using Lantern.C.Describe;
 using Lantern.Observability;
 using Lantern.Observability.Elf;
 using Lantern.Observability.Publish;
@@ -34,11 +35,11 @@ public static class JitPublishers
         // time of every `lantern run`.
         if (unwind && !gdb && !perfMap && !jitDump && emitSo is null)
         {
-            registrations.Add(UnwindRegistration.Register(JitDebugInfo.BuildUnwindOnly(jit)));
+            registrations.Add(UnwindRegistration.Register(CodeInfoBuilder.BuildUnwindOnly(jit)));
             return new Registrations(registrations);
         }
 
-        CompilationUnitInfo unit = JitDebugInfo.Build(jit);
+        CompilationUnitInfo unit = CodeInfoBuilder.Build(jit);
         if (perfMap)
         {
             PerfMap.Instance.Add(unit);
@@ -69,7 +70,7 @@ public static class JitPublishers
             if (IsOn("LANTERN_GDB_PER_FUNCTION"))
             {
                 // unbatched: one symfile per function (for the scale benchmark)
-                foreach (CompilationUnitInfo single in JitDebugInfo.BuildPerFunction(jit))
+                foreach (CompilationUnitInfo single in CodeInfoBuilder.BuildPerFunction(jit))
                 {
                     registrations.Add(GdbJitInterface.Instance.Register(ElfWriter.WriteSymfile(single)));
                 }

@@ -1,5 +1,6 @@
 using Iced.Intel;
-using Lantern.Observability.CodeGen;
+using Lantern.C.Describe;
+using Lantern.X64;
 using Lantern.C.Ir;
 using Lantern.Observability.Debugging;
 using static Iced.Intel.AssemblerRegisters;
@@ -173,7 +174,7 @@ public sealed class X64Backend
     /// boundary, after the prologue and before the epilogue. With <paramref name="movable"/>, the code refers to
     /// nothing outside itself rip-relatively (cells by absolute address), so a copy elsewhere runs unchanged.
     /// </summary>
-    public static (byte[] Code, JitFunctionInfo Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false, bool movable = false)
+    public static (byte[] Code, FunctionLayout Info) Compile(IrFunction f, IJitSymbols symbols, ulong rip, bool debug = false, bool movable = false)
     {
         var b = new X64Backend(f, symbols, debug, movable);
         X64Assembler main = b._a;
@@ -198,7 +199,7 @@ public sealed class X64Backend
         _a.db(0x0F, 0x1F, 0x44, 0x00, 0x00);
     }
 
-    private (byte[] Code, JitFunctionInfo Info) CompileFunction(ulong rip)
+    private (byte[] Code, FunctionLayout Info) CompileFunction(ulong rip)
     {
         _rip = rip;
         LayoutFrame();
@@ -324,7 +325,7 @@ public sealed class X64Backend
             return code.Length;
         }
 
-        var info = new JitFunctionInfo
+        var info = new FunctionLayout
         {
             Name = _f.Name,
             Function = _f,
@@ -341,12 +342,12 @@ public sealed class X64Backend
         info.EpilogueStarts.Add((int)(result.GetLabelRIP(_epilogue) - rip));
         foreach ((int index, Instr stmt) in stmtIndexes)
         {
-            info.Lines.Add(new JitLine(OffsetOf(index), stmt.Location, (int)stmt.Imm));
+            info.Lines.Add(new LayoutLine(OffsetOf(index), stmt.Location, (int)stmt.Imm));
         }
 
         foreach ((int index, PatchSiteKind kind) in _sites)
         {
-            info.PatchSites.Add(new JitPatchSite(OffsetOf(index), kind));
+            info.PatchSites.Add(new LayoutPatchSite(OffsetOf(index), kind));
         }
 
         return (code, info);

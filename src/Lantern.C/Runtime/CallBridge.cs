@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Iced.Intel;
-using Lantern.Observability.CodeGen;
+using Lantern.X64;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.C.Runtime;

@@ -1,5 +1,5 @@
 using Iced.Intel;
-using Lantern.Observability.CodeGen;
+using Lantern.X64;
 
 namespace Lantern.C.Runtime;
 

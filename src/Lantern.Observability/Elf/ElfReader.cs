@@ -1,3 +1,5 @@
+using Lantern.Observability.Binary;
+
 namespace Lantern.Observability.Elf;
 
 /// <summary>A section header of an <see cref="ElfFile"/>.</summary>

@@ -1,3 +1,4 @@
+using Lantern.Observability.Binary;
 using Lantern.Observability.Dwarf.Write;
 
 namespace Lantern.Observability.Elf;

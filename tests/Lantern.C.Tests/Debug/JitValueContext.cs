@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Lantern.C.Debug;
+using Lantern.C.Describe;
 using Lantern.C.Jit;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
@@ -22,7 +23,7 @@ internal sealed unsafe class JitValueContext : IValueContext, IDisposable
         CompileResult result = CCompiler.CompileText("prog.c", source, new CompileOptions());
         Assert.True(result.Success, string.Join("\n", result.Diagnostics.Items.Select(d => d.Format())));
         Jit = new JitModule(result.Module!);
-        Debug = DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(JitDebugInfo.Build(Jit))));
+        Debug = DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(CodeInfoBuilder.Build(Jit))));
         Symbols = new ProgramSymbols(Debug);
         Evaluator = new ExpressionEvaluator(Symbols);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lantern.C.Describe;
 using Lantern.C.Jit;
 using Lantern.Observability;
 using Lantern.Observability.Elf;
@@ -35,7 +36,7 @@ public class DwarfCorpusVerifyTests
         CompileResult r = CCompiler.CompileFile(Path.Combine(CorpusDir, file), new CompileOptions());
         Assert.True(r.Success, r.Diagnostics.FormatAll());
         using var jit = new JitModule(r.Module!);
-        CompilationUnitInfo unit = JitDebugInfo.Build(jit);
+        CompilationUnitInfo unit = CodeInfoBuilder.Build(jit);
         TempFile symfile = TempFile.Create(prefix: "lantern-dwarfcorpus-", suffix: ".o");
         symfile.WriteAllBytes(ElfWriter.WriteSymfile(unit));
         symfile.Close();

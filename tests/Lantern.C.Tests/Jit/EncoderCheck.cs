@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Lantern.Observability.CodeGen;
+using Lantern.X64;
 using Xunit;
 
 namespace Lantern.C.Tests.Jit;

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.C.Describe;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Xunit;
@@ -14,7 +15,7 @@ namespace Lantern.C.Tests.Jit;
 /// </summary>
 public sealed unsafe class X64BackendCallShapeTests
 {
-    private static List<Instruction> Decode(JitFunctionInfo info)
+    private static List<Instruction> Decode(FunctionLayout info)
     {
         var bytes = new byte[info.Size];
         System.Runtime.InteropServices.Marshal.Copy(info.Start, bytes, 0, info.Size);
@@ -138,7 +139,7 @@ public sealed unsafe class X64BackendCallShapeTests
             Assert.Equal(LoopExpected(n), fn(n));
         }
 
-        JitFunctionInfo info = jit.Functions["f"];
+        FunctionLayout info = jit.Functions["f"];
         List<Instruction> code = Decode(info);
         Assert.DoesNotContain(code, ins => ins.Mnemonic == Mnemonic.Jmp);
         Instruction back = Assert.Single(code, ins => ins.Mnemonic == Mnemonic.Jl);
@@ -154,7 +155,7 @@ public sealed unsafe class X64BackendCallShapeTests
         var fn = (delegate* unmanaged<long, long>)jit.GetFunctionAddress("f");
         Assert.Equal(LoopExpected(100), fn(100));
 
-        JitFunctionInfo info = jit.Functions["f"];
+        FunctionLayout info = jit.Functions["f"];
         Assert.Single(info.Lines, l => l.Location.Line == 2);
         Assert.Single(Decode(info), ins => ins.Mnemonic == Mnemonic.Jmp);
     }

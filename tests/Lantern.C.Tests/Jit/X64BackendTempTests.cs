@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.C.Describe;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Xunit;
@@ -16,7 +17,7 @@ public sealed unsafe class X64BackendTempTests
     private static readonly long[] s_values = { 0, 1, -1, 7, -100, 255, 65535, int.MaxValue, int.MinValue, 0x123456789ABCDEFL, long.MinValue };
 
     /// <summary>Decodes a compiled function.</summary>
-    private static List<Instruction> Decode(JitFunctionInfo info)
+    private static List<Instruction> Decode(FunctionLayout info)
     {
         var bytes = new byte[info.Size];
         System.Runtime.InteropServices.Marshal.Copy(info.Start, bytes, 0, info.Size);
@@ -203,7 +204,7 @@ public sealed unsafe class X64BackendTempTests
             }
         }
 
-        JitFunctionInfo info = jit.Functions["f"];
+        FunctionLayout info = jit.Functions["f"];
         List<Instruction> code = Decode(info);
         foreach (int v in new[] { mul, add, cmp })
         {
@@ -227,7 +228,7 @@ public sealed unsafe class X64BackendTempTests
         b.Ret(b.Op(Opcode.Add, IrType.I32, t, b.Const(IrType.I32, 1)));
         using var jit = new JitModule(m);
         Assert.Equal(36, ((delegate* unmanaged<int, int>)jit.GetFunctionAddress("f"))(5));
-        JitFunctionInfo info = jit.Functions["f"];
+        FunctionLayout info = jit.Functions["f"];
         Assert.True(WritesFrame(Decode(info), info.VRegOffsets[t]), "the value crossing the marker is not in its home");
     }
 

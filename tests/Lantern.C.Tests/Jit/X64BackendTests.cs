@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Describe;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Xunit;
@@ -765,7 +766,7 @@ public sealed unsafe class X64BackendTests
         b.Emit(new Instr { Op = Opcode.Stmt, Location = new Lantern.C.Diagnostics.SourceLocation(file, 1, 22) });
         b.Ret(one);
         using var jit = new JitModule(m);
-        JitFunctionInfo info = jit.Functions["f"];
+        FunctionLayout info = jit.Functions["f"];
         Assert.Equal(2, info.Lines.Count);
         Assert.True(info.Lines[0].Offset >= info.PrologueEnd);
         Assert.True(info.Lines[1].Offset > info.Lines[0].Offset);

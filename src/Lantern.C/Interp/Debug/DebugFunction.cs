@@ -1,3 +1,4 @@
+using Lantern.C.Describe;
 using Lantern.C.Jit;
 
 namespace Lantern.C.Interp.Debug;
@@ -26,5 +27,5 @@ internal sealed class DebugFunction
     public ulong Epilogue { get; }
 
     /// <summary>Line rows: offset from <see cref="Base"/>, statement location, IR scope.</summary>
-    public List<JitLine> Lines { get; } = new();
+    public List<LayoutLine> Lines { get; } = new();
 }

@@ -1,3 +1,4 @@
+using Lantern.C.Describe;
 using Lantern.C.Diagnostics;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
@@ -7,8 +8,8 @@ namespace Lantern.C.Interp.Debug;
 
 /// <summary>
 /// Describes the interpreter's functions in DWARF through the JIT's own path: each function's virtual code layout
-/// becomes a <see cref="JitFunctionInfo"/> (line rows at the statement markers, the pretend epilogue, slot offsets
-/// from the frame's slot base) and <see cref="JitDebugInfo.BuildFunction"/> turns it into a <see cref="CodeInfo"/>,
+/// becomes a <see cref="FunctionLayout"/> (line rows at the statement markers, the pretend epilogue, slot offsets
+/// from the frame's slot base) and <see cref="CodeInfoBuilder.BuildFunction"/> turns it into a <see cref="CodeInfo"/>,
 /// so scopes, variables, types and CFI are built by the very code that describes JIT frames. The frame base is
 /// "rbp" = the interpreter frame's slot base, so a variable's address is that real native address.
 /// </summary>
@@ -19,7 +20,7 @@ internal static class InterpDebugInfo
         IrModule module = interp.Module;
         string primary = module.Functions.Count > 0 ? module.Functions[0].Location.DisplayPath : "<unknown>";
         var unit = new CompilationUnitInfo(primary, Directory.GetCurrentDirectory(), "Lantern (interpreter)", 0x001d /* DW_LANG_C11 */);
-        var types = new JitDebugInfo.TypeConverter(unit.Types);
+        var types = new CodeInfoBuilder.TypeConverter(unit.Types);
         var symbols = new Symbols(interp);
 
         foreach (IrGlobal g in module.Globals)
@@ -47,7 +48,7 @@ internal static class InterpDebugInfo
         foreach (DebugFunction df in interp.DebugFunctions)
         {
             DFunc f = df.Function;
-            var info = new JitFunctionInfo
+            var info = new FunctionLayout
             {
                 Name = f.Name,
                 Function = f.Ir,
@@ -61,14 +62,14 @@ internal static class InterpDebugInfo
             };
             info.EpilogueStarts.Add((int)(df.Epilogue - df.Base));
             info.Lines.AddRange(df.Lines);
-            unit.AddFunction(JitDebugInfo.BuildFunction(unit, types, symbols, info));
+            unit.AddFunction(CodeInfoBuilder.BuildFunction(unit, types, symbols, info));
         }
 
         return unit;
     }
 
-    /// <summary>Static locals' addresses for <see cref="JitDebugInfo.BuildFunction"/>.</summary>
-    private sealed class Symbols : IJitSymbols
+    /// <summary>Static locals' addresses for <see cref="CodeInfoBuilder.BuildFunction"/>.</summary>
+    private sealed class Symbols : IDataSymbols
     {
         private readonly Interpreter _interp;
 
@@ -77,14 +78,10 @@ internal static class InterpDebugInfo
             _interp = interp;
         }
 
-        public bool IsFunction(string name) => false;
-
-        public nint GetFunctionCell(string name) => throw new JitLinkException("no function cells in the interpreter");
-
-        public nint GetDataAddress(string name)
+        public bool TryGetDataAddress(string name, out nint address)
         {
-            long a = _interp.GlobalAddress(name);
-            return a != 0 ? (nint)a : throw new JitLinkException("undefined symbol: " + name);
+            address = (nint)_interp.GlobalAddress(name);
+            return address != 0;
         }
     }
 }

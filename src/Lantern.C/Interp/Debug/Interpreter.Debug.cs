@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Describe;
 using Lantern.C.Diagnostics;
 using Lantern.C.Interp.Debug;
 using Lantern.C.Ir;
@@ -128,7 +129,7 @@ public sealed unsafe partial class Interpreter
                         d.Imm = sites.Count;
                         scope = d.T1;
                         sites.Add(new PatchSite(DebugAddressOf(f, k), PatchSiteKind.Statement));
-                        df.Lines.Add(new JitLine(DebugPrologueLength + k, f.Locs[k], scope));
+                        df.Lines.Add(new LayoutLine(DebugPrologueLength + k, f.Locs[k], scope));
                         break;
                     case DOp.Call:
                         _debugReturnAddresses.Add(DebugAddressOf(f, k) + 1);
@@ -138,7 +139,7 @@ public sealed unsafe partial class Interpreter
                         SourceLocation loc = f.Locs[k];
                         if (!loc.IsNone && (k == 0 || f.Code[k - 1].Op != DOp.DbgStmt))
                         {
-                            df.Lines.Add(new JitLine(DebugPrologueLength + k, loc, scope));
+                            df.Lines.Add(new LayoutLine(DebugPrologueLength + k, loc, scope));
                         }
 
                         break;

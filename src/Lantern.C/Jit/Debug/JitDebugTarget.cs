@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Describe;
 using Lantern.C.Ir;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
@@ -21,7 +22,7 @@ public sealed unsafe class JitDebugTarget : NativeDebugTarget
         : base(new CodeCacheMemory(jit.CodeCache))
     {
         _jit = jit;
-        _debug = DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(JitDebugInfo.Build(jit))));
+        _debug = DebugData.Load(ElfFile.Parse(ElfWriter.WriteSymfile(CodeInfoBuilder.Build(jit))));
         _sites = jit.Functions.Values
             .SelectMany(f => f.PatchSites.Select(s => new PatchSite((ulong)(f.Start + s.Offset), s.Kind)))
             .OrderBy(s => s.Address)

@@ -1,8 +1,8 @@
 using Iced.Intel;
-using Lantern.Observability.CodeGen;
+using Lantern.X64;
 using static Iced.Intel.AssemblerRegisters;
 
-namespace Lantern.Observability.Tests.CodeGen;
+namespace Lantern.X64.Tests;
 
 /// <summary>
 /// X64Assembler/X64Encoder against Iced's Assembler, the oracle: the same calls must give the same instructions

@@ -1,6 +1,4 @@
-using Lantern.Observability.Elf;
-
-namespace Lantern.Observability.Dwarf.Write;
+namespace Lantern.Observability.Binary;
 
 /// <summary>A NUL-terminated string section (.debug_str, .debug_line_str, .strtab) with deduplication.</summary>
 internal sealed class StringTable

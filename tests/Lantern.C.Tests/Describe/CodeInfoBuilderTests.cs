@@ -1,14 +1,15 @@
 using System.Diagnostics;
+using Lantern.C.Describe;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Lantern.Observability;
 using Lantern.Observability.Elf;
 using Xunit;
 
-namespace Lantern.C.Tests.Jit;
+namespace Lantern.C.Tests.Describe;
 
 /// <summary>The JIT's per-function facts turned into CodeInfo: lines, scopes, variables, types, CFI.</summary>
-public class JitDebugInfoTests
+public class CodeInfoBuilderTests
 {
     private const string Source = """
         typedef unsigned long size_type;
@@ -42,7 +43,7 @@ public class JitDebugInfoTests
         CompileResult result = CCompiler.CompileText("dbg.c", Source, new CompileOptions());
         Assert.True(result.Success, string.Join("\n", result.Diagnostics));
         var jit = new JitModule(result.Module!);
-        return (jit, JitDebugInfo.Build(jit));
+        return (jit, CodeInfoBuilder.Build(jit));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Lantern.Observability.Elf;
+namespace Lantern.Observability.Binary;
 
 /// <summary>A cursor over little-endian bytes with LEB128 and C strings; throws <see cref="FormatException"/> past the end.</summary>
 internal ref struct ByteReader

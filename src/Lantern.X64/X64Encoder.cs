@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using Iced.Intel;
 
-namespace Lantern.Observability.CodeGen;
+namespace Lantern.X64;
 
 /// <summary>Result of <see cref="X64Assembler.Assemble"/>, shaped like Iced's <c>AssemblerResult</c>.</summary>
 public sealed class X64AssemblerResult

@@ -1,10 +1,10 @@
 // The *Forms methods are generated: each body is written once per assembler type so that overload resolution
 // picks the matching method on Iced's Assembler and on X64Assembler, and the two results are compared.
 using Iced.Intel;
-using Lantern.Observability.CodeGen;
+using Lantern.X64;
 using static Iced.Intel.AssemblerRegisters;
 
-namespace Lantern.Observability.Tests.CodeGen;
+namespace Lantern.X64.Tests;
 
 public partial class X64AssemblerTests
 {

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using Iced.Intel;
 
-namespace Lantern.Observability.CodeGen;
+namespace Lantern.X64;
 
 /// <summary>
 /// An x86-64 assembler for exactly the instruction forms Lantern emits, with the method names and overload

@@ -3,10 +3,10 @@ using Lantern.C.Ir;
 using Lantern.C.Types;
 using Lantern.Observability;
 
-namespace Lantern.C.Jit;
+namespace Lantern.C.Describe;
 
 /// <summary>
-/// Turns what the baseline JIT knows about a module (per-function <see cref="JitFunctionInfo"/>: line table from
+/// Turns what the baseline JIT knows about a module (per-function <see cref="FunctionLayout"/>: line table from
 /// the Stmt markers, slot frame offsets, prologue/epilogue offsets; the IR scopes and variables with their
 /// <see cref="CType"/>s) into the language-neutral <see cref="CompilationUnitInfo"/> the publishers consume.
 /// <para>
@@ -15,11 +15,11 @@ namespace Lantern.C.Jit;
 /// (<c>leave; ret</c>). Scope ranges: the span of the line rows of the scope and its descendants.
 /// </para>
 /// </summary>
-public static class JitDebugInfo
+public static class CodeInfoBuilder
 {
 
     /// <summary>The debug description of every compiled function of <paramref name="jit"/>, in one unit.</summary>
-    public static CompilationUnitInfo Build(JitModule jit)
+    public static CompilationUnitInfo Build(ILoadedModule jit)
     {
         IrModule module = jit.Module;
         string primary = module.Functions.Count > 0 ? FileOf(module.Functions[0].Location) : "<unknown>";
@@ -34,12 +34,7 @@ public static class JitDebugInfo
                 continue;
             }
 
-            nint address;
-            try
-            {
-                address = jit.GetDataAddress(g.Name);
-            }
-            catch (JitLinkException)
+            if (!jit.TryGetDataAddress(g.Name, out nint address))
             {
                 continue;
             }
@@ -60,7 +55,7 @@ public static class JitDebugInfo
 
         foreach (IrFunction f in module.Functions)
         {
-            if (jit.Functions.TryGetValue(f.Name, out JitFunctionInfo? info))
+            if (jit.Functions.TryGetValue(f.Name, out FunctionLayout? info))
             {
                 unit.AddFunction(BuildFunction(unit, types, jit, info));
             }
@@ -73,11 +68,11 @@ public static class JitDebugInfo
     /// One unit per compiled function (each with its own type table), for publishing one symfile per function
     /// (the unbatched variant of the GDB JIT interface, kept for comparison).
     /// </summary>
-    public static IEnumerable<CompilationUnitInfo> BuildPerFunction(JitModule jit)
+    public static IEnumerable<CompilationUnitInfo> BuildPerFunction(ILoadedModule jit)
     {
         foreach (IrFunction f in jit.Module.Functions)
         {
-            if (jit.Functions.TryGetValue(f.Name, out JitFunctionInfo? info))
+            if (jit.Functions.TryGetValue(f.Name, out FunctionLayout? info))
             {
                 string file = f.Location.IsNone ? "<unknown>" : FileOf(f.Location);
                 var unit = new CompilationUnitInfo(file, Directory.GetCurrentDirectory(), "Lantern (baseline x64 JIT)", 0x001d);
@@ -91,12 +86,12 @@ public static class JitDebugInfo
     /// Only what an unwinder needs (<c>__register_frame</c>): every compiled function with its name, code range and
     /// CFI, without lines, scopes, variables or types (much cheaper at start-up than <see cref="Build"/>).
     /// </summary>
-    public static CompilationUnitInfo BuildUnwindOnly(JitModule jit)
+    public static CompilationUnitInfo BuildUnwindOnly(ILoadedModule jit)
     {
         var unit = new CompilationUnitInfo("<unwind>", "", "Lantern (baseline x64 JIT)", 0x001d /* DW_LANG_C11 */);
         foreach (IrFunction f in jit.Module.Functions)
         {
-            if (jit.Functions.TryGetValue(f.Name, out JitFunctionInfo? info))
+            if (jit.Functions.TryGetValue(f.Name, out FunctionLayout? info))
             {
                 var code = new CodeInfo(info.Name, (ulong)info.Start, (uint)info.Size);
                 code.AddCfi(BuildCfi(info));
@@ -108,14 +103,14 @@ public static class JitDebugInfo
     }
 
     /// <summary>The CFI of a compiled function: the standard frame-pointer frame, restored at each epilogue.</summary>
-    private static IReadOnlyList<CfiRow> BuildCfi(JitFunctionInfo info)
+    private static IReadOnlyList<CfiRow> BuildCfi(FunctionLayout info)
     {
         // the epilogue is leave; ret; in debug code the Return patch site (a 5-byte NOP) comes first
         var epilogues = new List<uint>(info.EpilogueStarts.Count);
         foreach (int e in info.EpilogueStarts)
         {
             bool patched = false;
-            foreach (JitPatchSite p in info.PatchSites)
+            foreach (LayoutPatchSite p in info.PatchSites)
             {
                 patched |= p.Offset == e;
             }
@@ -131,7 +126,7 @@ public static class JitDebugInfo
     }
 
     /// <summary>The description of one compiled function.</summary>
-    public static CodeInfo BuildFunction(CompilationUnitInfo unit, TypeConverter types, IJitSymbols? symbols, JitFunctionInfo info)
+    public static CodeInfo BuildFunction(CompilationUnitInfo unit, TypeConverter types, IDataSymbols? symbols, FunctionLayout info)
     {
         IrFunction f = info.Function;
         var code = new CodeInfo(info.Name, (ulong)info.Start, (uint)info.Size)
@@ -154,7 +149,7 @@ public static class JitDebugInfo
         AddLines(unit, code, info);
         int epilogue = info.EpilogueStarts.Count > 0 ? info.EpilogueStarts[0] : info.Size;
         code.AddCfi(BuildCfi(info));
-        foreach (JitPatchSite site in info.PatchSites)
+        foreach (LayoutPatchSite site in info.PatchSites)
         {
             code.AddPatchSite((uint)site.Offset, site.Kind);
         }
@@ -163,7 +158,7 @@ public static class JitDebugInfo
         var ranges = new Dictionary<int, (int Start, int End)>();
         for (int i = 0; i < info.Lines.Count; i++)
         {
-            JitLine row = info.Lines[i];
+            LayoutLine row = info.Lines[i];
             int end = i + 1 < info.Lines.Count ? info.Lines[i + 1].Offset : Math.Max(epilogue, row.Offset);
             if (end <= row.Offset)
             {
@@ -221,7 +216,7 @@ public static class JitDebugInfo
         return code;
     }
 
-    private static VariableInfo? Variable(CompilationUnitInfo unit, TypeConverter types, IJitSymbols? symbols, JitFunctionInfo info, IrVariable v)
+    private static VariableInfo? Variable(CompilationUnitInfo unit, TypeConverter types, IDataSymbols? symbols, FunctionLayout info, IrVariable v)
     {
         TypeId? type = types.Convert(v.Type);
         if (type is null)
@@ -238,14 +233,12 @@ public static class JitDebugInfo
                     return null;
                 }
 
-                try
-                {
-                    location = VariableLocation.Absolute((ulong)symbols.GetDataAddress(v.Symbol));
-                }
-                catch (JitLinkException)
+                if (!symbols.TryGetDataAddress(v.Symbol, out nint address))
                 {
                     return null;
                 }
+
+                location = VariableLocation.Absolute((ulong)address);
 
                 break;
             default:
@@ -267,7 +260,7 @@ public static class JitDebugInfo
         };
     }
 
-    private static void AddLines(CompilationUnitInfo unit, CodeInfo code, JitFunctionInfo info)
+    private static void AddLines(CompilationUnitInfo unit, CodeInfo code, FunctionLayout info)
     {
         IrFunction f = info.Function;
         var rows = new List<LineRow>();
@@ -278,7 +271,7 @@ public static class JitDebugInfo
         }
 
         bool prologueEndMarked = false;
-        foreach (JitLine line in info.Lines)
+        foreach (LayoutLine line in info.Lines)
         {
             if (line.Location.IsNone || line.Offset >= info.Size)
             {

@@ -2,20 +2,20 @@ using Lantern.C.Diagnostics;
 using Lantern.C.Ir;
 using Lantern.Observability.Debugging;
 
-namespace Lantern.C.Jit;
+namespace Lantern.C.Describe;
 
 /// <summary>One row of a function's line table: code at <see cref="Offset"/> implements the statement at <see cref="Location"/>.</summary>
-public readonly record struct JitLine(int Offset, SourceLocation Location, int Scope);
+public readonly record struct LayoutLine(int Offset, SourceLocation Location, int Scope);
 
 /// <summary>A patch site of debug code: the 5-byte NOP at <see cref="Offset"/> (see X64Backend.EmitPatchSite).</summary>
-public readonly record struct JitPatchSite(int Offset, PatchSiteKind Kind);
+public readonly record struct LayoutPatchSite(int Offset, PatchSiteKind Kind);
 
 /// <summary>
 /// What the baseline backend knows about one compiled function: its code range, frame layout and line table.
 /// Offsets are relative to <see cref="Start"/>; frame offsets are relative to rbp (negative: below the saved rbp).
 /// This is the raw material for DWARF, the crash reporter and the debugger.
 /// </summary>
-public sealed class JitFunctionInfo
+public sealed class FunctionLayout
 {
     public required string Name { get; init; }
 
@@ -37,10 +37,10 @@ public sealed class JitFunctionInfo
     public List<int> EpilogueStarts { get; } = new();
 
     /// <summary>Patch sites in code order (debug code only; empty otherwise).</summary>
-    public List<JitPatchSite> PatchSites { get; } = new();
+    public List<LayoutPatchSite> PatchSites { get; } = new();
 
     /// <summary>Line table from the IR's Stmt markers, in code order.</summary>
-    public List<JitLine> Lines { get; } = new();
+    public List<LayoutLine> Lines { get; } = new();
 
     /// <summary>rbp-relative offset of each IR slot (for a slot aligned above 16 bytes: of its unaligned storage; see <see cref="SlotDynamicAlign"/>).</summary>
     public int[] SlotOffsets { get; set; } = Array.Empty<int>();
@@ -64,15 +64,15 @@ public sealed class JitFunctionInfo
     /// statement (e.g. the head of a <c>for (;;)</c> loop that a back edge jumps to) belongs to the first
     /// statement; inside the prologue, the function's own declaration line is the answer (as gdb shows it).
     /// </summary>
-    public JitLine? LineAt(int offset)
+    public LayoutLine? LineAt(int offset)
     {
         if (Lines.Count > 0 && offset < Lines[0].Offset)
         {
-            return offset >= PrologueEnd ? Lines[0] : new JitLine(0, Function.Location, 0);
+            return offset >= PrologueEnd ? Lines[0] : new LayoutLine(0, Function.Location, 0);
         }
 
-        JitLine? best = null;
-        foreach (JitLine l in Lines)
+        LayoutLine? best = null;
+        foreach (LayoutLine l in Lines)
         {
             if (l.Offset <= offset)
             {

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Lantern.Observability.Elf;
+namespace Lantern.Observability.Binary;
 
 /// <summary>A placeholder reserved in a <see cref="ByteBuilder"/>, filled in later (back-patching).</summary>
 internal readonly record struct Reservation(int Offset, int Length);

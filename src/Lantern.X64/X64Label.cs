@@ -1,4 +1,4 @@
-namespace Lantern.Observability.CodeGen;
+namespace Lantern.X64;
 
 /// <summary>
 /// A branch target in an <see cref="X64Assembler"/> block. Like Iced's <c>Label</c> it is a value: the id names
