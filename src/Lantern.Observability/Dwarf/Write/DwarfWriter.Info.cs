@@ -146,7 +146,7 @@ public static partial class DwarfWriter
         {
             if (file is FileId f)
             {
-                Udata(die, DwAt.DeclFile, (ulong)f.Index + 1);
+                Udata(die, DwAt.DeclFile, FileNumber(f));
             }
 
             if (line > 0)

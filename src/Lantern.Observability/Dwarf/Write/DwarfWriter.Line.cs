@@ -9,6 +9,12 @@ public static partial class DwarfWriter
     internal const byte LineRange = 14;
     internal const byte OpcodeBase = 13;
 
+    /// <summary>
+    /// The line table's number for <paramref name="file"/> (DW_AT_decl_file, DW_LNS_set_file): DWARF 5 file 0 is
+    /// the unit's primary file, so <see cref="FileId"/> k is file k + 1.
+    /// </summary>
+    private static ulong FileNumber(FileId file) => (ulong)file.Index + 1;
+
     private sealed partial class UnitWriter
     {
         /// <summary>.debug_line: a DWARF 5 line program for the unit (DWARF 5, 6.2).</summary>
@@ -30,6 +36,7 @@ public static partial class DwarfWriter
             l.WriteBytes([0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1]); /* standard_opcode_lengths */
 
             // Directories: 0 is the compilation directory, then one per distinct directory of a file path.
+            // Files: 0 is the primary file, then the unit's files in FileId order (see FileNumber).
             var directories = new List<string> { _unit.CompDir };
             var files = new List<(string Name, int Directory)> { (_unit.Name, 0) };
             foreach (string path in _unit.Files)
@@ -99,7 +106,7 @@ public static partial class DwarfWriter
             bool isStmt = true;
             foreach (LineRow row in function.Lines)
             {
-                ulong rowFile = (ulong)row.File.Index + 1;
+                ulong rowFile = FileNumber(row.File);
                 if (rowFile != file)
                 {
                     l.WriteByte(DwLns.SetFile);                 /* DW_LNS_set_file */
