@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.Observability.Dwarf;
 using Lantern.Observability.Elf;
 
 namespace Lantern.Observability.Publish;
@@ -88,7 +89,7 @@ public sealed unsafe class GdbJitInterface
     /// <summary>The shim shared object: <c>__jit_debug_register_code</c> (ret) and <c>__jit_debug_descriptor</c>.</summary>
     public static byte[] BuildShim()
     {
-        var unit = new CompilationUnitInfo("lantern-gdb-jit-shim", "/", "Lantern", 0x001d);
+        var unit = new CompilationUnitInfo("lantern-gdb-jit-shim", "/", "Lantern", DwLang.C11);
         // The hook is padded to two pages so that the descriptor never shares a page with its code.
         var hook = unit.AddFunction(new CodeInfo("__jit_debug_register_code", 0, 2 * PageSize));
         var descriptor = unit.AddFunction(new CodeInfo("__jit_debug_descriptor", 2 * PageSize, PageSize));
