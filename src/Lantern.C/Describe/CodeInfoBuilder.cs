@@ -2,6 +2,7 @@ using Lantern.C.Diagnostics;
 using Lantern.C.Ir;
 using Lantern.C.Types;
 using Lantern.Observability;
+using Lantern.Observability.Dwarf;
 
 namespace Lantern.C.Describe;
 
@@ -24,7 +25,7 @@ public static class CodeInfoBuilder
         IrModule module = jit.Module;
         string primary = module.Functions.Count > 0 ? FileOf(module.Functions[0].Location) : "<unknown>";
         string compDir = Directory.GetCurrentDirectory();
-        var unit = new CompilationUnitInfo(primary, compDir, "Lantern (baseline x64 JIT)", 0x001d /* DW_LANG_C11 */);
+        var unit = new CompilationUnitInfo(primary, compDir, "Lantern (baseline x64 JIT)", DwLang.C11);
         var types = new TypeConverter(unit.Types);
 
         foreach (IrGlobal g in module.Globals)
@@ -75,7 +76,7 @@ public static class CodeInfoBuilder
             if (jit.Functions.TryGetValue(f.Name, out FunctionLayout? info))
             {
                 string file = f.Location.IsNone ? "<unknown>" : FileOf(f.Location);
-                var unit = new CompilationUnitInfo(file, Directory.GetCurrentDirectory(), "Lantern (baseline x64 JIT)", 0x001d);
+                var unit = new CompilationUnitInfo(file, Directory.GetCurrentDirectory(), "Lantern (baseline x64 JIT)", DwLang.C11);
                 unit.AddFunction(BuildFunction(unit, new TypeConverter(unit.Types), jit, info));
                 yield return unit;
             }
@@ -88,7 +89,7 @@ public static class CodeInfoBuilder
     /// </summary>
     public static CompilationUnitInfo BuildUnwindOnly(ILoadedModule jit)
     {
-        var unit = new CompilationUnitInfo("<unwind>", "", "Lantern (baseline x64 JIT)", 0x001d /* DW_LANG_C11 */);
+        var unit = new CompilationUnitInfo("<unwind>", "", "Lantern (baseline x64 JIT)", DwLang.C11);
         foreach (IrFunction f in jit.Module.Functions)
         {
             if (jit.Functions.TryGetValue(f.Name, out FunctionLayout? info))

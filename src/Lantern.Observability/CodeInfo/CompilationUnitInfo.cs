@@ -16,7 +16,7 @@ public sealed class CompilationUnitInfo
     /// <param name="name">The primary source file (DW_AT_name), usually relative to <paramref name="compDir"/>.</param>
     /// <param name="compDir">The compilation directory (DW_AT_comp_dir).</param>
     /// <param name="producer">The producer string (DW_AT_producer), e.g. "Lantern 0.1".</param>
-    /// <param name="language">A DWARF language code (DW_AT_language), e.g. 0x1d for DW_LANG_C11.</param>
+    /// <param name="language">A DWARF language code (DW_AT_language), e.g. <see cref="Dwarf.DwLang.C11"/>.</param>
     public CompilationUnitInfo(string name, string compDir, string producer, ushort language)
     {
         Name = name;

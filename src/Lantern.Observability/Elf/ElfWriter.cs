@@ -1,3 +1,4 @@
+using System.Collections;
 using Lantern.Observability.Binary;
 using Lantern.Observability.Dwarf.Write;
 
@@ -28,6 +29,26 @@ internal sealed class OutSection
     public ulong Offset { get; set; }
     public uint NameOffset { get; set; }
     public ulong Size => Type == ElfConst.ShtNobits ? NobitsSize : (ulong)Data.Length;
+}
+
+/// <summary>The sections of an object in section header order; <see cref="Add"/> hands out each one's index.</summary>
+internal sealed class OutSectionList : IEnumerable<OutSection>
+{
+    private readonly List<OutSection> _sections = new();
+
+    /// <summary>The number of sections (without the null section).</summary>
+    public int Count => _sections.Count;
+
+    /// <summary>Appends <paramref name="section"/> and returns its index in the section header table (0 is the null section).</summary>
+    public ushort Add(OutSection section)
+    {
+        _sections.Add(section);
+        return (ushort)_sections.Count;
+    }
+
+    public IEnumerator<OutSection> GetEnumerator() => _sections.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>A program header to be written by <see cref="ElfWriter"/>.</summary>
@@ -79,25 +100,22 @@ public static class ElfWriter
         ulong high = functions.Max(f => f.Address + f.Size);
         DwarfSections dwarf = DwarfWriter.Write(units);
 
-        var sections = new List<OutSection>();
+        var sections = new OutSectionList();
         var text = new OutSection(".text", ElfConst.ShtNobits, ElfConst.ShfAlloc | ElfConst.ShfExecinstr, [], 16)
         {
             Address = low,
             NobitsSize = high - low,
         };
-        sections.Add(text);
+        ushort textIndex = sections.Add(text);
         foreach ((string name, byte[] bytes) in dwarf.All())
         {
             sections.Add(DebugSection(name, bytes));
         }
 
-        int textIndex = 1;
-        (byte[] symtab, byte[] strtab, uint firstGlobal) = WriteSymtab(units, textIndex, f => f.Address - low);
+        (byte[] symtab, byte[] strtab, uint firstGlobal) = WriteSymtab(units, textIndex, f => f.Address - low, _ => ElfSymbolKind.Function);
         var symtabSection = new OutSection(".symtab", ElfConst.ShtSymtab, 0, symtab, 8) { EntSize = ElfConst.Elf64SymSize, Info = firstGlobal };
-        var strtabSection = new OutSection(".strtab", ElfConst.ShtStrtab, 0, strtab);
         sections.Add(symtabSection);
-        sections.Add(strtabSection);
-        symtabSection.Link = (uint)sections.Count; // .strtab's index (null section at 0)
+        symtabSection.Link = sections.Add(new OutSection(".strtab", ElfConst.ShtStrtab, 0, strtab));
 
         ulong offset = ElfConst.Elf64EhdrSize;
         foreach (OutSection section in sections)
@@ -126,12 +144,14 @@ public static class ElfWriter
     /// <param name="unit">The functions and their debug information.</param>
     /// <param name="codeOf">The machine code of each function (<see cref="CodeInfo.Size"/> bytes).</param>
     /// <param name="soname">The DT_SONAME, or null.</param>
-    public static SharedObjectImage WriteSharedObject(CompilationUnitInfo unit, Func<CodeInfo, byte[]> codeOf, string? soname = null)
-        => WriteSharedObject([unit], codeOf, soname);
+    /// <param name="symbolKind">The symbol type of each function in .dynsym and .symtab; null: all <see cref="ElfSymbolKind.Function"/>.</param>
+    public static SharedObjectImage WriteSharedObject(CompilationUnitInfo unit, Func<CodeInfo, byte[]> codeOf, string? soname = null, Func<CodeInfo, ElfSymbolKind>? symbolKind = null)
+        => WriteSharedObject([unit], codeOf, soname, symbolKind);
 
     /// <summary>A shared object with the functions of several units (one DWARF unit each).</summary>
-    public static SharedObjectImage WriteSharedObject(IReadOnlyList<CompilationUnitInfo> units, Func<CodeInfo, byte[]> codeOf, string? soname = null)
+    public static SharedObjectImage WriteSharedObject(IReadOnlyList<CompilationUnitInfo> units, Func<CodeInfo, byte[]> codeOf, string? soname = null, Func<CodeInfo, ElfSymbolKind>? symbolKind = null)
     {
+        symbolKind ??= _ => ElfSymbolKind.Function;
         List<CodeInfo> functions = units.SelectMany(u => u.Functions).ToList();
         if (functions.Count == 0)
         {
@@ -157,7 +177,7 @@ public static class ElfWriter
         ulong dynsymAddress = AlignUp(hashAddress + (ulong)hashSize, 8);
         ulong dynstrAddress = dynsymAddress + (ulong)(dynsymCount * ElfConst.Elf64SymSize);
         ulong ehFrameHdrAddress = AlignUp(dynstrAddress + (ulong)dynstr.Count, 4);
-        ulong ehFrameAddress = AlignUp(ehFrameHdrAddress + 12 + (ulong)(8 * functions.Count), 8);
+        ulong ehFrameAddress = AlignUp(ehFrameHdrAddress + (ulong)EhFrameWriter.HeaderSize(functions.Count), 8);
 
         // The .eh_frame size does not depend on addresses: measure it, then place .text after it.
         int ehFrameSize = EhFrameWriter.Write(functions.Select(f => new EhFrameFunction(ehFrameAddress, f.Size, f.Cfi)), ehFrameAddress, widePointers: false).Bytes.Length;
@@ -181,27 +201,31 @@ public static class ElfWriter
         EhFrame ehFrame = EhFrameWriter.Write(functions.Select(f => new EhFrameFunction(addresses[f], f.Size, f.Cfi)), ehFrameAddress, widePointers: false);
         byte[] ehFrameHdr = EhFrameWriter.WriteHeader(ehFrame, ehFrameHdrAddress);
 
-        // Sections, in address order, with indexes fixed up below.
+        // The allocated sections, in address order; .hash, .dynsym and .dynamic get their contents below.
+        var sections = new OutSectionList();
         var hash = new OutSection(".hash", ElfConst.ShtHash, ElfConst.ShfAlloc, [], 8) { Address = hashAddress, EntSize = 4 };
         var dynsym = new OutSection(".dynsym", ElfConst.ShtDynsym, ElfConst.ShfAlloc, [], 8) { Address = dynsymAddress, EntSize = ElfConst.Elf64SymSize, Info = 1 };
         var dynstrSection = new OutSection(".dynstr", ElfConst.ShtStrtab, ElfConst.ShfAlloc, dynstr.ToArray()) { Address = dynstrAddress };
-        var ehFrameHdrSection = new OutSection(".eh_frame_hdr", ElfConst.ShtProgbits, ElfConst.ShfAlloc, ehFrameHdr, 4) { Address = ehFrameHdrAddress };
-        var ehFrameSection = new OutSection(".eh_frame", ElfConst.ShtProgbits, ElfConst.ShfAlloc, ehFrame.Bytes, 8) { Address = ehFrameAddress };
         var textSection = new OutSection(".text", ElfConst.ShtProgbits, ElfConst.ShfAlloc | ElfConst.ShfExecinstr, text.ToArray(), 16) { Address = textAddress };
         var dynamic = new OutSection(".dynamic", ElfConst.ShtDynamic, ElfConst.ShfAlloc | ElfConst.ShfWrite, [], 8) { Address = dynamicAddress, EntSize = ElfConst.Elf64DynSize };
-        var sections = new List<OutSection> { hash, dynsym, dynstrSection, ehFrameHdrSection, ehFrameSection, textSection, dynamic };
-        uint dynsymIndex = 2, dynstrIndex = 3, textIndex = 6;
+        sections.Add(hash);
+        ushort dynsymIndex = sections.Add(dynsym);
+        ushort dynstrIndex = sections.Add(dynstrSection);
+        sections.Add(new OutSection(".eh_frame_hdr", ElfConst.ShtProgbits, ElfConst.ShfAlloc, ehFrameHdr, 4) { Address = ehFrameHdrAddress });
+        sections.Add(new OutSection(".eh_frame", ElfConst.ShtProgbits, ElfConst.ShfAlloc, ehFrame.Bytes, 8) { Address = ehFrameAddress });
+        ushort textIndex = sections.Add(textSection);
+        sections.Add(dynamic);
         hash.Link = dynsymIndex;
         dynsym.Link = dynstrIndex;
         dynamic.Link = dynstrIndex;
 
-        // .dynsym: the null symbol, then one global FUNC per function.
+        // .dynsym: the null symbol, then one global symbol per exported function.
         var symbols = new ByteBuilder();
         WriteSymbol(symbols, 0, 0, 0, 0, 0);
         var names = new List<string> { "" };
         foreach (CodeInfo function in exported)
         {
-            WriteSymbol(symbols, dynstr.Add(function.SymbolName), (byte)((ElfConst.StbGlobal << 4) | ElfConst.SttFunc), (ushort)textIndex, addresses[function], function.Size);
+            WriteSymbol(symbols, dynstr.Add(function.SymbolName), StInfo(ElfConst.StbGlobal, symbolKind(function)), textIndex, addresses[function], function.Size);
             names.Add(function.SymbolName);
         }
 
@@ -237,16 +261,15 @@ public static class ElfWriter
             sections.Add(DebugSection(name, contents));
         }
 
-        (byte[] symtab, byte[] strtab, uint firstGlobal) = WriteSymtab(units, (int)textIndex, f => addresses[f]);
+        (byte[] symtab, byte[] strtab, uint firstGlobal) = WriteSymtab(units, textIndex, f => addresses[f], symbolKind);
         var symtabSection = new OutSection(".symtab", ElfConst.ShtSymtab, 0, symtab, 8) { EntSize = ElfConst.Elf64SymSize, Info = firstGlobal };
         sections.Add(symtabSection);
-        sections.Add(new OutSection(".strtab", ElfConst.ShtStrtab, 0, strtab));
-        symtabSection.Link = (uint)sections.Count;
-        for (int i = 7; i < sections.Count; i++)
+        symtabSection.Link = sections.Add(new OutSection(".strtab", ElfConst.ShtStrtab, 0, strtab));
+        foreach (OutSection section in sections.Where(s => (s.Flags & ElfConst.ShfAlloc) == 0))
         {
-            offset = AlignUp(offset, sections[i].Align);
-            sections[i].Offset = offset;
-            offset += (ulong)sections[i].Data.Length;
+            offset = AlignUp(offset, section.Align);
+            section.Offset = offset;
+            offset += (ulong)section.Data.Length;
         }
 
         ulong roEnd = ehFrameAddress + (ulong)ehFrame.Bytes.Length;
@@ -282,8 +305,8 @@ public static class ElfWriter
         return section;
     }
 
-    /// <summary>.symtab and .strtab: null; per unit a FILE symbol and its local FUNC symbols; then the global FUNC symbols.</summary>
-    private static (byte[] Symtab, byte[] Strtab, uint FirstGlobal) WriteSymtab(IReadOnlyList<CompilationUnitInfo> units, int textIndex, Func<CodeInfo, ulong> valueOf)
+    /// <summary>.symtab and .strtab: null; per unit a FILE symbol and its local function symbols; then the global ones.</summary>
+    private static (byte[] Symtab, byte[] Strtab, uint FirstGlobal) WriteSymtab(IReadOnlyList<CompilationUnitInfo> units, ushort textIndex, Func<CodeInfo, ulong> valueOf, Func<CodeInfo, ElfSymbolKind> kindOf)
     {
         var strtab = new StringTable(leadingNul: true);
         var symbols = new ByteBuilder();
@@ -291,22 +314,27 @@ public static class ElfWriter
         uint firstGlobal = 1;
         foreach (CompilationUnitInfo unit in units)
         {
-            WriteSymbol(symbols, strtab.Add(unit.Name), (byte)((ElfConst.StbLocal << 4) | ElfConst.SttFile), ElfConst.ShnAbs, 0, 0);
+            WriteSymbol(symbols, strtab.Add(unit.Name), StInfo(ElfConst.StbLocal, ElfConst.SttFile), ElfConst.ShnAbs, 0, 0);
             firstGlobal++;
             foreach (CodeInfo function in unit.Functions.Where(f => !f.IsExternal))
             {
-                WriteSymbol(symbols, strtab.Add(function.SymbolName), (byte)((ElfConst.StbLocal << 4) | ElfConst.SttFunc), (ushort)textIndex, valueOf(function), function.Size);
+                WriteSymbol(symbols, strtab.Add(function.SymbolName), StInfo(ElfConst.StbLocal, kindOf(function)), textIndex, valueOf(function), function.Size);
                 firstGlobal++;
             }
         }
 
         foreach (CodeInfo function in units.SelectMany(u => u.Functions).Where(f => f.IsExternal))
         {
-            WriteSymbol(symbols, strtab.Add(function.SymbolName), (byte)((ElfConst.StbGlobal << 4) | ElfConst.SttFunc), (ushort)textIndex, valueOf(function), function.Size);
+            WriteSymbol(symbols, strtab.Add(function.SymbolName), StInfo(ElfConst.StbGlobal, kindOf(function)), textIndex, valueOf(function), function.Size);
         }
 
         return (symbols.ToArray(), strtab.ToArray(), firstGlobal);
     }
+
+    /// <summary>st_info from a binding and a type (gABI's ELF64_ST_INFO).</summary>
+    private static byte StInfo(byte binding, ElfSymbolKind kind) => StInfo(binding, (byte)kind);
+
+    private static byte StInfo(byte binding, byte type) => (byte)((binding << 4) | type);
 
     private static void WriteSymbol(ByteBuilder b, uint name, byte info, ushort sectionIndex, ulong value, ulong size)
     {
@@ -386,7 +414,7 @@ public static class ElfWriter
     }
 
     /// <summary>Writes the ELF header, program headers, section contents at their offsets, and section headers.</summary>
-    private static byte[] Serialize(ushort type, List<OutSection> sections, List<OutSegment> segments, ulong contentEnd)
+    private static byte[] Serialize(ushort type, OutSectionList sections, List<OutSegment> segments, ulong contentEnd)
     {
         var shstrtab = new StringTable(leadingNul: true);
         foreach (OutSection section in sections)

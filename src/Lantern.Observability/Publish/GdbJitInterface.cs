@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.Observability.Dwarf;
 using Lantern.Observability.Elf;
 
 namespace Lantern.Observability.Publish;
@@ -11,7 +12,8 @@ namespace Lantern.Observability.Publish;
 /// only returns: the debugger puts a breakpoint on it) and <c>__jit_debug_descriptor</c>
 /// (<c>struct jit_descriptor { uint32_t version = 1; uint32_t action_flag; jit_code_entry* relevant_entry;
 /// jit_code_entry* first_entry; }</c>). The descriptor is emitted as a 4 KiB "function" alone in its pages, which
-/// are then made read+write (never executable). Each <see cref="Register"/> links a <c>jit_code_entry { next, prev,
+/// are then made read+write (never executable); its symbol is an STT_OBJECT (<see cref="ElfSymbolKind.Object"/>),
+/// since lldb's JIT loader looks the descriptor up as a data symbol. Each <see cref="Register"/> links a <c>jit_code_entry { next, prev,
 /// symfile_addr, symfile_size }</c> with an in-memory ELF symfile and calls the hook with action JIT_REGISTER;
 /// disposing the registration unlinks it with JIT_UNREGISTER.
 /// </para>
@@ -88,11 +90,11 @@ public sealed unsafe class GdbJitInterface
     /// <summary>The shim shared object: <c>__jit_debug_register_code</c> (ret) and <c>__jit_debug_descriptor</c>.</summary>
     public static byte[] BuildShim()
     {
-        var unit = new CompilationUnitInfo("lantern-gdb-jit-shim", "/", "Lantern", 0x001d);
+        var unit = new CompilationUnitInfo("lantern-gdb-jit-shim", "/", "Lantern", DwLang.C11);
         // The hook is padded to two pages so that the descriptor never shares a page with its code.
         var hook = unit.AddFunction(new CodeInfo("__jit_debug_register_code", 0, 2 * PageSize));
         var descriptor = unit.AddFunction(new CodeInfo("__jit_debug_descriptor", 2 * PageSize, PageSize));
-        byte[] image = ElfWriter.WriteSharedObject(unit, f =>
+        return ElfWriter.WriteSharedObject(unit, f =>
         {
             var bytes = new byte[f.Size];
             if (f == hook)
@@ -106,47 +108,7 @@ public sealed unsafe class GdbJitInterface
             }
 
             return bytes;
-        }, "liblantern-gdbjit.so").Bytes;
-        MakeDataSymbol(image, "__jit_debug_descriptor");
-        return image;
-    }
-
-    /// <summary>
-    /// Turns the symbol <paramref name="name"/> of every symbol table of the ELF <paramref name="image"/> into an
-    /// STT_OBJECT (lldb's JIT loader looks the descriptor up as a data symbol).
-    /// </summary>
-    private static void MakeDataSymbol(byte[] image, string name)
-    {
-        const uint ShtSymtab = 2;
-        const uint ShtDynsym = 11;
-        const byte SttObject = 1;
-        var span = image.AsSpan();
-        ulong shoff = BitConverter.ToUInt64(image, 0x28);
-        int shentsize = BitConverter.ToUInt16(image, 0x3a);
-        int shnum = BitConverter.ToUInt16(image, 0x3c);
-        ulong Section(int index, int field) => BitConverter.ToUInt64(image, (int)shoff + index * shentsize + field);
-        for (int i = 0; i < shnum; i++)
-        {
-            uint type = BitConverter.ToUInt32(image, (int)shoff + i * shentsize + 4);
-            if (type != ShtSymtab && type != ShtDynsym)
-            {
-                continue;
-            }
-
-            int offset = (int)Section(i, 0x18);
-            int size = (int)Section(i, 0x20);
-            int link = (int)BitConverter.ToUInt32(image, (int)shoff + i * shentsize + 0x28);
-            int strings = (int)Section(link, 0x18);
-            for (int sym = offset; sym + 24 <= offset + size; sym += 24)
-            {
-                int nameOffset = strings + (int)BitConverter.ToUInt32(image, sym);
-                int end = span[nameOffset..].IndexOf((byte)0);
-                if (System.Text.Encoding.UTF8.GetString(image, nameOffset, end) == name)
-                {
-                    image[sym + 4] = (byte)((image[sym + 4] & 0xf0) | SttObject);
-                }
-            }
-        }
+        }, "liblantern-gdbjit.so", f => f == descriptor ? ElfSymbolKind.Object : ElfSymbolKind.Function).Bytes;
     }
 
     /// <summary>

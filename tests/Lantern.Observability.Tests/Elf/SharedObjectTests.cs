@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Lantern.Observability.Elf;
+using Lantern.Observability.Publish;
 using Lantern.Observability.Tests.CodeInfoTests;
 
 namespace Lantern.Observability.Tests.Elf;
@@ -25,5 +26,17 @@ public class SharedObjectTests
         {
             NativeLibrary.Free(handle);
         }
+    }
+
+    [Fact]
+    public void SymbolKind_GdbJitShimDescriptorIsADataObjectInBothSymbolTables()
+    {
+        ElfFile elf = ElfFile.Parse(GdbJitInterface.BuildShim());
+        ElfSymbol[] descriptor = elf.Symbols.Where(s => s.Name == "__jit_debug_descriptor").ToArray();
+        ElfSymbol[] hook = elf.Symbols.Where(s => s.Name == "__jit_debug_register_code").ToArray();
+        Assert.Equal([false, true], descriptor.Select(s => s.IsDynamic).Order());
+        Assert.All(descriptor, s => Assert.Equal(ElfConst.SttObject, s.Type));
+        Assert.Equal([false, true], hook.Select(s => s.IsDynamic).Order());
+        Assert.All(hook, s => Assert.Equal(ElfConst.SttFunc, s.Type));
     }
 }

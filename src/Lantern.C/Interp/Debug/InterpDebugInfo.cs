@@ -3,6 +3,7 @@ using Lantern.C.Diagnostics;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Lantern.Observability;
+using Lantern.Observability.Dwarf;
 
 namespace Lantern.C.Interp.Debug;
 
@@ -19,7 +20,7 @@ internal static class InterpDebugInfo
     {
         IrModule module = interp.Module;
         string primary = module.Functions.Count > 0 ? module.Functions[0].Location.DisplayPath : "<unknown>";
-        var unit = new CompilationUnitInfo(primary, Directory.GetCurrentDirectory(), "Lantern (interpreter)", 0x001d /* DW_LANG_C11 */);
+        var unit = new CompilationUnitInfo(primary, Directory.GetCurrentDirectory(), "Lantern (interpreter)", DwLang.C11);
         var types = new CodeInfoBuilder.TypeConverter(unit.Types);
         var symbols = new Symbols(interp);
 

@@ -97,6 +97,12 @@ public static class EhFrameWriter
         return new EhFrame(b.ToArray(), sectionAddress, fdes);
     }
 
+    /// <summary>
+    /// The size of the .eh_frame_hdr <see cref="WriteHeader"/> writes for <paramref name="fdeCount"/> FDEs (known
+    /// before the addresses are: a writer lays out the sections after it).
+    /// </summary>
+    public static int HeaderSize(int fdeCount) => 4 + 4 + 4 + 8 * fdeCount; // version and encodings, eh_frame_ptr, fde_count, table
+
     /// <summary>Encodes .eh_frame_hdr for loading at <paramref name="headerAddress"/>, describing <paramref name="ehFrame"/>.</summary>
     public static byte[] WriteHeader(EhFrame ehFrame, ulong headerAddress)
     {

@@ -1,6 +1,6 @@
 namespace Lantern.Observability.Elf;
 
-// The ELF64 wire-format vocabulary (System V gABI, x86-64 psABI), shared by ElfWriter and ElfReader.
+// The ELF64 wire-format vocabulary (System V gABI, x86-64 psABI), shared by ElfWriter and ElfFile.
 
 /// <summary>ELF constants used by the writer and the reader.</summary>
 public static class ElfConst

@@ -4,7 +4,7 @@ using Lantern.Observability.Tests.CodeInfoTests;
 
 namespace Lantern.Observability.Tests.Elf;
 
-public class ElfReaderTests
+public class ElfFileTests
 {
     [Fact]
     public void SharedObject_HasLoadableSegmentsAndDynamicSymbols()
