@@ -10,9 +10,13 @@ namespace Lantern.C.Jit;
 /// <summary>
 /// The baseline x86-64 backend: IR function → machine code, one IR instruction at a time.
 /// <para>
-/// Frame: <c>push rbp; mov rbp, rsp; sub rsp, N</c>; every slot and every vreg has a fixed home below rbp
-/// (vreg values live in memory between instructions; rax, rcx, rdx, r10, r11, xmm0, xmm1 are scratch). The red
-/// zone is never used. Callee-saved registers other than rbp are never touched, so setjmp/longjmp are safe.
+/// Frame: <c>push rbp; mov rbp, rsp; sub rsp, N</c>; every slot and every vreg has a fixed home below rbp. Slots
+/// (C variables) are read and written in their homes by every Load/Store. Expression temporaries (a vreg assigned
+/// once and used only later in its block) stay in the register their instruction left them in (rax, rcx, rdx,
+/// xmm0-xmm5) and their home is written only when a later instruction needs it (deferred stores); a value that
+/// crosses a join (?:, &amp;&amp;/|| as a value) arrives in rax; a register cache spares reloads of values still in
+/// rax/rcx/rdx/xmm0-xmm5 (see Jit/README.md). r10, r11 are scratch. The red zone is never used. Callee-saved
+/// registers other than rbp are never touched, so setjmp/longjmp are safe.
 /// </para>
 /// <para>Calls follow the System V ABI in full (see <see cref="EmitCall"/>).</para>
 /// </summary>
