@@ -1,6 +1,7 @@
-// System V calls: argument classification, the call sequence, and variadic definitions (va_start, va_arg).
+// System V calls (the call sequence from the plan of Abi/SysVAbi) and variadic definitions (va_start, va_arg).
 
 using Iced.Intel;
+using Lantern.C.Abi;
 using Lantern.X64;
 using Lantern.C.Ir;
 using static Iced.Intel.AssemblerRegisters;
@@ -9,119 +10,6 @@ namespace Lantern.C.Jit;
 
 public sealed partial class X64Backend
 {
-    // ---- ABI classification -----------------------------------------------------------------------
-
-    private enum LocKind
-    {
-        Gpr,
-        Sse,
-        Stack,
-        AggRegs,
-        AggStack,
-    }
-
-    /// <summary>Where one argument goes: a register index, a stack offset, or (aggregates) per-eightbyte registers.</summary>
-    private struct ArgLoc
-    {
-        public LocKind Kind;
-        public int Reg;
-        public int StackOffset;
-
-        // AggRegs: register index for each eightbyte (GP or SSE index according to the class)
-        public int Reg0;
-        public int Reg1;
-    }
-
-    /// <summary>Assigns System V locations to a parameter list. Returns the stack bytes used.</summary>
-    private static int Classify(IReadOnlyList<IrParamType> types, bool hiddenReturnPointer, ArgLoc[] locs, out int gpUsed, out int sseUsed)
-    {
-        int gp = hiddenReturnPointer ? 1 : 0;
-        int sse = 0;
-        long stack = 0;
-        for (int i = 0; i < types.Count; i++)
-        {
-            IrParamType t = types[i];
-            if (t.Aggregate is AggregateInfo agg)
-            {
-                if (!agg.IsMemory && agg.Size > 0)
-                {
-                    int needGp = 0;
-                    int needSse = 0;
-                    Count(agg.Lo, ref needGp, ref needSse);
-                    if (agg.EightBytes == 2)
-                    {
-                        Count(agg.Hi, ref needGp, ref needSse);
-                    }
-
-                    if (gp + needGp <= 6 && sse + needSse <= 8)
-                    {
-                        var loc = new ArgLoc { Kind = LocKind.AggRegs };
-                        loc.Reg0 = agg.Lo == ArgClass.Sse ? sse++ : gp++;
-                        if (agg.EightBytes == 2)
-                        {
-                            loc.Reg1 = agg.Hi == ArgClass.Sse ? sse++ : gp++;
-                        }
-
-                        locs[i] = loc;
-                        continue;
-                    }
-                }
-
-                if (agg.Align > 8)
-                {
-                    stack = AlignUp(stack, 16);
-                }
-
-                locs[i] = new ArgLoc { Kind = LocKind.AggStack, StackOffset = (int)stack };
-                stack += AlignUp((long)agg.Size, 8);
-            }
-            else if (t.Type.IsFloat())
-            {
-                if (sse < 8)
-                {
-                    locs[i] = new ArgLoc { Kind = LocKind.Sse, Reg = sse++ };
-                }
-                else
-                {
-                    locs[i] = new ArgLoc { Kind = LocKind.Stack, StackOffset = (int)stack };
-                    stack += 8;
-                }
-            }
-            else
-            {
-                if (gp < 6)
-                {
-                    locs[i] = new ArgLoc { Kind = LocKind.Gpr, Reg = gp++ };
-                }
-                else
-                {
-                    locs[i] = new ArgLoc { Kind = LocKind.Stack, StackOffset = (int)stack };
-                    stack += 8;
-                }
-            }
-        }
-
-        gpUsed = gp;
-        sseUsed = sse;
-        return (int)stack;
-
-        static void Count(ArgClass c, ref int g, ref int s)
-        {
-            if (c == ArgClass.Sse)
-            {
-                s++;
-            }
-            else
-            {
-                g++;
-            }
-        }
-    }
-
-    private static bool ReturnsInMemory(IrSignature sig) => sig.Return.Aggregate is { IsMemory: true };
-
-    private static bool ReturnsAggregateInRegs(IrSignature sig) => sig.Return.Aggregate is { IsMemory: false, Size: > 0 };
-
     // ---- calls ------------------------------------------------------------------------------------
 
     /// <summary>
@@ -134,9 +22,11 @@ public sealed partial class X64Backend
         IrSignature sig = i.Signature!;
         int[] args = i.Args!;
         IrParamType[] types = i.ArgTypes!;
-        bool hidden = ReturnsInMemory(sig);
-        var locs = new ArgLoc[args.Length];
-        int stackBytes = AlignUp(Classify(types, hidden, locs, out _, out int sseUsed), 16);
+        CallPlan plan = SysVAbi.PlanCall(sig.Return, types);
+        ArgLoc[] locs = plan.Args;
+        bool hidden = plan.HiddenReturn;
+        int sseUsed = plan.SseUsed;
+        int stackBytes = AlignUp(plan.StackBytes, 16);
 
         if (stackBytes > 0)
         {
@@ -146,12 +36,12 @@ public sealed partial class X64Backend
         // 1. stack arguments
         for (int k = 0; k < args.Length; k++)
         {
-            if (locs[k].Kind == LocKind.Stack)
+            if (locs[k].Kind == ArgLocKind.Stack)
             {
                 LoadZx(Rax, args[k]);
                 _a.mov(__qword_ptr[rsp + locs[k].StackOffset], rax);
             }
-            else if (locs[k].Kind == LocKind.AggStack)
+            else if (locs[k].Kind == ArgLocKind.AggStack)
             {
                 _a.lea(r10, __[rsp + locs[k].StackOffset]);
                 _a.mov(r11, Q(args[k]));
@@ -162,7 +52,7 @@ public sealed partial class X64Backend
         // 2. vector registers
         for (int k = 0; k < args.Length; k++)
         {
-            if (locs[k].Kind == LocKind.Sse)
+            if (locs[k].Kind == ArgLocKind.Sse)
             {
                 AssemblerRegisterXMM x = s_argXmms[locs[k].Reg];
                 if (types[k].Type == IrType.F32)
@@ -174,7 +64,7 @@ public sealed partial class X64Backend
                     _a.movsd(x, Q(args[k]));
                 }
             }
-            else if (locs[k].Kind == LocKind.AggRegs)
+            else if (locs[k].Kind == ArgLocKind.AggRegs)
             {
                 AggregateInfo agg = types[k].Aggregate!;
                 if (agg.Lo == ArgClass.Sse || (agg.EightBytes == 2 && agg.Hi == ArgClass.Sse))
@@ -182,12 +72,12 @@ public sealed partial class X64Backend
                     _a.mov(r11, Q(args[k]));
                     if (agg.Lo == ArgClass.Sse)
                     {
-                        LoadPartialXmm(s_argXmms[locs[k].Reg0], r11, 0, Math.Min(8, agg.Size));
+                        LoadPartialXmm(s_argXmms[locs[k].Reg], r11, 0, Math.Min(8, agg.Size));
                     }
 
                     if (agg.EightBytes == 2 && agg.Hi == ArgClass.Sse)
                     {
-                        LoadPartialXmm(s_argXmms[locs[k].Reg1], r11, 8, agg.Size - 8);
+                        LoadPartialXmm(s_argXmms[locs[k].Reg2], r11, 8, agg.Size - 8);
                     }
                 }
             }
@@ -201,7 +91,7 @@ public sealed partial class X64Backend
 
         for (int k = 0; k < args.Length; k++)
         {
-            if (locs[k].Kind == LocKind.Gpr)
+            if (locs[k].Kind == ArgLocKind.Gp)
             {
                 Gpr r = s_argGprs[locs[k].Reg];
                 if (Forwarded(args[k], out Gpr src) && types[k].Type == T(args[k]))
@@ -228,7 +118,7 @@ public sealed partial class X64Backend
                     }
                 }
             }
-            else if (locs[k].Kind == LocKind.AggRegs)
+            else if (locs[k].Kind == ArgLocKind.AggRegs)
             {
                 AggregateInfo agg = types[k].Aggregate!;
                 if (agg.Lo != ArgClass.Sse || (agg.EightBytes == 2 && agg.Hi != ArgClass.Sse))
@@ -236,12 +126,12 @@ public sealed partial class X64Backend
                     _a.mov(r11, Q(args[k]));
                     if (agg.Lo != ArgClass.Sse)
                     {
-                        LoadPartial(s_argGprs[locs[k].Reg0], r11, 0, Math.Min(8, agg.Size));
+                        LoadPartial(s_argGprs[locs[k].Reg], r11, 0, Math.Min(8, agg.Size));
                     }
 
                     if (agg.EightBytes == 2 && agg.Hi != ArgClass.Sse)
                     {
-                        LoadPartial(s_argGprs[locs[k].Reg1], r11, 8, agg.Size - 8);
+                        LoadPartial(s_argGprs[locs[k].Reg2], r11, 8, agg.Size - 8);
                     }
                 }
             }
@@ -289,7 +179,7 @@ public sealed partial class X64Backend
         }
 
         // 5. the result
-        if (ReturnsAggregateInRegs(sig) && i.B >= 0)
+        if (SysVAbi.ReturnsAggregateInRegisters(sig.Return) && i.B >= 0)
         {
             AggregateInfo agg = sig.Return.Aggregate!;
             _a.mov(r11, Q(i.B));

@@ -1,6 +1,7 @@
 // Instruction emission: one IR instruction at a time (arithmetic, compares and branches, conversions, switch, ret).
 
 using Iced.Intel;
+using Lantern.C.Abi;
 using Lantern.X64;
 using Lantern.C.Ir;
 using static Iced.Intel.AssemblerRegisters;
@@ -1205,14 +1206,14 @@ public sealed partial class X64Backend
     private void EmitRet(Instr i, int blockIndex)
     {
         IrSignature sig = _f.Signature;
-        if (ReturnsInMemory(sig))
+        if (SysVAbi.ReturnsInMemory(sig.Return))
         {
             if (_f.ReturnPointerVReg >= 0)
             {
                 _a.mov(rax, Q(_f.ReturnPointerVReg));
             }
         }
-        else if (ReturnsAggregateInRegs(sig))
+        else if (SysVAbi.ReturnsAggregateInRegisters(sig.Return))
         {
             AggregateInfo agg = sig.Return.Aggregate!;
             _a.lea(r11, __[rbp + _retBufOff]);

@@ -1,6 +1,7 @@
 // Frame layout (slot and vreg homes below rbp, register save area) and the prologue that homes the parameters.
 
 using Iced.Intel;
+using Lantern.C.Abi;
 using Lantern.X64;
 using Lantern.C.Ir;
 using static Iced.Intel.AssemblerRegisters;
@@ -71,7 +72,8 @@ public sealed partial class X64Backend
     private void EmitParameterHoming()
     {
         IrSignature sig = _f.Signature;
-        bool hidden = ReturnsInMemory(sig);
+        CallPlan plan = SysVAbi.PlanCall(sig.Return, sig.Parameters);
+        bool hidden = plan.HiddenReturn;
         if (sig.IsVariadic)
         {
             // Register save area: rdi, rsi, rdx, rcx, r8, r9 at +0..40, xmm0-7 at +48..+160.
@@ -99,8 +101,10 @@ public sealed partial class X64Backend
             }
         }
 
-        var locs = new ArgLoc[sig.Parameters.Count];
-        _namedStack = Classify(sig.Parameters, hidden, locs, out _namedGp, out _namedSse);
+        ArgLoc[] locs = plan.Args;
+        _namedGp = plan.GpUsed;
+        _namedSse = plan.SseUsed;
+        _namedStack = plan.StackBytes;
 
         // Registers first (copies of stack arguments may clobber argument registers).
         for (int p = 0; p < locs.Length && p < _f.ParamSlots.Count; p++)
@@ -110,14 +114,14 @@ public sealed partial class X64Backend
             ArgLoc loc = locs[p];
             switch (loc.Kind)
             {
-                case LocKind.Gpr when _slotDynAlign[slot] == 0:
+                case ArgLocKind.Gp when _slotDynAlign[slot] == 0:
                     StoreScalarToFrame(_slotOff[slot], s_argGprs[loc.Reg], t.Type);
                     break;
-                case LocKind.Gpr:
+                case ArgLocKind.Gp:
                     SlotAddress(R11, slot);
                     StoreScalarToMem(r11, s_argGprs[loc.Reg], t.Type);
                     break;
-                case LocKind.Sse:
+                case ArgLocKind.Sse:
                     SlotAddress(R11, slot);
                     if (t.Type == IrType.F32)
                     {
@@ -129,15 +133,15 @@ public sealed partial class X64Backend
                     }
 
                     break;
-                case LocKind.AggRegs:
+                case ArgLocKind.AggRegs:
                 {
                     AggregateInfo agg = t.Aggregate!;
                     SlotAddress(R11, slot);
                     int n0 = Math.Min(8, agg.Size);
-                    StoreEightbyteFromArgReg(agg.Lo, loc.Reg0, 0, n0);
+                    StoreEightbyteFromArgReg(agg.Lo, loc.Reg, 0, n0);
                     if (agg.EightBytes == 2)
                     {
-                        StoreEightbyteFromArgReg(agg.Hi, loc.Reg1, 8, agg.Size - 8);
+                        StoreEightbyteFromArgReg(agg.Hi, loc.Reg2, 8, agg.Size - 8);
                     }
 
                     break;
@@ -152,12 +156,12 @@ public sealed partial class X64Backend
             ArgLoc loc = locs[p];
             switch (loc.Kind)
             {
-                case LocKind.Stack:
+                case ArgLocKind.Stack:
                     SlotAddress(R11, slot);
                     _a.mov(rax, __qword_ptr[rbp + 16 + loc.StackOffset]);
                     StoreScalarToMem(r11, Rax, t.Type);
                     break;
-                case LocKind.AggStack:
+                case ArgLocKind.AggStack:
                     SlotAddress(R10, slot);
                     _a.lea(r11, __[rbp + 16 + loc.StackOffset]);
                     EmitCopy(t.Aggregate!.Size);
