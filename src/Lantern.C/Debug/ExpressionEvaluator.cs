@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Lantern.C.Abi;
+using Lantern.C.Ir;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
 
@@ -932,25 +934,27 @@ public sealed class ExpressionEvaluator
                 throw new DebugEvalException("Too many arguments in function call.");
             }
 
-            // System V: a struct or union returned in memory gets a buffer whose address is the hidden first argument
-            var ints = new List<ulong>();
-            var doubles = new List<double>();
-            var stack = new List<byte>();
+            // System V (the plan: SysVAbi.PlanCall): a struct or union returned in memory gets a buffer whose address is
+            // the hidden first argument
             DbgType returnType = function.Target ?? DbgTypes.Void;
             DbgType rs = returnType.Strip();
-            SysVClass returnClass = default;
+            AggregateInfo? returnClass = null;
             ulong returnBuffer = 0;
             if (rs.Kind is DbgTypeKind.Struct or DbgTypeKind.Union)
             {
                 returnClass = ClassifySysV(rs);
-                if (returnClass.Memory)
+                if (returnClass.IsMemory)
                 {
                     returnBuffer = _context.AllocateMemory(new byte[rs.Size]);
-                    ints.Add(returnBuffer);
                 }
             }
 
-            for (int k = 0; k < call.Arguments.Count; k++)
+            // each argument as an eightbyte (scalars) or its bytes padded to eightbytes (structs and unions)
+            int count = call.Arguments.Count;
+            var types = new IrParamType[count];
+            var words = new ulong[count];
+            var aggregates = new byte[count][];
+            for (int k = 0; k < count; k++)
             {
                 DbgValue arg = Rvalue(Eval(call.Arguments[k]));
                 DbgType parameter = k < function.Parameters.Count ? function.Parameters[k] : Promote(arg.Type);
@@ -963,42 +967,77 @@ public sealed class ExpressionEvaluator
                         throw new DebugEvalException("Invalid cast.");
                     }
 
-                    PassAggregate(arg.Bytes, ps, ints, doubles, stack);
+                    types[k] = new IrParamType(IrType.I64, ClassifySysV(ps));
+                    aggregates[k] = new byte[(arg.Bytes.Length + 7) / 8 * 8];
+                    arg.Bytes.CopyTo(aggregates[k], 0);
                     continue;
                 }
 
-                ulong bits;
-                bool sse = ps.Kind == DbgTypeKind.Float;
                 if (ps.Kind == DbgTypeKind.Float && ps.Size == 4)
                 {
                     float f = (float)Convert(arg, parameter).AsDouble();
-                    bits = (ulong)(BitConverter.SingleToInt32Bits(f) & 0xffffffffL);
+                    words[k] = (ulong)(BitConverter.SingleToInt32Bits(f) & 0xffffffffL);
+                    types[k] = new IrParamType(IrType.F32);
                 }
                 else if (ps.Kind == DbgTypeKind.Float)
                 {
-                    bits = BitConverter.DoubleToUInt64Bits(Convert(arg, parameter).AsDouble());
+                    words[k] = BitConverter.DoubleToUInt64Bits(Convert(arg, parameter).AsDouble());
+                    types[k] = new IrParamType(IrType.F64);
                 }
                 else
                 {
-                    bits = (ulong)Convert(arg, parameter).AsLong();
-                }
-
-                if (sse && doubles.Count < 8)
-                {
-                    doubles.Add(BitConverter.UInt64BitsToDouble(bits));
-                }
-                else if (!sse && ints.Count < 6)
-                {
-                    ints.Add(bits);
-                }
-                else
-                {
-                    stack.AddRange(BitConverter.GetBytes(bits));
+                    words[k] = (ulong)Convert(arg, parameter).AsLong();
+                    types[k] = new IrParamType(IrType.I64);
                 }
             }
 
-            CallResult result = _context.CallFunction(entry, ints, doubles, stack.Count > 0 ? stack.ToArray() : null);
-            return ReturnedValue(returnType, result, _context, aggregateAddress: returnClass.Memory ? returnBuffer : null);
+            CallPlan plan = SysVAbi.PlanCall(returnClass is null ? new IrParamType(IrType.Void) : new IrParamType(IrType.I64, returnClass), types);
+            var ints = new ulong[plan.GpUsed];
+            var doubles = new double[plan.SseUsed];
+            var stack = new byte[plan.StackBytes];
+            if (plan.HiddenReturn)
+            {
+                ints[0] = returnBuffer;
+            }
+
+            for (int k = 0; k < count; k++)
+            {
+                ArgLoc loc = plan.Args[k];
+                switch (loc.Kind)
+                {
+                    case ArgLocKind.Gp:
+                        ints[loc.Reg] = words[k];
+                        break;
+                    case ArgLocKind.Sse:
+                        doubles[loc.Reg] = BitConverter.UInt64BitsToDouble(words[k]);
+                        break;
+                    case ArgLocKind.Stack:
+                        BinaryPrimitives.WriteUInt64LittleEndian(stack.AsSpan(loc.StackOffset), words[k]);
+                        break;
+                    case ArgLocKind.AggRegs:
+                        for (int e = 0; e < (loc.Size > 8 ? 2 : 1); e++)
+                        {
+                            ulong word = BinaryPrimitives.ReadUInt64LittleEndian(aggregates[k].AsSpan(8 * e));
+                            int reg = e == 0 ? loc.Reg : loc.Reg2;
+                            if ((e == 0 ? loc.Lo : loc.Hi) == ArgClass.Sse)
+                            {
+                                doubles[reg] = BitConverter.UInt64BitsToDouble(word);
+                            }
+                            else
+                            {
+                                ints[reg] = word;
+                            }
+                        }
+
+                        break;
+                    case ArgLocKind.AggStack:
+                        aggregates[k].CopyTo(stack.AsSpan(loc.StackOffset));
+                        break;
+                }
+            }
+
+            CallResult result = _context.CallFunction(entry, ints, doubles, stack.Length > 0 ? stack : null);
+            return ReturnedValue(returnType, result, _context, aggregateAddress: returnClass is { IsMemory: true } ? returnBuffer : null);
         }
 
         /// <summary>
@@ -1017,8 +1056,8 @@ public sealed class ExpressionEvaluator
             if (rs.Kind is DbgTypeKind.Struct or DbgTypeKind.Union)
             {
                 var bytes = new byte[rs.Size];
-                SysVClass returnClass = ClassifySysV(rs);
-                if (aggregateAddress is not null || returnClass.Memory)
+                AggregateInfo returnClass = ClassifySysV(rs);
+                if (aggregateAddress is not null || returnClass.IsMemory)
                 {
                     ulong address = aggregateAddress ?? registers.Rax;
                     if (!context.ReadMemory(address, bytes))
@@ -1036,7 +1075,7 @@ public sealed class ExpressionEvaluator
                     var raw = new byte[16];
                     for (int e = 0; e < (rs.Size > 8 ? 2 : 1); e++)
                     {
-                        ulong word = (e == 0 ? returnClass.LoSse : returnClass.HiSse) ? xmm[nextSse++] : gp[nextGp++];
+                        ulong word = (e == 0 ? returnClass.Lo : returnClass.Hi) == ArgClass.Sse ? xmm[nextSse++] : gp[nextGp++];
                         BinaryPrimitives.WriteUInt64LittleEndian(raw.AsSpan(8 * e), word);
                     }
 
@@ -1061,64 +1100,20 @@ public sealed class ExpressionEvaluator
             return DbgValue.FromLong(returnType, (long)registers.Rax);
         }
 
-        /// <summary>
-        /// Passes a struct or union by value (System V): in registers, one per eightbyte (INTEGER: the next of rdi..r9,
-        /// SSE: the next of xmm0..7) if all of them are free, else in memory, copied into the stack argument area.
-        /// </summary>
-        private static void PassAggregate(byte[] value, DbgType type, List<ulong> ints, List<double> doubles, List<byte> stack)
+        /// <summary>System V classification of <paramref name="type"/> passed or returned by value (the rules: <see cref="EightbyteMerge"/>).</summary>
+        private static AggregateInfo ClassifySysV(DbgType type)
         {
-            SysVClass c = ClassifySysV(type);
-            int eightbytes = type.Size > 8 ? 2 : 1;
-            int sse = (c.LoSse ? 1 : 0) + (eightbytes == 2 && c.HiSse ? 1 : 0);
-            int gp = eightbytes - sse;
-            var padded = new byte[(value.Length + 7) / 8 * 8];
-            value.CopyTo(padded, 0);
-            if (!c.Memory && ints.Count + gp <= 6 && doubles.Count + sse <= 8)
+            var merge = new EightbyteMerge();
+            if (!EightbyteMerge.IsMemoryBySize(type.Size))
             {
-                for (int e = 0; e < eightbytes; e++)
-                {
-                    ulong word = BinaryPrimitives.ReadUInt64LittleEndian(padded.AsSpan(8 * e));
-                    if (e == 0 ? c.LoSse : c.HiSse)
-                    {
-                        doubles.Add(BitConverter.UInt64BitsToDouble(word));
-                    }
-                    else
-                    {
-                        ints.Add(word);
-                    }
-                }
-
-                return;
+                ClassifyInto(type, 0, ref merge);
             }
 
-            if (AlignOf(type) > 8 && stack.Count % 16 != 0)
-            {
-                stack.AddRange(new byte[8]);
-            }
-
-            stack.AddRange(padded);
+            return merge.Finish((int)Math.Min(type.Size, int.MaxValue), (int)AlignOf(type));
         }
 
-        /// <summary>The System V class of a struct or union: in memory, or the class (SSE or INTEGER) of each eightbyte.</summary>
-        private readonly record struct SysVClass(bool Memory, bool LoSse, bool HiSse);
-
-        /// <summary>System V classification of <paramref name="type"/> passed or returned by value (as <c>TypeRules.Classify</c> for C types).</summary>
-        private static SysVClass ClassifySysV(DbgType type)
-        {
-            if (type.Size > 16 || type.Size <= 0)
-            {
-                return new SysVClass(true, false, false);
-            }
-
-            // per eightbyte: 0 = no class yet, 1 = SSE, 2 = INTEGER
-            int lo = 0;
-            int hi = 0;
-            bool memory = false;
-            ClassifyInto(type, 0, ref lo, ref hi, ref memory);
-            return memory ? new SysVClass(true, false, false) : new SysVClass(false, lo == 1, hi == 1);
-        }
-
-        private static void ClassifyInto(DbgType type, long offset, ref int lo, ref int hi, ref bool memory)
+        /// <summary>Reports the scalar fields of <paramref name="type"/> at byte <paramref name="offset"/> to <paramref name="merge"/>.</summary>
+        private static void ClassifyInto(DbgType type, long offset, ref EightbyteMerge merge)
         {
             DbgType t = type.Strip();
             switch (t.Kind)
@@ -1129,16 +1124,12 @@ public sealed class ExpressionEvaluator
                     {
                         if (m.IsBitField)
                         {
-                            Merge(offset + (m.BitOffset / 8), 2, ref lo, ref hi);
+                            merge.AddInteger(offset + (m.BitOffset / 8));
                             continue;
                         }
 
-                        if ((offset + m.Offset) % AlignOf(m.Type) != 0)
-                        {
-                            memory = true;
-                        }
-
-                        ClassifyInto(m.Type, offset + m.Offset, ref lo, ref hi, ref memory);
+                        merge.CheckAligned(offset + m.Offset, AlignOf(m.Type));
+                        ClassifyInto(m.Type, offset + m.Offset, ref merge);
                     }
 
                     return;
@@ -1146,31 +1137,19 @@ public sealed class ExpressionEvaluator
                     DbgType element = t.Target!;
                     for (long i = 0; i < t.Count; i++)
                     {
-                        ClassifyInto(element, offset + (i * element.Size), ref lo, ref hi, ref memory);
+                        ClassifyInto(element, offset + (i * element.Size), ref merge);
                     }
 
                     return;
                 case DbgTypeKind.Float when t.Size > 8:
-                    memory = true; // long double: x87 class, passed in memory
+                    merge.AddMemory(); // long double: x87 class, passed in memory
                     return;
                 case DbgTypeKind.Float:
-                    Merge(offset, 1, ref lo, ref hi);
+                    merge.AddSse(offset);
                     return;
                 default:
-                    Merge(offset, 2, ref lo, ref hi);
+                    merge.AddInteger(offset);
                     return;
-            }
-        }
-
-        private static void Merge(long offset, int cls, ref int lo, ref int hi)
-        {
-            if (offset < 8)
-            {
-                lo = Math.Max(lo, cls);
-            }
-            else
-            {
-                hi = Math.Max(hi, cls);
             }
         }
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Abi;
 using Lantern.C.Diagnostics;
 using Lantern.C.Ir;
-using Lantern.C.Runtime;
 
 namespace Lantern.C.Interp;
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Lantern.C.Abi;
 using Lantern.C.Ir;
 using Lantern.C.Runtime;
 

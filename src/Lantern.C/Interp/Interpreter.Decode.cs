@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
+using Lantern.C.Abi;
 using Lantern.C.Diagnostics;
 using Lantern.C.Ir;
-using Lantern.C.Runtime;
 
 namespace Lantern.C.Interp;
 
@@ -30,7 +30,7 @@ public sealed unsafe partial class Interpreter
         df.NumVRegs = f.VRegTypes.Count;
         df.IsVariadic = f.Signature.IsVariadic;
         df.ReturnPtrVReg = f.ReturnPointerVReg;
-        df.EntryPlan = SysVAbi.Classify(f.Signature.Return, f.Signature.Parameters);
+        df.EntryPlan = SysVAbi.PlanCall(f.Signature.Return, f.Signature.Parameters);
 
         // Frame layout: slots at increasing offsets from the (aligned) frame base.
         int off = 0;
@@ -694,7 +694,7 @@ public sealed unsafe partial class Interpreter
             DestType = i.Dest >= 0 ? caller.VRegTypes[i.Dest] : IrType.Void,
             RetAddrVReg = i.B,
             Symbol = i.Symbol,
-            Plan = SysVAbi.Classify(sig.Return, argTypes),
+            Plan = SysVAbi.PlanCall(sig.Return, argTypes),
         };
         if (i.Symbol is null)
         {

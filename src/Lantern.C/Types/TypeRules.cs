@@ -1,3 +1,4 @@
+using Lantern.C.Abi;
 using Lantern.C.Ir;
 
 namespace Lantern.C.Types;
@@ -280,31 +281,21 @@ public static class TypeRules
 
     public static long AlignUp(long n, long align) => align <= 1 ? n : (n + align - 1) / align * align;
 
-    /// <summary>System V classification of a struct/union passed or returned by value.</summary>
+    /// <summary>System V classification of a struct/union passed or returned by value (the rules: <see cref="EightbyteMerge"/>).</summary>
     public static AggregateInfo Classify(CType t)
     {
         CType u = t.Unqualified;
-        int size = u.Size;
-        if (size > 16 || size <= 0)
+        var merge = new EightbyteMerge();
+        if (!EightbyteMerge.IsMemoryBySize(u.Size))
         {
-            return new AggregateInfo(Math.Max(size, 0), u.Align, ArgClass.Memory, ArgClass.Memory);
+            ClassifyInto(u, 0, ref merge);
         }
 
-        // Per eightbyte: 0 = no class yet, 1 = SSE, 2 = INTEGER, 3 = MEMORY
-        int lo = 0;
-        int hi = 0;
-        bool memory = false;
-        ClassifyInto(u, 0, ref lo, ref hi, ref memory);
-        if (memory)
-        {
-            return new AggregateInfo(size, u.Align, ArgClass.Memory, ArgClass.Memory);
-        }
-
-        ArgClass Cls(int c) => c == 1 ? ArgClass.Sse : ArgClass.Integer;
-        return new AggregateInfo(size, u.Align, Cls(lo), size > 8 ? Cls(hi) : ArgClass.Integer);
+        return merge.Finish(u.Size, u.Align);
     }
 
-    private static void ClassifyInto(CType t, int offset, ref int lo, ref int hi, ref bool memory)
+    /// <summary>Reports the scalar fields of <paramref name="t"/> at byte <paramref name="offset"/> to <paramref name="merge"/>.</summary>
+    private static void ClassifyInto(CType t, int offset, ref EightbyteMerge merge)
     {
         CType u = t.Unqualified;
         switch (u.Kind)
@@ -317,18 +308,14 @@ public static class TypeRules
                     {
                         if (m.BitWidth > 0)
                         {
-                            Merge(offset + m.Offset, 2, ref lo, ref hi);
+                            merge.AddInteger(offset + m.Offset);
                         }
 
                         continue;
                     }
 
-                    if ((offset + m.Offset) % Math.Max(1, m.Type.Unqualified.Align) != 0)
-                    {
-                        memory = true;
-                    }
-
-                    ClassifyInto(m.Type, offset + m.Offset, ref lo, ref hi, ref memory);
+                    merge.CheckAligned(offset + m.Offset, m.Type.Unqualified.Align);
+                    ClassifyInto(m.Type, offset + m.Offset, ref merge);
                 }
 
                 return;
@@ -340,32 +327,20 @@ public static class TypeRules
 
                 for (int i = 0; i < u.ArrayLength; i++)
                 {
-                    ClassifyInto(u.Base!, offset + i * u.Base!.Unqualified.Size, ref lo, ref hi, ref memory);
+                    ClassifyInto(u.Base!, offset + i * u.Base!.Unqualified.Size, ref merge);
                 }
 
                 return;
             case TypeKind.LongDouble:
-                memory = true;
+                merge.AddMemory();
                 return;
             case TypeKind.Float:
             case TypeKind.Double:
-                Merge(offset, 1, ref lo, ref hi);
+                merge.AddSse(offset);
                 return;
             default:
-                Merge(offset, 2, ref lo, ref hi);
+                merge.AddInteger(offset);
                 return;
-        }
-    }
-
-    private static void Merge(int offset, int cls, ref int lo, ref int hi)
-    {
-        if (offset < 8)
-        {
-            lo = Math.Max(lo, cls);
-        }
-        else
-        {
-            hi = Math.Max(hi, cls);
         }
     }
 }
