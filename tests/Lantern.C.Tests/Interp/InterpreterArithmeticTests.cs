@@ -124,7 +124,7 @@ public class InterpreterArithmeticTests
         {
             int a = f.Const(t, pairs[i].A);
             int b = f.Const(t, pairs[i].B);
-            int r = cmp ? f.Op(op, t, a, b) : f.Op(op, t, a, b);
+            int r = f.Op(op, t, a, b);
             int r64 = cmp ? f.Op(Opcode.SExt, IrType.I64, r) : t == IrType.I64 ? r : f.Op(Opcode.SExt, IrType.I64, r);
             f.Store(IrType.I64, f.Sym("out", 8 * i), r64);
         }
