@@ -1,6 +1,7 @@
 using Lantern.C.Ir;
+using Lantern.C.Tests.Ir;
 using Xunit;
-using static Lantern.C.Tests.Interp.FnBuilder;
+using static Lantern.C.Tests.Ir.IrBuilder;
 
 namespace Lantern.C.Tests.Interp;
 
@@ -117,14 +118,14 @@ public class InterpreterArithmeticTests
         }
 
         IrTest.Buffer(m, "out", 8 * pairs.Count);
-        var f = new FnBuilder(m, "main", T(IrType.I32), Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", P(IrType.I32), Array.Empty<IrParamType>());
         bool cmp = op >= Opcode.Eq;
         for (int i = 0; i < pairs.Count; i++)
         {
-            int a = f.I(t, pairs[i].A);
-            int b = f.I(t, pairs[i].B);
-            int r = cmp ? f.Cmp(op, t, a, b) : f.Op(op, t, a, b);
-            int r64 = cmp ? f.Conv(Opcode.SExt, IrType.I64, r) : t == IrType.I64 ? r : f.Conv(Opcode.SExt, IrType.I64, r);
+            int a = f.Const(t, pairs[i].A);
+            int b = f.Const(t, pairs[i].B);
+            int r = f.Op(op, t, a, b);
+            int r64 = cmp ? f.Op(Opcode.SExt, IrType.I64, r) : t == IrType.I64 ? r : f.Op(Opcode.SExt, IrType.I64, r);
             f.Store(IrType.I64, f.Sym("out", 8 * i), r64);
         }
 
@@ -143,15 +144,15 @@ public class InterpreterArithmeticTests
     {
         var m = new IrModule();
         IrTest.Buffer(m, "out", 8 * 16);
-        var f = new FnBuilder(m, "main", T(IrType.I32), Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", P(IrType.I32), Array.Empty<IrParamType>());
         int k = 0;
         void Out(int v) => f.Store(IrType.I64, f.Sym("out", 8 * k++), v);
-        Out(f.Conv(Opcode.SExt, IrType.I64, f.Op(Opcode.Neg, IrType.I8, f.I(IrType.I8, -128))));   // -128
-        Out(f.Conv(Opcode.SExt, IrType.I64, f.Op(Opcode.Not, IrType.I16, f.I(IrType.I16, 0))));    // -1
-        Out(f.Conv(Opcode.ZExt, IrType.I64, f.I(IrType.I8, -1)));                                  // 255
-        Out(f.Conv(Opcode.ZExt, IrType.I64, f.I(IrType.I32, -1)));                                 // 4294967295
-        Out(f.Conv(Opcode.SExt, IrType.I64, f.Conv(Opcode.Trunc, IrType.I8, f.I64(0x1ff))));       // -1
-        Out(f.Conv(Opcode.SExt, IrType.I64, f.Conv(Opcode.ZExt, IrType.I32, f.I(IrType.I16, -2)))); // 65534
+        Out(f.Op(Opcode.SExt, IrType.I64, f.Op(Opcode.Neg, IrType.I8, f.Const(IrType.I8, -128))));   // -128
+        Out(f.Op(Opcode.SExt, IrType.I64, f.Op(Opcode.Not, IrType.I16, f.Const(IrType.I16, 0))));    // -1
+        Out(f.Op(Opcode.ZExt, IrType.I64, f.Const(IrType.I8, -1)));                                  // 255
+        Out(f.Op(Opcode.ZExt, IrType.I64, f.Const(IrType.I32, -1)));                                 // 4294967295
+        Out(f.Op(Opcode.SExt, IrType.I64, f.Op(Opcode.Trunc, IrType.I8, f.I64(0x1ff))));       // -1
+        Out(f.Op(Opcode.SExt, IrType.I64, f.Op(Opcode.ZExt, IrType.I32, f.Const(IrType.I16, -2)))); // 65534
         Out(f.Op(Opcode.Neg, IrType.I64, f.I64(long.MinValue)));                                    // MinValue
         f.Ret(f.I32(0));
         var (status, it) = IrTest.Run(m);
@@ -165,38 +166,38 @@ public class InterpreterArithmeticTests
     {
         var m = new IrModule();
         IrTest.Buffer(m, "out", 8 * 32);
-        var f = new FnBuilder(m, "main", T(IrType.I32), Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", P(IrType.I32), Array.Empty<IrParamType>());
         int k = 0;
         void Out(int v, IrType t)
         {
             int w = t switch
             {
                 IrType.I64 or IrType.F64 => v,
-                IrType.F32 => f.Conv(Opcode.FPExt, IrType.F64, v),
-                _ => f.Conv(Opcode.SExt, IrType.I64, v),
+                IrType.F32 => f.Op(Opcode.FPExt, IrType.F64, v),
+                _ => f.Op(Opcode.SExt, IrType.I64, v),
             };
             f.Store(t == IrType.F32 ? IrType.F64 : t == IrType.F64 ? IrType.F64 : IrType.I64, f.Sym("out", 8 * k++), w);
         }
 
-        Out(f.Conv(Opcode.FPToSI, IrType.I32, f.F64(1e10)), IrType.I32);                 // 0: INT_MIN
-        Out(f.Conv(Opcode.FPToSI, IrType.I64, f.F64(double.NaN)), IrType.I64);           // 1: LONG_MIN
-        Out(f.Conv(Opcode.FPToSI, IrType.I32, f.F64(-2.9)), IrType.I32);                 // 2: -2
-        Out(f.Conv(Opcode.FPToUI, IrType.I64, f.F64(1e19)), IrType.I64);                 // 3: 10^19
-        Out(f.Conv(Opcode.FPToUI, IrType.I32, f.F64(-1.0)), IrType.I32);                 // 4: 0xffffffff -> -1 canon
-        Out(f.Conv(Opcode.FPToUI, IrType.I32, f.F64(4e9)), IrType.I32);                  // 5: 4000000000 canon i32
-        Out(f.Conv(Opcode.UIToFP, IrType.F64, f.I64(-1)), IrType.F64);                   // 6: 1.8446744073709552E19
-        Out(f.Conv(Opcode.UIToFP, IrType.F64, f.I(IrType.I32, -1)), IrType.F64);         // 7: 4294967295
-        Out(f.Conv(Opcode.SIToFP, IrType.F64, f.I(IrType.I8, -5)), IrType.F64);          // 8: -5
+        Out(f.Op(Opcode.FPToSI, IrType.I32, f.F64(1e10)), IrType.I32);                 // 0: INT_MIN
+        Out(f.Op(Opcode.FPToSI, IrType.I64, f.F64(double.NaN)), IrType.I64);           // 1: LONG_MIN
+        Out(f.Op(Opcode.FPToSI, IrType.I32, f.F64(-2.9)), IrType.I32);                 // 2: -2
+        Out(f.Op(Opcode.FPToUI, IrType.I64, f.F64(1e19)), IrType.I64);                 // 3: 10^19
+        Out(f.Op(Opcode.FPToUI, IrType.I32, f.F64(-1.0)), IrType.I32);                 // 4: 0xffffffff -> -1 canon
+        Out(f.Op(Opcode.FPToUI, IrType.I32, f.F64(4e9)), IrType.I32);                  // 5: 4000000000 canon i32
+        Out(f.Op(Opcode.UIToFP, IrType.F64, f.I64(-1)), IrType.F64);                   // 6: 1.8446744073709552E19
+        Out(f.Op(Opcode.UIToFP, IrType.F64, f.Const(IrType.I32, -1)), IrType.F64);         // 7: 4294967295
+        Out(f.Op(Opcode.SIToFP, IrType.F64, f.Const(IrType.I8, -5)), IrType.F64);          // 8: -5
         Out(f.Op(Opcode.FAdd, IrType.F32, f.F32(16777216f), f.F32(1f)), IrType.F32);     // 9: 16777216 (float precision)
         Out(f.Op(Opcode.FAdd, IrType.F64, f.F64(16777216), f.F64(1)), IrType.F64);       // 10: 16777217
-        Out(f.Conv(Opcode.FPTrunc, IrType.F32, f.F64(0.1)), IrType.F32);                 // 11: (double)0.1f
-        Out(f.Cmp(Opcode.FNe, IrType.F64, f.F64(double.NaN), f.F64(double.NaN)), IrType.I32); // 12: 1
-        Out(f.Cmp(Opcode.FEq, IrType.F64, f.F64(double.NaN), f.F64(double.NaN)), IrType.I32); // 13: 0
-        Out(f.Cmp(Opcode.FLt, IrType.F32, f.F32(1f), f.F32(2f)), IrType.I32);                 // 14: 1
-        Out(f.Conv(Opcode.FPToUI, IrType.I64, f.F32(1.5e19f)), IrType.I64);                   // 15
-        Out(f.Conv(Opcode.UIToFP, IrType.F32, f.I64(0x7fffffbfffffffffL + 0x41)), IrType.F32); // 16: rounding of u64->f32
+        Out(f.Op(Opcode.FPTrunc, IrType.F32, f.F64(0.1)), IrType.F32);                 // 11: (double)0.1f
+        Out(f.Op(Opcode.FNe, IrType.F64, f.F64(double.NaN), f.F64(double.NaN)), IrType.I32); // 12: 1
+        Out(f.Op(Opcode.FEq, IrType.F64, f.F64(double.NaN), f.F64(double.NaN)), IrType.I32); // 13: 0
+        Out(f.Op(Opcode.FLt, IrType.F32, f.F32(1f), f.F32(2f)), IrType.I32);                 // 14: 1
+        Out(f.Op(Opcode.FPToUI, IrType.I64, f.F32(1.5e19f)), IrType.I64);                   // 15
+        Out(f.Op(Opcode.UIToFP, IrType.F32, f.I64(0x7fffffbfffffffffL + 0x41)), IrType.F32); // 16: rounding of u64->f32
         Out(f.Op(Opcode.FNeg, IrType.F64, f.F64(0.0)), IrType.F64);                          // 17: -0.0
-        Out(f.Conv(Opcode.FPToSI, IrType.I8, f.F64(300.0)), IrType.I8);                       // 18: (char)300.0 -> 44
+        Out(f.Op(Opcode.FPToSI, IrType.I8, f.F64(300.0)), IrType.I8);                       // 18: (char)300.0 -> 44
         f.Ret(f.I32(0));
         var (status, it) = IrTest.Run(m);
         Assert.Equal(0, status);

@@ -1,27 +1,28 @@
 using Lantern.C.Ir;
+using Lantern.C.Tests.Ir;
 using Xunit;
-using static Lantern.C.Tests.Interp.FnBuilder;
+using static Lantern.C.Tests.Ir.IrBuilder;
 
 namespace Lantern.C.Tests.Interp;
 
 public class InterpreterCallTests
 {
-    private static readonly IrParamType I32T = T(IrType.I32);
-    private static readonly IrParamType I64T = T(IrType.I64);
-    private static readonly IrParamType F64T = T(IrType.F64);
-    private static readonly IrParamType VoidT = T(IrType.Void);
+    private static readonly IrParamType I32T = P(IrType.I32);
+    private static readonly IrParamType I64T = P(IrType.I64);
+    private static readonly IrParamType F64T = P(IrType.F64);
+    private static readonly IrParamType VoidT = P(IrType.Void);
 
     /// <summary>long fib(long n) { return n &lt; 2 ? n : fib(n-1) + fib(n-2); }</summary>
     private static void AddFib(IrModule m)
     {
-        var f = new FnBuilder(m, "fib", I64T, new[] { I64T });
+        var f = new IrBuilder(m, "fib", I64T, new[] { I64T });
         int n = f.Param(0);
-        IrBlock small = f.Block("small");
-        IrBlock big = f.Block("big");
-        f.Branch(f.Cmp(Opcode.SLt, IrType.I64, n, f.I64(2)), small, big);
-        f.At(small);
+        IrBlock small = f.Function.NewBlock("small");
+        IrBlock big = f.Function.NewBlock("big");
+        f.Branch(f.Op(Opcode.SLt, IrType.I64, n, f.I64(2)), small, big);
+        f.Block = small;
         f.Ret(n);
-        f.At(big);
+        f.Block = big;
         int a = f.Call("fib", I64T, new[] { I64T }, new[] { f.Op(Opcode.Sub, IrType.I64, n, f.I64(1)) });
         int b = f.Call("fib", I64T, new[] { I64T }, new[] { f.Op(Opcode.Sub, IrType.I64, n, f.I64(2)) });
         f.Ret(f.Op(Opcode.Add, IrType.I64, a, b));
@@ -33,7 +34,7 @@ public class InterpreterCallTests
         var m = new IrModule();
         AddFib(m);
         IrTest.Buffer(m, "out", 8);
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         f.Store(IrType.I64, f.Sym("out"), f.Call("fib", I64T, new[] { I64T }, new[] { f.I64(24) }));
         f.Ret(f.I32(7));
         var (status, it) = IrTest.Run(m);
@@ -45,22 +46,22 @@ public class InterpreterCallTests
     public unsafe void SwitchPicksTheCase()
     {
         var m = new IrModule();
-        var f = new FnBuilder(m, "classify", I32T, new[] { I32T });
-        IrBlock d = f.Block();
-        IrBlock c1 = f.Block();
-        IrBlock c2 = f.Block();
-        IrBlock c3 = f.Block();
+        var f = new IrBuilder(m, "classify", I32T, new[] { I32T });
+        IrBlock d = f.Function.NewBlock();
+        IrBlock c1 = f.Function.NewBlock();
+        IrBlock c2 = f.Function.NewBlock();
+        IrBlock c3 = f.Function.NewBlock();
         f.Switch(IrType.I32, f.Param(0), d, (1, c1), (2, c2), (3, c2), (-1000000, c3));
-        f.At(d);
+        f.Block = d;
         f.Ret(f.I32(0));
-        f.At(c1);
+        f.Block = c1;
         f.Ret(f.I32(10));
-        f.At(c2);
+        f.Block = c2;
         f.Ret(f.I32(20));
-        f.At(c3);
+        f.Block = c3;
         f.Ret(f.I32(30));
         IrTest.Buffer(m, "out", 64);
-        var mn = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var mn = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         long[] inputs = { 0, 1, 2, 3, 4, -1000000, -1 };
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -80,7 +81,7 @@ public class InterpreterCallTests
     {
         var m = new IrModule();
         IrTest.Buffer(m, "buf", 512);
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         var args = new List<int> { f.Sym("buf"), f.I64(512), f.Str("%d %s %ld %d %d %d %d %d|%.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f|%c") };
         var types = new List<IrType> { IrType.I64, IrType.I64, IrType.I64 };
         args.Add(f.I32(-42));
@@ -115,9 +116,9 @@ public class InterpreterCallTests
     public void StrlenThroughTheBridge()
     {
         var m = new IrModule();
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         int n = f.Call("strlen", I64T, new[] { I64T }, new[] { f.Str("hello, world") });
-        f.Ret(f.Conv(Opcode.Trunc, IrType.I32, n));
+        f.Ret(f.Op(Opcode.Trunc, IrType.I32, n));
         Assert.Equal(12, IrTest.Run(m).Status);
     }
 
@@ -125,38 +126,38 @@ public class InterpreterCallTests
     public void MathFunctionsTakeAndReturnDoubles()
     {
         var m = new IrModule();
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         int r = f.Call("pow", F64T, new[] { F64T, F64T }, new[] { f.F64(2), f.F64(10) });
-        int s = f.Call("sqrtf", T(IrType.F32), new[] { T(IrType.F32) }, new[] { f.F32(81f) });
-        int sum = f.Op(Opcode.FAdd, IrType.F64, r, f.Conv(Opcode.FPExt, IrType.F64, s));
-        f.Ret(f.Conv(Opcode.FPToSI, IrType.I32, f.Op(Opcode.FSub, IrType.F64, sum, f.F64(1000))));
+        int s = f.Call("sqrtf", P(IrType.F32), new[] { P(IrType.F32) }, new[] { f.F32(81f) });
+        int sum = f.Op(Opcode.FAdd, IrType.F64, r, f.Op(Opcode.FPExt, IrType.F64, s));
+        f.Ret(f.Op(Opcode.FPToSI, IrType.I32, f.Op(Opcode.FSub, IrType.F64, sum, f.F64(1000))));
         Assert.Equal(33, IrTest.Run(m).Status);
     }
 
     /// <summary>An interpreted variadic function: long sum(int n, ...) adding n longs, or doubles when kind is 1.</summary>
     private static void AddVariadicSum(IrModule m, string name, IrType elem)
     {
-        var f = new FnBuilder(m, name, elem == IrType.F64 ? F64T : I64T, new[] { I32T }, variadic: true);
+        var f = new IrBuilder(m, name, elem == IrType.F64 ? F64T : I64T, new[] { I32T }, variadic: true);
         int ap = f.Local(24);
         f.Emit(new Instr { Op = Opcode.VaStart, A = ap });
         int acc = f.Local(8);
         int i = f.Local(4);
         f.Store(elem, acc, elem == IrType.F64 ? f.F64(0) : f.I64(0));
         f.Store(IrType.I32, i, f.I32(0));
-        IrBlock cond = f.Block();
-        IrBlock body = f.Block();
-        IrBlock done = f.Block();
+        IrBlock cond = f.Function.NewBlock();
+        IrBlock body = f.Function.NewBlock();
+        IrBlock done = f.Function.NewBlock();
         f.Jump(cond);
-        f.At(cond);
-        f.Branch(f.Cmp(Opcode.SLt, IrType.I32, f.Load(IrType.I32, i), f.Param(0)), body, done);
-        f.At(body);
-        int addr = f.Fn.NewVReg(IrType.I64);
+        f.Block = cond;
+        f.Branch(f.Op(Opcode.SLt, IrType.I32, f.Load(IrType.I32, i), f.Param(0)), body, done);
+        f.Block = body;
+        int addr = f.Function.NewVReg(IrType.I64);
         f.Emit(new Instr { Op = Opcode.VaArg, Dest = addr, A = ap, Imm = 8, Type = IrType.I64, ArgClass = elem == IrType.F64 ? ArgClass.Sse : ArgClass.Integer });
         int v = f.Load(elem, addr);
         f.Store(elem, acc, f.Op(elem == IrType.F64 ? Opcode.FAdd : Opcode.Add, elem, f.Load(elem, acc), v));
         f.Store(IrType.I32, i, f.Op(Opcode.Add, IrType.I32, f.Load(IrType.I32, i), f.I32(1)));
         f.Jump(cond);
-        f.At(done);
+        f.Block = done;
         f.Ret(f.Load(elem, acc));
     }
 
@@ -167,7 +168,7 @@ public class InterpreterCallTests
         AddVariadicSum(m, "isum", IrType.I64);
         AddVariadicSum(m, "dsum", IrType.F64);
         IrTest.Buffer(m, "out", 16);
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         var ia = new List<int> { f.I32(12) };
         var it = new List<IrType> { IrType.I32 };
         var da = new List<int> { f.I32(12) };
@@ -196,11 +197,11 @@ public class InterpreterCallTests
         var m = new IrModule();
         IrTest.Buffer(m, "buf", 256);
         // int fmt(char *buf, const char *f, ...) { va_list ap; va_start(ap, f); return vsnprintf(buf, 256, f, ap); }
-        var g = new FnBuilder(m, "fmt", I32T, new[] { I64T, I64T }, variadic: true);
+        var g = new IrBuilder(m, "fmt", I32T, new[] { I64T, I64T }, variadic: true);
         int ap = g.Local(24);
         g.Emit(new Instr { Op = Opcode.VaStart, A = ap });
         g.Ret(g.Call("vsnprintf", I32T, new[] { I64T, I64T, I64T, I64T }, new[] { g.Param(0), g.I64(256), g.Param(1), ap }));
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         var args = new List<int> { f.Sym("buf"), f.Str("%s=%d %g %g %g %g %g %g %g %g %g %ld %ld %ld %ld %ld") };
         var types = new List<IrType> { IrType.I64, IrType.I64 };
         args.Add(f.Str("x"));
@@ -234,11 +235,11 @@ public class InterpreterCallTests
         var init = new byte[data.Length * 4];
         System.Buffer.BlockCopy(data, 0, init, 0, init.Length);
         m.Globals.Add(new IrGlobal { Name = "arr", Size = init.Length, Align = 4, Init = init });
-        var cmp = new FnBuilder(m, "cmp", I32T, new[] { I64T, I64T });
+        var cmp = new IrBuilder(m, "cmp", I32T, new[] { I64T, I64T });
         int a = cmp.Load(IrType.I32, cmp.Param(0));
         int b = cmp.Load(IrType.I32, cmp.Param(1));
-        cmp.Ret(cmp.Op(Opcode.Sub, IrType.I32, cmp.Cmp(Opcode.SGt, IrType.I32, a, b), cmp.Cmp(Opcode.SLt, IrType.I32, a, b)));
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        cmp.Ret(cmp.Op(Opcode.Sub, IrType.I32, cmp.Op(Opcode.SGt, IrType.I32, a, b), cmp.Op(Opcode.SLt, IrType.I32, a, b)));
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         f.Call("qsort", VoidT, new[] { I64T, I64T, I64T, I64T }, new[] { f.Sym("arr"), f.I64(data.Length), f.I64(4), f.Sym("cmp") });
         f.Ret(f.I32(0));
         var (status, it) = IrTest.Run(m);
@@ -255,13 +256,13 @@ public class InterpreterCallTests
         foreach (int k in new[] { 1, 2 })
         {
             // void hk(void) { log = log * 10 + k; }
-            var h = new FnBuilder(m, "h" + k, VoidT, Array.Empty<IrParamType>());
+            var h = new IrBuilder(m, "h" + k, VoidT, Array.Empty<IrParamType>());
             int old = h.Load(IrType.I64, h.Sym("log"));
             h.Store(IrType.I64, h.Sym("log"), h.Op(Opcode.Add, IrType.I64, h.Op(Opcode.Mul, IrType.I64, old, h.I64(10)), h.I64(k)));
             h.Ret();
         }
 
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         f.Call("atexit", I32T, new[] { I64T }, new[] { f.Sym("h1") });
         f.Call("atexit", I32T, new[] { I64T }, new[] { f.Sym("h2") });
         f.Call("exit", VoidT, new[] { I32T }, new[] { f.I32(3) });
@@ -277,26 +278,26 @@ public class InterpreterCallTests
         var m = new IrModule();
         IrTest.Buffer(m, "jb", 200);
         // void thrower(int v) { longjmp(jb, v); }
-        var t = new FnBuilder(m, "thrower", VoidT, new[] { I32T });
+        var t = new IrBuilder(m, "thrower", VoidT, new[] { I32T });
         t.Call("longjmp", VoidT, new[] { I64T, I32T }, new[] { t.Sym("jb"), t.Param(0) });
         t.Emit(new Instr { Op = Opcode.Unreachable });
         // int main() { int n = 0; int r = setjmp(jb); n += r; if (r < 3) thrower(r + 1); return n; }  -> 0+1+2+3 = 6
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
-        f.Fn.CallsSetjmp = true;
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        f.Function.CallsSetjmp = true;
         int n = f.Local(4);
         f.Store(IrType.I32, n, f.I32(0));
-        IrBlock again = f.Block();
+        IrBlock again = f.Function.NewBlock();
         f.Jump(again);
-        f.At(again);
+        f.Block = again;
         int r = f.Call("_setjmp", I32T, new[] { I64T }, new[] { f.Sym("jb") });
         f.Store(IrType.I32, n, f.Op(Opcode.Add, IrType.I32, f.Load(IrType.I32, n), r));
-        IrBlock more = f.Block();
-        IrBlock done = f.Block();
-        f.Branch(f.Cmp(Opcode.SLt, IrType.I32, r, f.I32(3)), more, done);
-        f.At(more);
+        IrBlock more = f.Function.NewBlock();
+        IrBlock done = f.Function.NewBlock();
+        f.Branch(f.Op(Opcode.SLt, IrType.I32, r, f.I32(3)), more, done);
+        f.Block = more;
         f.Call("thrower", VoidT, new[] { I32T }, new[] { f.Op(Opcode.Add, IrType.I32, r, f.I32(1)) });
         f.Jump(done);
-        f.At(done);
+        f.Block = done;
         f.Ret(f.Load(IrType.I32, n));
         Assert.Equal(6, IrTest.Run(m).Status);
     }
@@ -310,7 +311,7 @@ public class InterpreterCallTests
         var m = new IrModule();
         IrTest.Buffer(m, "out", 64);
         // struct Pair swapish(struct Pair p, struct Big q) { p.a += q.z; p.b *= 2; q.x = 0; return p; }
-        var g = new FnBuilder(m, "swapish", PairT, new[] { PairT, BigT });
+        var g = new IrBuilder(m, "swapish", PairT, new[] { PairT, BigT });
         int p = g.Param(0);
         int q = g.Param(1);
         int qz = g.Load(IrType.I64, g.Op(Opcode.Add, IrType.I64, q, g.I64(16)));
@@ -318,10 +319,10 @@ public class InterpreterCallTests
         int pb = g.Op(Opcode.Add, IrType.I64, p, g.I64(8));
         g.Store(IrType.F64, pb, g.Op(Opcode.FMul, IrType.F64, g.Load(IrType.F64, pb), g.F64(2)));
         g.Store(IrType.I64, q, g.I64(0));
-        g.Emit(new Instr { Op = Opcode.Copy, A = g.Fn.ReturnPointerVReg, B = p, Imm = 16 });
+        g.Emit(new Instr { Op = Opcode.Copy, A = g.Function.ReturnPointerVReg, B = p, Imm = 16 });
         g.Ret();
 
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         int pair = f.Local(16);
         f.Store(IrType.I64, pair, f.I64(5));
         f.Store(IrType.F64, f.Op(Opcode.Add, IrType.I64, pair, f.I64(8)), f.F64(1.25));
@@ -347,7 +348,7 @@ public class InterpreterCallTests
     {
         var m = new IrModule();
         IrTest.Buffer(m, "out", 32);
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         // ldiv_t ldiv(long, long): 16 bytes INTEGER/INTEGER in rax:rdx; div_t div(int, int): 8 bytes in rax.
         f.Call("ldiv", Agg(16, 8, ArgClass.Integer, ArgClass.Integer), new[] { I64T, I64T }, new[] { f.I64(-47), f.I64(5) }, retAddr: f.Sym("out"));
         f.Call("div", Agg(8, 4, ArgClass.Integer, ArgClass.Integer), new[] { I32T, I32T }, new[] { f.I32(47), f.I32(5) }, retAddr: f.Sym("out", 16));
@@ -370,7 +371,7 @@ public class InterpreterCallTests
         // struct in_addr { uint32_t s_addr; }: INTEGER -> rdi.
         IrParamType inAddr = Agg(4, 4, ArgClass.Integer, ArgClass.Integer);
         IrTest.Buffer(m, "out", 64);
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         int c = f.Local(16);
         f.Store(IrType.F64, c, f.F64(3));
         f.Store(IrType.F64, f.Op(Opcode.Add, IrType.I64, c, f.I64(8)), f.F64(4));
@@ -379,7 +380,7 @@ public class InterpreterCallTests
         f.Store(IrType.I32, a, f.I32(0x0100007f));
         int text = f.Call("inet_ntoa", I64T, new[] { inAddr }, new[] { a });
         f.Call("strcpy", I64T, new[] { I64T, I64T }, new[] { f.Sym("out"), text });
-        f.Ret(f.Conv(Opcode.FPToSI, IrType.I32, abs));
+        f.Ret(f.Op(Opcode.FPToSI, IrType.I32, abs));
         var (status, it) = IrTest.Run(m);
         Assert.Equal(5, status);
         Assert.Equal("127.0.0.1", IrTest.ReadCString(it.GetSymbolAddress("out")));
@@ -389,7 +390,7 @@ public class InterpreterCallTests
     public void NullFunctionPointerIsReported()
     {
         var m = new IrModule();
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         f.Call(null, VoidT, Array.Empty<IrParamType>(), Array.Empty<int>(), fnPtr: f.I64(0));
         f.Ret(f.I32(0));
         var (status, it) = IrTest.Run(m);
@@ -402,7 +403,7 @@ public class InterpreterCallTests
     public void UndefinedSymbolIsALoadError()
     {
         var m = new IrModule();
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         f.Call("no_such_function_xyz", VoidT, Array.Empty<IrParamType>(), Array.Empty<int>());
         f.Ret(f.I32(0));
         var (status, it) = IrTest.Run(m);
@@ -414,10 +415,10 @@ public class InterpreterCallTests
     public void InfiniteRecursionIsAStackOverflow()
     {
         var m = new IrModule();
-        var g = new FnBuilder(m, "down", I32T, new[] { I32T });
+        var g = new IrBuilder(m, "down", I32T, new[] { I32T });
         g.Local(64);
         g.Ret(g.Call("down", I32T, new[] { I32T }, new[] { g.Param(0) }));
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         f.Ret(f.Call("down", I32T, new[] { I32T }, new[] { f.I32(1) }));
         var (status, it) = IrTest.Run(m);
         Assert.Equal(139, status);
@@ -428,7 +429,7 @@ public class InterpreterCallTests
     public void DivisionByZeroIsReported()
     {
         var m = new IrModule();
-        var f = new FnBuilder(m, "main", I32T, Array.Empty<IrParamType>());
+        var f = new IrBuilder(m, "main", I32T, Array.Empty<IrParamType>());
         f.Ret(f.Op(Opcode.SDiv, IrType.I32, f.I32(1), f.Call("abs", I32T, new[] { I32T }, new[] { f.I32(0) })));
         var (status, it) = IrTest.Run(m);
         Assert.Equal(136, status);

@@ -2,8 +2,9 @@ using Iced.Intel;
 using Lantern.C.Describe;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
+using Lantern.C.Tests.Ir;
 using Xunit;
-using static Lantern.C.Tests.Jit.IrBuilder;
+using static Lantern.C.Tests.Ir.IrBuilder;
 
 namespace Lantern.C.Tests.Jit;
 

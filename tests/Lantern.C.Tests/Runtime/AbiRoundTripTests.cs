@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Lantern.C.Interp;
 using Lantern.C.Runtime;
+using Lantern.C.Tests.Interp;
 using Xunit;
 
-namespace Lantern.C.Tests.Interp;
+namespace Lantern.C.Tests.Runtime;
 
 /// <summary>
 /// System V ABI in both directions: interpreted code calls a gcc-compiled shared library (through the call
