@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Lantern.C.Debug;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Cli.Dbg;
 
@@ -827,11 +828,12 @@ internal sealed partial class DbgCommands
             case StopKind.Signal:
             case StopKind.Interrupted:
                 {
-                    int signal = stop.Kind == StopKind.Interrupted ? 2 : stop.Signal;
-                    (string name, string description) = SignalName(signal);
+                    int signal = stop.Kind == StopKind.Interrupted ? Signals.SigInt : stop.Signal;
+                    string name = Signals.Name(signal);
+                    string description = Signals.Description(signal);
                     body["signal"] = name;
                     body["signalDescription"] = description;
-                    if (stop.FaultAddress != 0 || signal is 11 or 7)
+                    if (stop.FaultAddress != 0 || signal is Signals.SigSegv or Signals.SigBus)
                     {
                         body["faultAddress"] = "0x" + stop.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
                     }
@@ -914,20 +916,6 @@ internal sealed partial class DbgCommands
         StopKind.Interrupted => "interrupted",
         StopKind.Exited => "exited",
         _ => "killed",
-    };
-
-    private static (string Name, string Description) SignalName(int signal) => signal switch
-    {
-        2 => ("SIGINT", "Interrupt"),
-        4 => ("SIGILL", "Illegal instruction"),
-        5 => ("SIGTRAP", "Trace/breakpoint trap"),
-        6 => ("SIGABRT", "Aborted"),
-        7 => ("SIGBUS", "Bus error"),
-        8 => ("SIGFPE", "Arithmetic exception"),
-        11 => ("SIGSEGV", "Segmentation fault"),
-        13 => ("SIGPIPE", "Broken pipe"),
-        15 => ("SIGTERM", "Terminated"),
-        _ => ($"SIG{signal}", $"Unknown signal {signal}"),
     };
 
     /// <summary>Flushes the C program's stdio buffers so its output comes before the debugger's report.</summary>
