@@ -156,7 +156,7 @@ internal static class HostCode
         a.push(r13);
         a.mov(r12, rsi);
         a.mov(r13, rdx);
-        a.mov(eax, LibC.SysGettid);                       // syscall keeps rdi, rsi, rdx
+        a.mov(eax, LibC.SysGettid);                             // syscall keeps rdi, rsi, rdx
         a.syscall();
         a.mov(rbx, (long)shared);
         a.mov(rbx, __qword_ptr[rbx + SharedControl]);
