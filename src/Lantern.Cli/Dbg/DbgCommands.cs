@@ -348,6 +348,9 @@ internal sealed partial class DbgCommands
         _out.Event("stopped", body, sb.ToString());
     }
 
+    // ----- errors -------------------------------------------------------------------------------------------
+
+    // the session's exceptions become gdb's error messages
     private static T Guard<T>(Func<T> action)
     {
         try
