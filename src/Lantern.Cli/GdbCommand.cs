@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Cli;
 
@@ -32,7 +33,7 @@ internal static class GdbCommand
         argv.Add("--gdb");
         argv.AddRange(args[file..]);
         Terminal.FlushOut();
-        Execvp("lldb", [.. argv, null]);
+        LibC.Execvp("lldb", [.. argv, null]);
         int errno = Marshal.GetLastPInvokeError();
         Terminal.Error($"cannot run lldb: {Marshal.GetPInvokeErrorMessage(errno)} (install the Debian package 'lldb')");
         return 127;
@@ -66,7 +67,7 @@ internal static class GdbCommand
 
         Terminal.FlushOut();
         string[] execArgs = argv.ToArray();
-        Execvp("gdb", [.. execArgs, null]);
+        LibC.Execvp("gdb", [.. execArgs, null]);
         int errno = Marshal.GetLastPInvokeError();
         Terminal.Error($"cannot run gdb: {Marshal.GetPInvokeErrorMessage(errno)} (install the Debian package 'gdb')");
         return 127;
@@ -83,7 +84,4 @@ internal static class GdbCommand
 
         return [process];
     }
-
-    [DllImport("libc", EntryPoint = "execvp", SetLastError = true)]
-    private static extern int Execvp(string file, string?[] argv);
 }

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Cli;
 
@@ -23,13 +23,10 @@ namespace Lantern.Cli;
 /// </para>
 /// </summary>
 [SkipLocalsInit] // the maps buffer: fresh stack pages are faulted in only as far as read() writes
-internal static unsafe partial class HeapPretouch
+internal static unsafe class HeapPretouch
 {
     /// <summary>How much is populated from the current allocation point: more than hello.c's front end and JIT use.</summary>
     public const int Bytes = 2 << 20;
-
-    private const int ProtReadWrite = 3;
-    private const int MadvPopulateWrite = 23;
 
     /// <summary>Populates the next <see cref="Bytes"/> of the GC heap; returns the bytes populated, 0 if it did nothing.</summary>
     public static long Run()
@@ -57,19 +54,18 @@ internal static unsafe partial class HeapPretouch
 
         nint start = at & ~(nint)4095;
         nint end = Math.Min(start + Bytes, reservedEnd);
-        if (end > committedEnd && Mprotect(committedEnd, (nuint)(end - committedEnd), ProtReadWrite) != 0)
+        if (end > committedEnd && LibC.Mprotect(committedEnd, (nuint)(end - committedEnd), LibC.ProtRead | LibC.ProtWrite) != 0)
         {
             return 0;
         }
 
-        return Madvise(start, (nuint)(end - start), MadvPopulateWrite) == 0 ? end - start : 0;
+        return LibC.Madvise(start, (nuint)(end - start), LibC.MadvPopulateWrite) == 0 ? end - start : 0;
     }
 
     /// <summary>Reads /proc/self/maps into <paramref name="buffer"/>; its length, or -1 if it fails or does not fit.</summary>
     private static int ReadMaps(byte* buffer, int capacity)
     {
-        const int ReadOnlyCloseOnExec = 0x80000;
-        int fd = Open("/proc/self/maps", ReadOnlyCloseOnExec);
+        int fd = LibC.Open("/proc/self/maps", LibC.OCloexec /* O_RDONLY is 0 */, 0);
         if (fd < 0)
         {
             return -1;
@@ -78,7 +74,7 @@ internal static unsafe partial class HeapPretouch
         int length = 0;
         while (true)
         {
-            nint n = Read(fd, buffer + length, (nuint)(capacity - length));
+            nint n = LibC.Read(fd, buffer + length, (nuint)(capacity - length));
             if (n <= 0)
             {
                 length = n == 0 && length < capacity ? length : -1;
@@ -88,7 +84,7 @@ internal static unsafe partial class HeapPretouch
             length += (int)n;
         }
 
-        _ = Close(fd);
+        _ = LibC.Close(fd);
         return length;
     }
 
@@ -199,19 +195,4 @@ internal static unsafe partial class HeapPretouch
 
         return true;
     }
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "read")]
-    private static partial nint Read(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
-    private static partial int Mprotect(nint addr, nuint length, int prot);
-
-    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
-    private static partial int Madvise(nint addr, nuint length, int advice);
 }

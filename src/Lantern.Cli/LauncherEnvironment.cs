@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Cli;
 
@@ -9,7 +9,7 @@ namespace Lantern.Cli;
 /// <c>=value</c>: set). Restoring it in libc's environment (and .NET's) before the C program runs means its
 /// <c>getenv</c> and the processes it starts see the user's environment.
 /// </summary>
-internal static partial class LauncherEnvironment
+internal static class LauncherEnvironment
 {
     private const string Marker = "LANTERN_USER_GLIBC_TUNABLES";
 
@@ -23,9 +23,9 @@ internal static partial class LauncherEnvironment
     {
         if (Environment.GetEnvironmentVariable(GcMarker) is not null)
         {
-            _ = UnsetEnv("DOTNET_GCgen0size");
+            _ = LibC.UnsetEnv("DOTNET_GCgen0size");
             Environment.SetEnvironmentVariable("DOTNET_GCgen0size", null);
-            _ = UnsetEnv(GcMarker);
+            _ = LibC.UnsetEnv(GcMarker);
             Environment.SetEnvironmentVariable(GcMarker, null);
         }
 
@@ -38,22 +38,16 @@ internal static partial class LauncherEnvironment
         if (saved.StartsWith('='))
         {
             string value = saved[1..];
-            _ = SetEnv("GLIBC_TUNABLES", value, 1);
+            _ = LibC.SetEnv("GLIBC_TUNABLES", value, 1);
             Environment.SetEnvironmentVariable("GLIBC_TUNABLES", value.Length == 0 ? null : value);
         }
         else
         {
-            _ = UnsetEnv("GLIBC_TUNABLES");
+            _ = LibC.UnsetEnv("GLIBC_TUNABLES");
             Environment.SetEnvironmentVariable("GLIBC_TUNABLES", null);
         }
 
-        _ = UnsetEnv(Marker);
+        _ = LibC.UnsetEnv(Marker);
         Environment.SetEnvironmentVariable(Marker, null);
     }
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
-
-    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int UnsetEnv(string name);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Cli;
 
@@ -141,11 +142,8 @@ internal static class Terminal
 /// C program's libc stdout, the other standard stream after <c>2&gt;&amp;1</c> — so output redirected to a file
 /// interleaves instead of overwriting.
 /// </summary>
-internal sealed partial class DescriptorStream : Stream
+internal sealed class DescriptorStream : Stream
 {
-    private const int EINTR = 4;
-    private const int EAGAIN = 11;
-
     private readonly int _fd;
 
     public DescriptorStream(int fd)
@@ -176,11 +174,11 @@ internal sealed partial class DescriptorStream : Stream
             int done = 0;
             while (done < buffer.Length)
             {
-                nint n = SysWrite(_fd, start + done, (nuint)(buffer.Length - done));
+                nint n = LibC.Write(_fd, start + done, (nuint)(buffer.Length - done));
                 if (n < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR || errno == EAGAIN)
+                    if (errno == LibC.EIntr || errno == LibC.EAgain)
                     {
                         continue;
                     }
@@ -202,7 +200,4 @@ internal sealed partial class DescriptorStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    private static unsafe partial nint SysWrite(int fd, byte* buffer, nuint count);
 }

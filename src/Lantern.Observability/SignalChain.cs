@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.Interop;
 using Lantern.X64;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -10,9 +11,6 @@ namespace Lantern.Observability;
 /// </summary>
 public static class SignalChain
 {
-    /// <summary>Size of the kernel-facing <c>struct sigaction</c> of glibc x86-64.</summary>
-    public const int SigactionSize = 152;
-
     /// <summary>
     /// Emits, at the current position of <paramref name="a"/>, a chain to the previous action of the signal in
     /// <c>edi</c>, with the stack and the argument registers as the handler received them (return address on top).
@@ -26,7 +24,7 @@ public static class SignalChain
         X64Label restoreDefault = a.CreateLabel();
         X64Label done = a.CreateLabel();
         a.movsxd(rax, edi);
-        a.imul(rax, rax, SigactionSize);
+        a.imul(rax, rax, LibC.SigactionSize);
         a.mov(r11, (long)oldActions);
         a.add(r11, rax);
         a.mov(rax, __qword_ptr[r11]);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Lantern.Observability.Interop;
 using Microsoft.Win32.SafeHandles;
 
 namespace Lantern.Observability;
@@ -48,7 +49,7 @@ public sealed class TempFile : IDisposable
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
             string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, prefix + RandomName.Next() + suffix));
-            int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0x180 /* 0600 */);
+            int fd = LibC.Open(path, LibC.ORdwr | LibC.OCreat | LibC.OExcl | LibC.ONofollow | LibC.OCloexec, 0x180 /* 0600 */);
             if (fd >= 0)
             {
                 var handle = new SafeFileHandle(fd, ownsHandle: true);
@@ -57,7 +58,7 @@ public sealed class TempFile : IDisposable
             }
 
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != Libc.EEXIST)
+            if (errno != LibC.EExist)
             {
                 throw new IOException($"cannot create temporary file '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
             }
@@ -157,7 +158,7 @@ public sealed class TempDirectory : IDisposable
         parent ??= System.IO.Path.GetTempPath();
         string template = System.IO.Path.GetFullPath(System.IO.Path.Combine(parent, prefix + "XXXXXX"));
         byte[] buffer = System.Text.Encoding.UTF8.GetBytes(template + "\0");
-        nint result = Libc.Mkdtemp(buffer);
+        nint result = LibC.Mkdtemp(buffer);
         if (result == 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -181,7 +182,7 @@ public sealed class TempDirectory : IDisposable
             throw new ArgumentException($"'{relativeName}' is outside the temporary directory", nameof(relativeName));
         }
 
-        int fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0x180 /* 0600 */);
+        int fd = LibC.Open(path, LibC.OWronly | LibC.OCreat | LibC.OExcl | LibC.ONofollow | LibC.OCloexec, 0x180 /* 0600 */);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -224,22 +225,4 @@ internal static class RandomName
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     public static string Next() => RandomNumberGenerator.GetString(Alphabet, 12);
-}
-
-/// <summary>The few libc calls (and Linux x86-64 constants) the temporary-file helpers need.</summary>
-internal static partial class Libc
-{
-    public const int O_WRONLY = 0x1;
-    public const int O_RDWR = 0x2;
-    public const int O_CREAT = 0x40;
-    public const int O_EXCL = 0x80;
-    public const int O_NOFOLLOW = 0x20000;
-    public const int O_CLOEXEC = 0x80000;
-    public const int EEXIST = 17;
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial int Open(string path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "mkdtemp", SetLastError = true)]
-    public static partial nint Mkdtemp(byte[] template);
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Lantern.C.Diagnostics;
 using Lantern.C.Ir;
 using Lantern.C.Runtime;
+using Lantern.Observability.Interop;
 
 namespace Lantern.C.Interp;
 
@@ -329,8 +330,8 @@ public sealed unsafe partial class Interpreter
             {
                 if (!s_stackPool.TryPop(out var pair))
                 {
-                    pair = ((nint)Native.MapAnonymousMemory((nuint)CStackSize, Native.ProtRead | Native.ProtWrite, noReserve: true),
-                        (nint)Native.MapAnonymousMemory((nuint)VRegStackSize, Native.ProtRead | Native.ProtWrite, noReserve: true));
+                    pair = ((nint)LibC.MapAnonymousMemory((nuint)CStackSize, LibC.ProtRead | LibC.ProtWrite, noReserve: true),
+                        (nint)LibC.MapAnonymousMemory((nuint)VRegStackSize, LibC.ProtRead | LibC.ProtWrite, noReserve: true));
                 }
 
                 (c, v) = pair;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Lantern.C.Runtime;
+using Lantern.Observability.Interop;
 
 namespace Lantern.C.Jit;
 
@@ -30,9 +31,9 @@ public sealed unsafe class CodeCache : IDisposable
             // perf applies /tmp/perf-PID.map only to anonymous memory: a shared anonymous mapping (perf sees
             // "/dev/zero") aliased by mremap(old_size = 0) gives the same two views without a named file.
             _fd = -1;
-            _rw = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtWrite, JitNative.MapShared | JitNative.MapAnonymous, -1, 0);
-            _rx = _rw == JitNative.MapFailed ? JitNative.MapFailed : JitNative.Mremap(_rw, 0, _capacity, JitNative.MremapMaymove);
-            if (_rw == JitNative.MapFailed || _rx == JitNative.MapFailed || Native.Mprotect(_rx, _capacity, Native.ProtRead | Native.ProtExec) != 0)
+            _rw = LibC.Mmap(0, _capacity, LibC.ProtRead | LibC.ProtWrite, LibC.MapShared | LibC.MapAnonymous, -1, 0);
+            _rx = _rw == LibC.MapFailed ? LibC.MapFailed : LibC.Mremap(_rw, 0, _capacity, LibC.MremapMayMove);
+            if (_rw == LibC.MapFailed || _rx == LibC.MapFailed || LibC.Mprotect(_rx, _capacity, LibC.ProtRead | LibC.ProtExec) != 0)
             {
                 throw new InvalidOperationException($"mapping the shared code memory failed (errno {Marshal.GetLastPInvokeError()})");
             }
@@ -40,24 +41,24 @@ public sealed unsafe class CodeCache : IDisposable
             return;
         }
 
-        _fd = JitNative.MemfdCreate("lantern-jit", JitNative.MfdCloexec);
+        _fd = LibC.MemfdCreate("lantern-jit", LibC.MfdCloexec);
         if (_fd < 0)
         {
             throw new InvalidOperationException($"memfd_create failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
-        if (JitNative.Ftruncate(_fd, capacity) != 0)
+        if (LibC.Ftruncate(_fd, capacity) != 0)
         {
             throw new InvalidOperationException($"ftruncate of the code memfd failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
-        _rw = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtWrite, JitNative.MapShared, _fd, 0);
+        _rw = LibC.Mmap(0, _capacity, LibC.ProtRead | LibC.ProtWrite, LibC.MapShared, _fd, 0);
         // Under a debugger (LANTERN_GDB/LANTERN_LLDB) the executable view is a private mapping: the kernel refuses
         // ptrace writes (breakpoints) to a read-only shared mapping, but copies a private page on write. Pages not
         // yet written by the debugger still show what is written through the shared view.
-        int rxFlags = debugger ? Native.MapPrivate : JitNative.MapShared;
-        _rx = Native.Mmap(0, _capacity, Native.ProtRead | Native.ProtExec, rxFlags, _fd, 0);
-        if (_rw == JitNative.MapFailed || _rx == JitNative.MapFailed)
+        int rxFlags = debugger ? LibC.MapPrivate : LibC.MapShared;
+        _rx = LibC.Mmap(0, _capacity, LibC.ProtRead | LibC.ProtExec, rxFlags, _fd, 0);
+        if (_rw == LibC.MapFailed || _rx == LibC.MapFailed)
         {
             throw new InvalidOperationException($"mapping the code memfd failed (errno {Marshal.GetLastPInvokeError()})");
         }
@@ -121,11 +122,11 @@ public sealed unsafe class CodeCache : IDisposable
         if (!_disposed)
         {
             _disposed = true;
-            Native.Munmap(_rw, _capacity);
-            Native.Munmap(_rx, _capacity);
+            LibC.Munmap(_rw, _capacity);
+            LibC.Munmap(_rx, _capacity);
             if (_fd >= 0)
             {
-                JitNative.Close(_fd);
+                LibC.Close(_fd);
                 _fd = -1;
             }
         }

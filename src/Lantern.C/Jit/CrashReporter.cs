@@ -5,6 +5,7 @@ using Lantern.C.Describe;
 using Lantern.X64;
 using Lantern.C.Runtime;
 using Lantern.Observability;
+using Lantern.Observability.Interop;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Lantern.C.Jit;
@@ -31,17 +32,8 @@ namespace Lantern.C.Jit;
 /// keeps its table entry and alternate stack until the process ends.
 /// </para>
 /// </summary>
-public static unsafe partial class CrashReporter
+public static unsafe class CrashReporter
 {
-    private const int SigIll = 4;
-    private const int SigAbrt = 6;
-    private const int SigBus = 7;
-    private const int SigFpe = 8;
-    private const int SigSegv = 11;
-    private const int SigUrg = 23;
-    private const int SaSigInfo = 4;
-    private const int SaOnStack = 0x08000000;
-    private const int SigactionSize = 152;
     private const int AltStackSize = 256 * 1024;
 
     // block layout
@@ -55,14 +47,14 @@ public static unsafe partial class CrashReporter
     private const int BlockOwner = 56; // tid of the thread whose signal is being reported (0: none yet)
     private const int BlockPthread = 64; // its pthread_t (fs:[0x10])
     private const int BlockDefault = 72;
-    private const int BlockOld = BlockDefault + SigactionSize;
-    private const int BlockThreads = BlockOld + 32 * SigactionSize; // tids of the threads the program created
+    private const int BlockOld = BlockDefault + LibC.SigactionSize;
+    private const int BlockThreads = BlockOld + 32 * LibC.SigactionSize; // tids of the threads the program created
     private const int ThreadSlots = 1024;
     private const int BlockSize = BlockThreads + ThreadSlots * 8;
     private const int ThreadAltStackSize = 64 * 1024;
 
     // SIGURG (ignored by default, unused by CoreCLR) is sent to the program's thread on --timeout to learn where it is
-    private static readonly int[] s_signals = { SigIll, SigAbrt, SigBus, SigFpe, SigSegv, SigUrg };
+    private static readonly int[] s_signals = { Signals.SigIll, Signals.SigAbrt, Signals.SigBus, Signals.SigFpe, Signals.SigSegv, Signals.SigUrg };
     private static double s_timeoutSeconds;
     private static readonly object s_lock = new();
 
@@ -76,59 +68,11 @@ public static unsafe partial class CrashReporter
     private static nint s_watcherEntry;
     private static CodeCache? s_stubCache;
 
-    [LibraryImport("libc", EntryPoint = "sigaction")]
-    private static partial int Sigaction(int sig, nint act, nint oldact);
-
-    [LibraryImport("libc", EntryPoint = "sigaltstack")]
-    private static partial int Sigaltstack(nint ss, nint oldss);
-
-    [LibraryImport("libc", EntryPoint = "pipe")]
-    private static partial int Pipe(int* fds);
-
-    [LibraryImport("libc", EntryPoint = "read")]
-    private static partial nint Read(int fd, byte* buf, nint count);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "_exit")]
-    private static partial void Exit(int status);
-
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    private static partial int GetTid();
-
-    [LibraryImport("libc", EntryPoint = "dladdr")]
-    private static partial int Dladdr(nint address, nint* info);
-
-    [LibraryImport("libc", EntryPoint = "pthread_create")]
-    private static partial int PthreadCreate(nint* thread, nint attr, nint start, nint arg);
-
-    [LibraryImport("libc", EntryPoint = "pthread_join")]
-    private static partial int PthreadJoin(nint thread, nint* result);
-
-    [LibraryImport("libc", EntryPoint = "pthread_self")]
-    private static partial nint PthreadSelf();
-
-    [LibraryImport("libc", EntryPoint = "pthread_getattr_np")]
-    private static partial int PthreadGetattrNp(nint thread, byte* attr);
-
-    [LibraryImport("libc", EntryPoint = "pthread_attr_getstack")]
-    private static partial int PthreadAttrGetstack(byte* attr, nint* stackaddr, nint* stacksize);
-
-    [LibraryImport("libc", EntryPoint = "pthread_attr_destroy")]
-    private static partial int PthreadAttrDestroy(byte* attr);
-
     // the program thread's stack: every read of the parked thread's stack stays inside it
     private static nint s_stackLow;
     private static nint s_stackHigh;
 
     private static bool OnStack(nint address) => address >= s_stackLow && address + 16 <= s_stackHigh && (address & 7) == 0;
-
-    [LibraryImport("libc", EntryPoint = "tgkill")]
-    private static partial int Tgkill(int tgid, int tid, int sig);
-
-    [LibraryImport("libc", EntryPoint = "getpid")]
-    private static partial int GetPid();
 
     /// <summary>
     /// For a time limit: interrupts the running program's thread; the watcher then prints
@@ -149,7 +93,7 @@ public static unsafe partial class CrashReporter
         }
 
         s_timeoutSeconds = seconds;
-        return Tgkill(GetPid(), tid, SigUrg) == 0;
+        return LibC.Tgkill(LibC.GetPid(), tid, Signals.SigUrg) == 0;
     }
 
     /// <summary>
@@ -157,9 +101,6 @@ public static unsafe partial class CrashReporter
     /// 128+signal (124): e.g. a profiler writes the profile of the run. Exceptions are ignored.
     /// </summary>
     public static Action<int>? BeforeExit { get; set; }
-
-    [LibraryImport("libc", EntryPoint = "write")]
-    private static partial nint Write(int fd, byte* buf, nint count);
 
     /// <summary>
     /// Runs <paramref name="body"/> on the current thread (the program's) with crash reporting armed for
@@ -175,21 +116,21 @@ public static unsafe partial class CrashReporter
         StartupTrace.Mark("crash handler installed");
 
         int* fds = stackalloc int[2];
-        if (Pipe(fds) != 0)
+        if (LibC.Pipe(fds) != 0)
         {
             return body();
         }
 
         // alternate signal stack for this thread (stack overflow), restored afterwards
-        nint altStack = JitNative.MapAnonymousRw(AltStackSize);
+        nint altStack = (nint)LibC.MapAnonymousMemory(AltStackSize, LibC.ProtRead | LibC.ProtWrite);
         byte* ss = stackalloc byte[24];
         byte* oldSs = stackalloc byte[24];
         *(nint*)ss = altStack;
         *(int*)(ss + 8) = 0;
         *(nint*)(ss + 16) = AltStackSize;
-        bool altSet = Sigaltstack((nint)ss, (nint)oldSs) == 0;
+        bool altSet = LibC.Sigaltstack((nint)ss, (nint)oldSs) == 0;
 
-        SetStackBounds(PthreadSelf());
+        SetStackBounds(LibC.PthreadSelf());
         *(long*)(s_block + BlockOwner) = 0;
         *(long*)(s_block + BlockFd) = fds[1];
         int readFd = fds[0];
@@ -201,7 +142,7 @@ public static unsafe partial class CrashReporter
         *(nint*)(watcherArgs + 8) = GCHandle.ToIntPtr(moduleHandle);
         nint watcher;
         Thread? managedWatcher = null;
-        if (PthreadCreate(&watcher, 0, s_watcherEntry, watcherArgs) != 0)
+        if (LibC.PthreadCreate(&watcher, 0, s_watcherEntry, watcherArgs) != 0)
         {
             watcher = 0;
             managedWatcher = new Thread(() => Watch(module, readFd)) { IsBackground = true, Name = "lantern-crash-watcher" };
@@ -209,7 +150,7 @@ public static unsafe partial class CrashReporter
         }
 
         StartupTrace.Mark("crash watcher started");
-        *(long*)(s_block + BlockTid) = GetTid();
+        *(long*)(s_block + BlockTid) = LibC.GetTid();
         try
         {
             return body();
@@ -217,22 +158,22 @@ public static unsafe partial class CrashReporter
         finally
         {
             *(long*)(s_block + BlockTid) = 0;
-            Close(fds[1]); // the watcher sees end of file and stops
+            LibC.Close(fds[1]); // the watcher sees end of file and stops
             if (watcher != 0)
             {
-                PthreadJoin(watcher, null);
+                LibC.PthreadJoin(watcher, null);
             }
 
             managedWatcher?.Join();
             Marshal.FreeHGlobal(watcherArgs);
             moduleHandle.Free();
-            Close(readFd);
+            LibC.Close(readFd);
             if (altSet)
             {
-                Sigaltstack((nint)oldSs, 0);
+                LibC.Sigaltstack((nint)oldSs, 0);
             }
 
-            Native.Munmap(altStack, AltStackSize);
+            LibC.Munmap(altStack, AltStackSize);
         }
     }
 
@@ -259,7 +200,7 @@ public static unsafe partial class CrashReporter
             return;
         }
 
-        s_block = JitNative.MapAnonymousRw(BlockSize);
+        s_block = (nint)LibC.MapAnonymousMemory(BlockSize, LibC.ProtRead | LibC.ProtWrite);
         s_stubCache = new CodeCache(1 << 16);
         s_handler = EmitHandler(s_block);
         s_pthreadCreate = EmitPthreadCreateWrapper(s_block);
@@ -313,7 +254,7 @@ public static unsafe partial class CrashReporter
         {
             // never let an exception cross into the native thread
             Console.Error.WriteLine($"lantern: reporting the crash failed: {e.Message}");
-            Exit(70);
+            LibC.Exit(70);
         }
     }
 
@@ -325,10 +266,10 @@ public static unsafe partial class CrashReporter
         byte* attr = stackalloc byte[128];
         nint stackAddr = 0;
         nint stackSize = 0;
-        if (PthreadGetattrNp(thread, attr) == 0)
+        if (LibC.PthreadGetattrNp(thread, attr) == 0)
         {
-            PthreadAttrGetstack(attr, &stackAddr, &stackSize);
-            PthreadAttrDestroy(attr);
+            LibC.PthreadAttrGetstack(attr, &stackAddr, &stackSize);
+            LibC.PthreadAttrDestroy(attr);
         }
 
         s_stackLow = stackAddr;
@@ -344,13 +285,13 @@ public static unsafe partial class CrashReporter
         }
 
         s_installed = true;
-        byte* act = stackalloc byte[SigactionSize];
-        new Span<byte>(act, SigactionSize).Clear();
+        byte* act = stackalloc byte[LibC.SigactionSize];
+        new Span<byte>(act, LibC.SigactionSize).Clear();
         *(nint*)act = s_handler;
-        *(int*)(act + 8 + 128) = SaSigInfo | SaOnStack;
+        *(int*)(act + 8 + 128) = LibC.SaSigInfo | LibC.SaOnStack;
         foreach (int sig in s_signals)
         {
-            Sigaction(sig, (nint)act, s_block + BlockOld + sig * SigactionSize);
+            LibC.Sigaction(sig, (nint)act, s_block + BlockOld + sig * LibC.SigactionSize);
         }
     }
 
@@ -602,7 +543,7 @@ public static unsafe partial class CrashReporter
     private static void Watch(JitModule module, int fd)
     {
         byte b;
-        nint n = Read(fd, &b, 1);
+        nint n = LibC.Read(fd, &b, 1);
         if (n != 1)
         {
             return; // the program finished normally
@@ -628,7 +569,7 @@ public static unsafe partial class CrashReporter
         }
 
         string report = FormatReport(module, sig, addr, rip, rbp, rsp);
-        if (owner != programTid && sig != SigUrg)
+        if (owner != programTid && sig != Signals.SigUrg)
         {
             int newline = report.IndexOf('\n');
             report = report[..newline] + $" in thread {owner} (created by the program)" + report[newline..];
@@ -637,10 +578,10 @@ public static unsafe partial class CrashReporter
         byte[] bytes = Encoding.UTF8.GetBytes(report);
         fixed (byte* p = bytes)
         {
-            Write(2, p, bytes.Length);
+            LibC.Write(2, p, (nuint)bytes.Length);
         }
 
-        int status = sig == SigUrg ? 124 : 128 + sig;
+        int status = sig == Signals.SigUrg ? 124 : 128 + sig;
         try
         {
             BeforeExit?.Invoke(status);
@@ -650,38 +591,32 @@ public static unsafe partial class CrashReporter
             // the process ends anyway; the report is out
         }
 
-        Exit(status);
+        LibC.Exit(status);
     }
 
-    private static string SignalName(int sig) => sig switch
-    {
-        SigSegv => "SIGSEGV (segmentation fault)",
-        SigBus => "SIGBUS (bus error)",
-        SigFpe => "SIGFPE (arithmetic exception)",
-        SigIll => "SIGILL (illegal instruction)",
-        SigAbrt => "SIGABRT (aborted)",
-        _ => $"signal {sig}",
-    };
+    // "SIGSEGV (segmentation fault)": gdb's description in lower case
+    private static string SignalName(int sig)
+        => Signals.TryGet(sig, out string name, out string description) ? $"{name} ({description.ToLowerInvariant()})" : $"signal {sig}";
 
     /// <summary>Builds the report text: signal, address, and the C backtrace from the registers at the fault.</summary>
     public static string FormatReport(JitModule module, int sig, nint addr, nint rip, nint rbp, nint rsp)
     {
         var sb = new StringBuilder();
-        if (sig == SigUrg)
+        if (sig == Signals.SigUrg)
         {
             sb.Append(FormattableString.Invariant($"lantern: timeout after {s_timeoutSeconds} s\n"));
             AppendFrames(module, sb, rip, rbp, rsp);
             return sb.ToString();
         }
 
-        bool overflow = sig == SigSegv && addr != 0 && Math.Abs((long)addr - (long)rsp) < 64 * 1024;
+        bool overflow = sig == Signals.SigSegv && addr != 0 && Math.Abs((long)addr - (long)rsp) < 64 * 1024;
         sb.Append("lantern: program terminated by ").Append(SignalName(sig));
         if (overflow)
         {
             sb.Append(": stack overflow");
         }
 
-        if (sig is SigSegv or SigBus)
+        if (sig is Signals.SigSegv or Signals.SigBus)
         {
             sb.Append($" at address 0x{(ulong)addr:x}");
         }
@@ -822,7 +757,7 @@ public static unsafe partial class CrashReporter
     private static string NativeName(nint address)
     {
         nint* info = stackalloc nint[4];
-        if (Dladdr(address, info) != 0)
+        if (LibC.Dladdr(address, info) != 0)
         {
             string? lib = info[0] != 0 ? Path.GetFileName(Marshal.PtrToStringUTF8(info[0])) : null;
             string? sym = info[2] != 0 ? Marshal.PtrToStringUTF8(info[2]) : null;

@@ -3,6 +3,7 @@ using Lantern.C.Describe;
 using Lantern.C.Runtime;
 using System.Text;
 using Iced.Intel;
+using Lantern.Observability.Interop;
 using Lantern.X64;
 using Lantern.C.Ir;
 using static Iced.Intel.AssemblerRegisters;
@@ -207,7 +208,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
             return GetFunctionAddress(name);
         }
 
-        nint sym = JitNative.LookupLibcSymbol(name);
+        nint sym = SymbolResolver.Resolve(name);
         if (sym == 0)
         {
             throw new JitLinkException($"undefined symbol '{name}'");
@@ -285,7 +286,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
 
         foreach ((nint address, nuint size) in readOnly)
         {
-            Native.Mprotect(address, size, Native.ProtRead);
+            LibC.Mprotect(address, size, LibC.ProtRead);
         }
     }
 
@@ -347,7 +348,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
     private nint Map(long size)
     {
         nuint n = (nuint)((size + 4095) & ~4095L);
-        nint p = JitNative.MapAnonymousRw(n);
+        nint p = (nint)LibC.MapAnonymousMemory(n, LibC.ProtRead | LibC.ProtWrite);
         _mappings.Add((p, n));
         return p;
     }
@@ -374,7 +375,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
         for (int attempt = 0; attempt < 58; attempt++)
         {
             nint hint = attempt switch { 0 => below, 1 => above, _ => below - (nint)(attempt - 1) * (16 << 20) };
-            nint p = Native.Mmap(hint, n, Native.ProtRead | Native.ProtWrite, Native.MapPrivate | JitNative.MapAnonymous | MapFixedNoReplace, -1, 0);
+            nint p = LibC.Mmap(hint, n, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous | MapFixedNoReplace, -1, 0);
             if (p == hint)
             {
                 _mappings.Add((p, n));
@@ -382,9 +383,9 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
                 return p;
             }
 
-            if (p != JitNative.MapFailed)
+            if (p != LibC.MapFailed)
             {
-                Native.Munmap(p, n); // an old kernel that ignores MAP_FIXED_NOREPLACE placed it elsewhere
+                LibC.Munmap(p, n); // an old kernel that ignores MAP_FIXED_NOREPLACE placed it elsewhere
             }
         }
 
@@ -417,7 +418,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
                 return CrashReporter.PthreadCreateWrapper;
         }
 
-        nint a = JitNative.LookupLibcSymbol(name);
+        nint a = SymbolResolver.Resolve(name);
         return a != 0 ? a : EmitUndefinedFunctionStub(name);
     }
 
@@ -509,10 +510,10 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
         a.mov(edi, 2);
         a.mov(rsi, (long)text);
         a.mov(edx, msg.Length);
-        a.mov(rax, (long)JitNative.LookupLibcSymbol("write"));
+        a.mov(rax, (long)SymbolResolver.Resolve("write"));
         a.call(rax);
         a.mov(edi, 127);
-        a.mov(rax, (long)JitNative.LookupLibcSymbol("_exit"));
+        a.mov(rax, (long)SymbolResolver.Resolve("_exit"));
         a.call(rax);
         a.ud2();
         return AddCode(a);
@@ -592,7 +593,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
             }
 
             ((nint*)argv)[all.Count] = 0;
-            nint environ = JitNative.LookupLibcSymbol("environ");
+            nint environ = SymbolResolver.Resolve("environ");
             long envp = environ != 0 ? *(long*)environ : 0;
             int RunProgram()
             {
@@ -654,7 +655,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
     /// <summary>fflush(NULL): writes out the C program's buffered stdio output.</summary>
     public static void FlushAll()
     {
-        nint fflush = JitNative.LookupLibcSymbol("fflush");
+        nint fflush = SymbolResolver.Resolve("fflush");
         ((delegate* unmanaged<nint, int>)fflush)(0);
     }
 
@@ -662,7 +663,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
     {
         foreach ((nint address, nuint size) in _mappings)
         {
-            Native.Munmap(address, size);
+            LibC.Munmap(address, size);
         }
 
         _mappings.Clear();

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.Interop;
 using Lantern.X64;
 
 namespace Lantern.C.Runtime;
@@ -15,13 +16,13 @@ public static unsafe class ExecutableMemory
     public static byte* AllocateWritable(int size, out int mappedSize)
     {
         mappedSize = (size + PageSize - 1) & ~(PageSize - 1);
-        return Native.MapAnonymousMemory((nuint)mappedSize, Native.ProtRead | Native.ProtWrite);
+        return LibC.MapAnonymousMemory((nuint)mappedSize, LibC.ProtRead | LibC.ProtWrite);
     }
 
     /// <summary>Flips a region obtained from <see cref="AllocateWritable"/> to read+execute.</summary>
     public static void MakeExecutable(byte* p, int mappedSize)
     {
-        if (Native.Mprotect((nint)p, (nuint)mappedSize, Native.ProtRead | Native.ProtExec) != 0)
+        if (LibC.Mprotect((nint)p, (nuint)mappedSize, LibC.ProtRead | LibC.ProtExec) != 0)
         {
             throw new InvalidOperationException("mprotect(PROT_READ|PROT_EXEC) failed");
         }

@@ -1,3 +1,5 @@
+using Lantern.Observability.Interop;
+
 namespace Lantern.C.Runtime;
 
 /// <summary>
@@ -14,14 +16,14 @@ public static class SymbolResolver
     {
         foreach (nint h in Handles())
         {
-            nint p = Native.Dlsym(h, name);
+            nint p = LibC.Dlsym(h, name);
             if (p != 0)
             {
                 return p;
             }
         }
 
-        return Native.Dlsym(0, name); // RTLD_DEFAULT
+        return LibC.Dlsym(0, name); // RTLD_DEFAULT
     }
 
     private static nint[] Handles()
@@ -33,7 +35,7 @@ public static class SymbolResolver
                 var list = new List<nint>();
                 foreach (string lib in new[] { "libc.so.6", "libm.so.6" })
                 {
-                    nint h = Native.Dlopen(lib, Native.RtldNow | Native.RtldGlobal);
+                    nint h = LibC.Dlopen(lib, LibC.RtldNow | LibC.RtldGlobal);
                     if (h != 0)
                     {
                         list.Add(h);

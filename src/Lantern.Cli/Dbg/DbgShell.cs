@@ -7,6 +7,7 @@ using Lantern.C.Interp;
 using Lantern.C.Interp.Debug;
 using Lantern.C.Ir;
 using Lantern.Observability.Debugging;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Cli.Dbg;
 
@@ -208,7 +209,7 @@ internal static class DbgShell
     private static int RunJson(DebugSession session, DbgOptions options)
     {
         Terminal.FlushOut();
-        int protocolFd = Descriptors.Dup(1);
+        int protocolFd = LibC.Dup(1);
         using var output = new JsonOutput(protocolFd);
         output.CaptureProgramOutput();
         var commands = new DbgCommands(session, output) { ProgramOutputFlushed = output.DrainProgramOutput };

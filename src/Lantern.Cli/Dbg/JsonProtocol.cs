@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Cli.Dbg;
 
@@ -118,7 +118,6 @@ internal sealed class JsonOutput : DbgOutput, IDisposable
     /// </summary>
     private sealed unsafe class ProgramPipe : IDisposable
     {
-        private const int FIONREAD = 0x541B;
         private readonly object _lock = new();
         private readonly int _readFd;
         private readonly string _stream;
@@ -131,14 +130,14 @@ internal sealed class JsonOutput : DbgOutput, IDisposable
             _stream = stream;
             _owner = owner;
             int* fds = stackalloc int[2];
-            if (pipe(fds) != 0)
+            if (LibC.Pipe(fds) != 0)
             {
                 throw new IOException("pipe failed");
             }
 
             _readFd = fds[0];
-            dup2(fds[1], fd);
-            close(fds[1]);
+            LibC.Dup2(fds[1], fd);
+            LibC.Close(fds[1]);
             var thread = new Thread(Pump) { IsBackground = true, Name = "lantern-dbg-" + stream };
             thread.Start();
         }
@@ -147,10 +146,10 @@ internal sealed class JsonOutput : DbgOutput, IDisposable
         {
             var buffer = new byte[65536];
             var chars = new char[65536 + 8];
-            var poll = new PollFd { Fd = _readFd, Events = 1 };
+            var poll = new LibC.PollFd { Fd = _readFd, Events = LibC.PollIn };
             while (!_closed)
             {
-                int ready = Poll(&poll, 1, 200);
+                int ready = LibC.Poll(&poll, 1, 200);
                 if (ready <= 0)
                 {
                     continue;
@@ -161,7 +160,7 @@ internal sealed class JsonOutput : DbgOutput, IDisposable
                     nint n;
                     fixed (byte* p = buffer)
                     {
-                        n = read(_readFd, p, buffer.Length);
+                        n = LibC.Read(_readFd, p, (nuint)buffer.Length);
                     }
 
                     if (n <= 0)
@@ -183,7 +182,7 @@ internal sealed class JsonOutput : DbgOutput, IDisposable
             for (int i = 0; i < 2000; i++)
             {
                 int pending = 0;
-                if (ioctl(_readFd, FIONREAD, &pending) != 0 || pending == 0)
+                if (LibC.Ioctl(_readFd, LibC.FionRead, &pending) != 0 || pending == 0)
                 {
                     break;
                 }
@@ -197,38 +196,5 @@ internal sealed class JsonOutput : DbgOutput, IDisposable
         }
 
         public void Dispose() => _closed = true;
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct PollFd
-        {
-            public int Fd;
-            public short Events;
-            public short Revents;
-        }
-
-        [DllImport("libc", EntryPoint = "poll")]
-        private static extern int Poll(PollFd* fds, ulong count, int timeout);
-
-        [DllImport("libc")]
-        private static extern int pipe(int* fds);
-
-        [DllImport("libc")]
-        private static extern int dup2(int from, int to);
-
-        [DllImport("libc")]
-        private static extern int close(int fd);
-
-        [DllImport("libc")]
-        private static extern nint read(int fd, byte* buffer, nint count);
-
-        [DllImport("libc")]
-        private static extern int ioctl(int fd, int request, int* value);
     }
-}
-
-/// <summary>Descriptor helpers for the JSON mode.</summary>
-internal static class Descriptors
-{
-    [DllImport("libc", EntryPoint = "dup")]
-    public static extern int Dup(int fd);
 }

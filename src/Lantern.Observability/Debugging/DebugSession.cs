@@ -1055,22 +1055,6 @@ public sealed class DebugSession : IDisposable
         }
     }
 
-    /// <summary>The name of a signal number ("SIGSEGV").</summary>
-    public static string SignalName(int signal) => signal switch
-    {
-        2 => "SIGINT",
-        4 => "SIGILL",
-        5 => "SIGTRAP",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        15 => "SIGTERM",
-        _ => $"SIG{signal}",
-    };
-
     /// <inheritdoc/>
     public void Dispose()
     {

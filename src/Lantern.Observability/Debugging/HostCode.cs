@@ -1,4 +1,5 @@
 using Iced.Intel;
+using Lantern.Observability.Interop;
 using Lantern.X64;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -27,8 +28,8 @@ internal static class HostCode
     // the process-wide signal state (one handler for all targets): the active target's control block, then the actions
     public const int SharedControl = 0;
     public const int SharedDefaultAction = 64;  // struct sigaction, all zero (SIG_DFL)
-    public const int SharedOldActions = SharedDefaultAction + HostNative.SigactionSize;
-    public const int SharedSize = SharedOldActions + (65 * HostNative.SigactionSize);
+    public const int SharedOldActions = SharedDefaultAction + LibC.SigactionSize;
+    public const int SharedSize = SharedOldActions + (65 * LibC.SigactionSize);
 
     public const long StopKindSite = 1;
     public const long StopKindSignal = 2;
@@ -155,7 +156,7 @@ internal static class HostCode
         a.push(r13);
         a.mov(r12, rsi);
         a.mov(r13, rdx);
-        a.mov(eax, HostNative.SysGettid);                       // syscall keeps rdi, rsi, rdx
+        a.mov(eax, LibC.SysGettid);                             // syscall keeps rdi, rsi, rdx
         a.syscall();
         a.mov(rbx, (long)shared);
         a.mov(rbx, __qword_ptr[rbx + SharedControl]);
@@ -167,7 +168,7 @@ internal static class HostCode
         a.cmp(__qword_ptr[rbx + CtlInProgram], 0);
         a.jne(inProgram);
         // not in program code: an interrupt's SIGTRAP (tgkill, si_code SI_TKILL) that came late is dropped
-        a.cmp(edi, HostNative.SigTrap);
+        a.cmp(edi, Signals.SigTrap);
         a.jne(chain);
         a.cmp(__dword_ptr[r12 + 8], -6);
         a.jne(chain);
@@ -210,19 +211,19 @@ internal static class HostCode
         a.mov(r12d, __dword_ptr[rbx + CtlResumeSeq]);
         a.@lock.inc(__dword_ptr[rbx + CtlStopSeq]);
         a.lea(rdi, __[rbx + CtlStopSeq]);
-        a.mov(esi, HostNative.FutexWakePrivate);
+        a.mov(esi, LibC.FutexWakePrivate);
         a.mov(edx, int.MaxValue);
-        a.mov(eax, HostNative.SysFutex);
+        a.mov(eax, LibC.SysFutex);
         a.syscall();
         a.Label(ref wait);
         a.mov(eax, __dword_ptr[rbx + CtlResumeSeq]);
         a.cmp(eax, r12d);
         a.jne(resumed);
         a.lea(rdi, __[rbx + CtlResumeSeq]);
-        a.mov(esi, HostNative.FutexWaitPrivate);
+        a.mov(esi, LibC.FutexWaitPrivate);
         a.mov(edx, r12d);
         a.xor(r10d, r10d);
-        a.mov(eax, HostNative.SysFutex);
+        a.mov(eax, LibC.SysFutex);
         a.syscall();
         a.jmp(wait);
 

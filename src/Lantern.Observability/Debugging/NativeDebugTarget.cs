@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Lantern.Observability.Dwarf.Read;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Debugging;
 
@@ -24,7 +25,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     private const ulong TrapFlag = 0x100;
     private const int TrapTrace = 2;
     private const int SiTkill = -6;
-    private static readonly int[] s_signals = { HostNative.SigIll, HostNative.SigTrap, HostNative.SigAbrt, HostNative.SigBus, HostNative.SigFpe, HostNative.SigSegv };
+    private static readonly int[] s_signals = { Signals.SigIll, Signals.SigTrap, Signals.SigAbrt, Signals.SigBus, Signals.SigFpe, Signals.SigSegv };
     private static readonly object s_installLock = new();
     private static nint s_shared;
     private static nint s_signalHandler;
@@ -304,17 +305,17 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     private void WorkerMain(string programName, IReadOnlyList<string> args)
     {
         var ctl = (long*)_control;
-        nint altStack = HostNative.MapRw(AltStackSize);
+        nint altStack = (nint)LibC.MapAnonymousMemory(AltStackSize, LibC.ProtRead | LibC.ProtWrite);
         long* ss = stackalloc long[3];
         long* oldSs = stackalloc long[3];
         ss[0] = altStack;
         ss[1] = 0;
         ss[2] = AltStackSize;
-        bool altSet = HostNative.Sigaltstack((nint)ss, (nint)oldSs) == 0;
+        bool altSet = LibC.Sigaltstack((nint)ss, (nint)oldSs) == 0;
         int status = 0;
         try
         {
-            *(int*)(_control + HostCode.CtlTid) = HostNative.GetTid();
+            *(int*)(_control + HostCode.CtlTid) = LibC.GetTid();
             Volatile.Write(ref ctl[HostCode.CtlInProgram / 8], 1);
             status = RunProgram(programName, args);
         }
@@ -329,10 +330,10 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             *(int*)(_control + HostCode.CtlTid) = 0;
             if (altSet)
             {
-                HostNative.Sigaltstack((nint)oldSs, 0);
+                LibC.Sigaltstack((nint)oldSs, 0);
             }
 
-            HostNative.Munmap(altStack, AltStackSize);
+            LibC.Munmap(altStack, AltStackSize);
         }
 
         ctl[HostCode.CtlExitStatus / 8] = status;
@@ -587,7 +588,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
             block[16] = rip;
         }
 
-        if (sig != HostNative.SigTrap)
+        if (sig != Signals.SigTrap)
         {
             return new TargetStop(StopReason.Signal, rip, sig, (ulong)ctl[HostCode.CtlFaultAddress / 8]);
         }
@@ -673,7 +674,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
     {
         RequireParked();
         ulong* block = (ulong*)_block;
-        if (_lastStop is { Reason: StopReason.Signal } fatal && fatal.Signal != HostNative.SigTrap)
+        if (_lastStop is { Reason: StopReason.Signal } fatal && fatal.Signal != Signals.SigTrap)
         {
             // continuing after a fatal signal ends the program, as the default action would
             Terminate(128 + fatal.Signal);
@@ -838,7 +839,7 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
                 if (_interruptRequested && !_disposed && Volatile.Read(ref *(int*)(_control + HostCode.CtlStopSeq)) == seq
                     && *(int*)(_control + HostCode.CtlTid) == tid)
                 {
-                    HostNative.Tgkill(HostNative.GetPid(), tid, HostNative.SigTrap);
+                    LibC.Tgkill(LibC.GetPid(), tid, Signals.SigTrap);
                 }
             });
         }
@@ -1289,23 +1290,20 @@ public abstract unsafe class NativeDebugTarget : IDebugTarget
         nint sigaction = NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "sigaction");
         byte[] probe = HostCode.SignalHandler(0x1000, (ulong)s_shared, (ulong)sigaction);
         nuint size = (nuint)((probe.Length + 4095) & ~4095);
-        nint code = HostNative.Mmap(0, size, 3, 0x22, -1, 0);
+        nint code = LibC.Mmap(0, size, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous, -1, 0);
         byte[] handler = HostCode.SignalHandler((ulong)code, (ulong)s_shared, (ulong)sigaction);
         Marshal.Copy(handler, 0, code, handler.Length);
-        Mprotect(code, size, 5 /* PROT_READ|PROT_EXEC */);
+        LibC.Mprotect(code, size, LibC.ProtRead | LibC.ProtExec);
         s_signalHandler = code;
-        byte* act = stackalloc byte[HostNative.SigactionSize];
-        new Span<byte>(act, HostNative.SigactionSize).Clear();
+        byte* act = stackalloc byte[LibC.SigactionSize];
+        new Span<byte>(act, LibC.SigactionSize).Clear();
         *(nint*)act = code;
-        *(int*)(act + 8 + 128) = HostNative.SaSigInfo | HostNative.SaOnStack | HostNative.SaRestart;
+        *(int*)(act + 8 + 128) = LibC.SaSigInfo | LibC.SaOnStack | LibC.SaRestart;
         foreach (int sig in s_signals)
         {
-            HostNative.Sigaction(sig, (nint)act, s_shared + HostCode.SharedOldActions + (sig * HostNative.SigactionSize));
+            LibC.Sigaction(sig, (nint)act, s_shared + HostCode.SharedOldActions + (sig * LibC.SigactionSize));
         }
     }
-
-    [DllImport("libc", EntryPoint = "mprotect")]
-    private static extern int Mprotect(nint address, nuint length, int prot);
 
     /// <inheritdoc/>
     public virtual void Dispose()

@@ -1,4 +1,5 @@
 using Lantern.Observability.Dwarf.Read;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Debugging;
 
@@ -68,7 +69,7 @@ public sealed record StopEvent(StopKind Kind, Frame? Frame)
     public int Signal { get; init; }
 
     /// <summary>For a signal: its name ("SIGSEGV").</summary>
-    public string? SignalName => Signal == 0 ? null : DebugSession.SignalName(Signal);
+    public string? SignalName => Signal == 0 ? null : Signals.Name(Signal);
 
     /// <summary>For SIGSEGV/SIGBUS: the faulting data address.</summary>
     public ulong FaultAddress { get; init; }

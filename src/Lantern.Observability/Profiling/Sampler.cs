@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Profiling;
 
@@ -65,13 +66,8 @@ public sealed record RawProfile(
 /// per-thread buffer, and the collection of the raw stacks once sampling stopped. One sampler runs at a time in
 /// a process. Knows nothing of C: the JIT code is described by <see cref="CodeInfo"/> (ranges and CFI).
 /// </summary>
-public sealed unsafe partial class Sampler : IDisposable
+public sealed unsafe class Sampler : IDisposable
 {
-    private const int SigProf = 27;
-    private const int SaSigInfo = 4;
-    private const int SaOnStack = 0x08000000;
-    private const int SaRestart = 0x10000000;
-    private const int SigactionSize = 152;
     private const int HandlerCodeSize = 4096;
 
     private static readonly object s_lock = new();
@@ -116,7 +112,7 @@ public sealed unsafe partial class Sampler : IDisposable
         List<CodeRange> ranges = CodeRanges.Build(functions);
         _ranges = ranges;
         _tableBytes = Math.Max(1, ranges.Count) * SamplingHandler.EntrySize;
-        _table = Map(_tableBytes);
+        _table = (nint)LibC.MapAnonymousMemory((nuint)_tableBytes, LibC.ProtRead | LibC.ProtWrite);
         for (int i = 0; i < ranges.Count; i++)
         {
             long* e = (long*)(_table + i * SamplingHandler.EntrySize);
@@ -165,15 +161,15 @@ public sealed unsafe partial class Sampler : IDisposable
     /// </summary>
     public bool StartCurrentThread()
     {
-        int tid = GetTid();
+        int tid = LibC.GetTid();
         nint stackLow = 0;
         nint stackHigh = 0;
         byte* attr = stackalloc byte[128];
-        if (PthreadGetattrNp(PthreadSelf(), attr) == 0)
+        if (LibC.PthreadGetattrNp(LibC.PthreadSelf(), attr) == 0)
         {
             nint size = 0;
-            PthreadAttrGetstack(attr, &stackLow, &size);
-            PthreadAttrDestroy(attr);
+            LibC.PthreadAttrGetstack(attr, &stackLow, &size);
+            LibC.PthreadAttrDestroy(attr);
             stackHigh = stackLow + size;
         }
 
@@ -239,8 +235,8 @@ public sealed unsafe partial class Sampler : IDisposable
                 *(long*)(block + SamplingHandler.BlockEngine) = 0;
                 *(long*)(state.Slot + SamplingHandler.SlotHandle) = fd;
                 Volatile.Write(ref *(int*)(state.Slot + SamplingHandler.SlotActive), 1);
-                Syscall(SysIoctl, fd, PerfEventIocReset, 0);
-                Syscall(SysIoctl, fd, PerfEventIocEnable, 0);
+                LibC.Syscall(LibC.SysIoctl, fd, PerfEventIocReset, 0);
+                LibC.Syscall(LibC.SysIoctl, fd, PerfEventIocEnable, 0);
                 return true;
             }
 
@@ -268,14 +264,14 @@ public sealed unsafe partial class Sampler : IDisposable
             return true;
         }
 
-        int clock = ClockThreadCpuTime;
+        int clock = LibC.ClockThreadCpuTime;
         byte* sev = stackalloc byte[64];
         new Span<byte>(sev, 64).Clear();
-        *(int*)(sev + 8) = SigProf;                // sigev_signo
+        *(int*)(sev + 8) = Signals.SigProf;        // sigev_signo
         *(int*)(sev + 12) = SigevThreadId;         // sigev_notify
         *(int*)(sev + 16) = tid;                   // _sigev_un._tid
         int timerId = 0;
-        if (Syscall(SysTimerCreate, clock, (long)sev, (long)&timerId) != 0)
+        if (LibC.Syscall(LibC.SysTimerCreate, clock, (long)sev, (long)&timerId) != 0)
         {
             return false;
         }
@@ -288,7 +284,7 @@ public sealed unsafe partial class Sampler : IDisposable
         its[1] = *(long*)(state.Slot + SamplingHandler.SlotInterval + 8);
         its[2] = first / 1_000_000_000;
         its[3] = first % 1_000_000_000;
-        Syscall(SysTimerSettime, timerId, 0, (long)its, 0);
+        LibC.Syscall(LibC.SysTimerSettime, timerId, 0, (long)its, 0);
         return true;
     }
 
@@ -319,7 +315,7 @@ public sealed unsafe partial class Sampler : IDisposable
     {
         try
         {
-            s_current?.StopThread(GetTid());
+            s_current?.StopThread(LibC.GetTid());
         }
         catch (Exception)
         {
@@ -356,18 +352,18 @@ public sealed unsafe partial class Sampler : IDisposable
         }
         else if (_engine == SamplingEngine.PerfEvent)
         {
-            Syscall(SysIoctl, handle, PerfEventIocDisable, 0);
+            LibC.Syscall(LibC.SysIoctl, handle, PerfEventIocDisable, 0);
             long value = 0;
-            if (Syscall(SysRead, handle, (long)&value, 8) == 8)
+            if (LibC.Syscall(LibC.SysRead, handle, (long)&value, 8) == 8)
             {
                 t.Counted = value;
             }
 
-            Syscall(SysClose, handle, 0, 0);
+            LibC.Syscall(LibC.SysClose, handle, 0, 0);
         }
         else
         {
-            Syscall(SysTimerDelete, handle, 0, 0);
+            LibC.Syscall(LibC.SysTimerDelete, handle, 0, 0);
         }
 
         long cpu = ThreadCpuNs(t.Tid);
@@ -476,7 +472,7 @@ public sealed unsafe partial class Sampler : IDisposable
         Stop();
         foreach (ThreadState t in _threads)
         {
-            Munmap(t.Buffer, (nuint)_options.BufferBytes);
+            LibC.Munmap(t.Buffer, (nuint)_options.BufferBytes);
         }
 
         _threads.Clear();
@@ -486,7 +482,7 @@ public sealed unsafe partial class Sampler : IDisposable
             {
                 *(long*)(s_block + SamplingHandler.BlockTableCount) = 0;
                 s_current = null;
-                Munmap(_table, (nuint)_tableBytes);
+                LibC.Munmap(_table, (nuint)_tableBytes);
             }
         }
     }
@@ -497,7 +493,7 @@ public sealed unsafe partial class Sampler : IDisposable
         long period = (long)(1e9 / _options.Hz);
         long jitter = (long)(period * Math.Clamp(_options.Jitter, 0, 1));
         long* ts = stackalloc long[2];
-        ClockGettime(ClockMonotonic, ts);
+        LibC.ClockGettime(LibC.ClockMonotonic, ts);
         long next = ts[0] * 1_000_000_000 + ts[1] + (long)(Random.Shared.NextDouble() * period);
         int pid = Environment.ProcessId;
         byte[] buffer = new byte[512];
@@ -505,7 +501,7 @@ public sealed unsafe partial class Sampler : IDisposable
         {
             ts[0] = next / 1_000_000_000;
             ts[1] = next % 1_000_000_000;
-            ClockNanosleep(ClockMonotonic, TimerAbstime, ts, null);
+            LibC.ClockNanosleep(LibC.ClockMonotonic, LibC.TimerAbstime, ts, null);
             next += period - (jitter / 2) + (jitter > 0 ? Random.Shared.NextInt64(jitter) : 0);
             ThreadState[] threads;
             lock (s_lock)
@@ -546,7 +542,7 @@ public sealed unsafe partial class Sampler : IDisposable
                 }
                 else
                 {
-                    Tgkill(pid, t.Tid, SigProf);
+                    LibC.Tgkill(pid, t.Tid, Signals.SigProf);
                 }
             }
         }
@@ -685,7 +681,7 @@ public sealed unsafe partial class Sampler : IDisposable
         *(ulong*)(attr + 16) = (ulong)firstPeriod;      // sample_period (ns): a random first expiry
         *(ulong*)(attr + 40) = 1UL | (1UL << 5) | (1UL << 6); // disabled, exclude_kernel, exclude_hv
         *(uint*)(attr + 48) = 1;                        // wakeup_events: a signal at every overflow
-        int fd = (int)Syscall(SysPerfEventOpen, (long)attr, tid, -1, -1, PerfFlagFdCloexec);
+        int fd = (int)LibC.Syscall(LibC.SysPerfEventOpen, (long)attr, tid, -1, -1, PerfFlagFdCloexec);
         if (fd < 0)
         {
             return -1;
@@ -694,11 +690,11 @@ public sealed unsafe partial class Sampler : IDisposable
         int* owner = stackalloc int[2];
         owner[0] = FOwnerTid;
         owner[1] = tid;
-        if (Syscall(SysFcntl, fd, FSetFl, OAsync | ONonblock) != 0
-            || Syscall(SysFcntl, fd, FSetSig, SigProf) != 0
-            || Syscall(SysFcntl, fd, FSetOwnEx, (long)owner) != 0)
+        if (LibC.Syscall(LibC.SysFcntl, fd, FSetFl, LibC.OAsync | LibC.ONonblock) != 0
+            || LibC.Syscall(LibC.SysFcntl, fd, FSetSig, Signals.SigProf) != 0
+            || LibC.Syscall(LibC.SysFcntl, fd, FSetOwnEx, (long)owner) != 0)
         {
-            Syscall(SysClose, fd, 0, 0);
+            LibC.Syscall(LibC.SysClose, fd, 0, 0);
             return -1;
         }
 
@@ -712,8 +708,8 @@ public sealed unsafe partial class Sampler : IDisposable
             return;
         }
 
-        nint block = Map(SamplingHandler.BlockSize);
-        nint code = Map(HandlerCodeSize);
+        nint block = (nint)LibC.MapAnonymousMemory(SamplingHandler.BlockSize, LibC.ProtRead | LibC.ProtWrite);
+        nint code = (nint)LibC.MapAnonymousMemory(HandlerCodeSize, LibC.ProtRead | LibC.ProtWrite);
         byte[] bytes = SamplingHandler.Emit(block, (ulong)code);
         if (bytes.Length > HandlerCodeSize)
         {
@@ -721,16 +717,16 @@ public sealed unsafe partial class Sampler : IDisposable
         }
 
         Marshal.Copy(bytes, 0, code, bytes.Length);
-        if (Mprotect(code, HandlerCodeSize, ProtRead | ProtExec) != 0)
+        if (LibC.Mprotect(code, HandlerCodeSize, LibC.ProtRead | LibC.ProtExec) != 0)
         {
             throw new InvalidOperationException("mprotect of the sampling handler failed");
         }
 
-        byte* act = stackalloc byte[SigactionSize];
-        new Span<byte>(act, SigactionSize).Clear();
+        byte* act = stackalloc byte[LibC.SigactionSize];
+        new Span<byte>(act, LibC.SigactionSize).Clear();
         *(nint*)act = code;
-        *(int*)(act + 8 + 128) = SaSigInfo | SaOnStack | SaRestart;
-        if (Sigaction(SigProf, (nint)act, block + SamplingHandler.BlockOldAction) != 0)
+        *(int*)(act + 8 + 128) = LibC.SaSigInfo | LibC.SaOnStack | LibC.SaRestart;
+        if (LibC.Sigaction(Signals.SigProf, (nint)act, block + SamplingHandler.BlockOldAction) != 0)
         {
             throw new InvalidOperationException("sigaction(SIGPROF) failed");
         }
@@ -743,24 +739,13 @@ public sealed unsafe partial class Sampler : IDisposable
     {
         long* ts = stackalloc long[2];
         int clock = (~tid << 3) | 6; // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)
-        return ClockGettime(clock, ts) == 0 ? ts[0] * 1_000_000_000 + ts[1] : -1;
-    }
-
-    private static nint Map(long size)
-    {
-        nint p = Mmap(0, (nuint)size, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
-        if (p == -1)
-        {
-            throw new OutOfMemoryException("mmap failed");
-        }
-
-        return p;
+        return LibC.ClockGettime(clock, ts) == 0 ? ts[0] * 1_000_000_000 + ts[1] : -1;
     }
 
     private static nint MapNoReserve(long size)
     {
-        nint p = Mmap(0, (nuint)size, ProtRead | ProtWrite, MapPrivate | MapAnonymous | MapNoreserve, -1, 0);
-        return p == -1 ? 0 : p;
+        nint p = LibC.Mmap(0, (nuint)size, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous | LibC.MapNoReserve, -1, 0);
+        return p == LibC.MapFailed ? 0 : p;
     }
 
     private const int PerfAttrSize = 128;
@@ -770,73 +755,9 @@ public sealed unsafe partial class Sampler : IDisposable
     private const long PerfEventIocEnable = 0x2400;
     private const long PerfEventIocDisable = 0x2401;
     private const long PerfEventIocReset = 0x2403;
-    private const long SysRead = 0;
-    private const long SysClose = 3;
-    private const long SysIoctl = 16;
-    private const long SysFcntl = 72;
-    private const long SysTimerCreate = 222;
-    private const long SysTimerSettime = 223;
-    private const long SysTimerDelete = 226;
-    private const long SysPerfEventOpen = 298;
     private const long FSetFl = 4;
     private const long FSetSig = 10;
     private const long FSetOwnEx = 15;
     private const int FOwnerTid = 0;
-    private const long OAsync = 0x2000;
-    private const long ONonblock = 0x800;
     private const int SigevThreadId = 4;
-    private const int ClockMonotonic = 1;
-    private const int TimerAbstime = 1;
-    private const int ClockThreadCpuTime = 3;
-    private const int ProtRead = 1;
-    private const int ProtWrite = 2;
-    private const int ProtExec = 4;
-    private const int MapPrivate = 0x02;
-    private const int MapAnonymous = 0x20;
-    private const int MapNoreserve = 0x4000;
-
-    [LibraryImport("libc", EntryPoint = "syscall")]
-    private static partial long Syscall(long number, long a0, long a1, long a2);
-
-    [LibraryImport("libc", EntryPoint = "syscall")]
-    private static partial long Syscall(long number, long a0, long a1, long a2, long a3);
-
-    [LibraryImport("libc", EntryPoint = "syscall")]
-    private static partial long Syscall(long number, long a0, long a1, long a2, long a3, long a4);
-
-    [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
-    private static partial int ClockNanosleep(int clock, int flags, long* request, long* remain);
-
-    [LibraryImport("libc", EntryPoint = "tgkill")]
-    private static partial int Tgkill(int tgid, int tid, int sig);
-
-    [LibraryImport("libc", EntryPoint = "sigaction")]
-    private static partial int Sigaction(int sig, nint act, nint oldact);
-
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    private static partial int GetTid();
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGettime(int clock, long* ts);
-
-    [LibraryImport("libc", EntryPoint = "mmap")]
-    private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
-
-    [LibraryImport("libc", EntryPoint = "munmap")]
-    private static partial int Munmap(nint address, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "mprotect")]
-    private static partial int Mprotect(nint address, nuint length, int protection);
-
-    [LibraryImport("libc", EntryPoint = "pthread_self")]
-    private static partial nint PthreadSelf();
-
-    [LibraryImport("libc", EntryPoint = "pthread_getattr_np")]
-    private static partial int PthreadGetattrNp(nint thread, byte* attr);
-
-    [LibraryImport("libc", EntryPoint = "pthread_attr_getstack")]
-    private static partial int PthreadAttrGetstack(byte* attr, nint* stackaddr, nint* stacksize);
-
-    [LibraryImport("libc", EntryPoint = "pthread_attr_destroy")]
-    private static partial int PthreadAttrDestroy(byte* attr);
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Lantern.Observability.Dwarf;
 using Lantern.Observability.Elf;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Publish;
 
@@ -57,7 +58,7 @@ public sealed unsafe class GdbJitInterface
         _descriptor = (JitDescriptor*)NativeLibrary.GetExport(_library, "__jit_debug_descriptor");
         nint first = (nint)_descriptor & ~(nint)(PageSize - 1);
         nint last = ((nint)_descriptor + sizeof(JitDescriptor) - 1) & ~(nint)(PageSize - 1);
-        if (Mprotect(first, (nuint)(last - first + PageSize), 0x1 | 0x2 /* PROT_READ | PROT_WRITE */) != 0)
+        if (LibC.Mprotect(first, (nuint)(last - first + PageSize), LibC.ProtRead | LibC.ProtWrite) != 0)
         {
             throw new InvalidOperationException($"mprotect of the JIT descriptor failed (errno {Marshal.GetLastPInvokeError()})");
         }
@@ -168,9 +169,6 @@ public sealed unsafe class GdbJitInterface
         NativeMemory.Free(entry->SymfileAddress);
         NativeMemory.Free(entry);
     }
-
-    [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
-    private static extern int Mprotect(nint address, nuint length, int protection);
 
     private sealed class Registration : IDisposable
     {

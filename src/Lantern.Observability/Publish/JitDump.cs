@@ -3,6 +3,7 @@ using System.Text;
 using Lantern.Observability.Binary;
 using Lantern.Observability.Dwarf.Write;
 using Lantern.Observability.Elf;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Publish;
 
@@ -57,8 +58,8 @@ public sealed unsafe class JitDump : IDisposable
         _stream.Flush();
 
         // The marker mmap perf record looks for (an executable mapping of jit-PID.dump).
-        _marker = Mmap(0, 4096, 0x1 | 0x4 /* PROT_READ | PROT_EXEC */, 0x2 /* MAP_PRIVATE */, (int)_stream.SafeFileHandle.DangerousGetHandle(), 0);
-        if (_marker == -1)
+        _marker = LibC.Mmap(0, 4096, LibC.ProtRead | LibC.ProtExec, LibC.MapPrivate, (int)_stream.SafeFileHandle.DangerousGetHandle(), 0);
+        if (_marker == LibC.MapFailed)
         {
             throw new IOException($"cannot mmap '{path}' (errno {Marshal.GetLastPInvokeError()})");
         }
@@ -129,7 +130,7 @@ public sealed unsafe class JitDump : IDisposable
             _closed = true;
             WriteRecord(CodeClose, []);
             _stream.Flush();
-            Munmap(_marker, 4096);
+            LibC.Munmap(_marker, 4096);
             _stream.Dispose();
         }
     }
@@ -182,7 +183,7 @@ public sealed unsafe class JitDump : IDisposable
     {
         var b = new ByteBuilder();
         b.WriteUInt32LittleEndian((uint)Environment.ProcessId); // pid
-        b.WriteUInt32LittleEndian((uint)GetTid());              // tid
+        b.WriteUInt32LittleEndian((uint)LibC.GetTid());         // tid
         b.WriteUInt64LittleEndian(f.Address);                   // vma
         b.WriteUInt64LittleEndian(f.Address);                   // code_addr
         b.WriteUInt64LittleEndian((ulong)code.Length);          // code_size
@@ -206,27 +207,8 @@ public sealed unsafe class JitDump : IDisposable
     /// <summary>CLOCK_MONOTONIC in nanoseconds (what <c>perf record -k 1</c> uses).</summary>
     public static ulong Timestamp()
     {
-        Timespec ts;
-        ClockGettime(1 /* CLOCK_MONOTONIC */, &ts);
-        return (ulong)ts.Seconds * 1_000_000_000UL + (ulong)ts.Nanoseconds;
+        long* ts = stackalloc long[2];
+        LibC.ClockGettime(LibC.ClockMonotonic, ts);
+        return (ulong)ts[0] * 1_000_000_000UL + (ulong)ts[1];
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGettime(int clock, Timespec* ts);
-
-    [DllImport("libc", EntryPoint = "gettid")]
-    private static extern int GetTid();
-
-    [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
-    private static extern nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
-
-    [DllImport("libc", EntryPoint = "munmap")]
-    private static extern int Munmap(nint address, nuint length);
 }

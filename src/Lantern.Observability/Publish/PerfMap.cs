@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Publish;
 
@@ -56,7 +57,7 @@ public sealed class PerfMap
     /// <summary>Creates <paramref name="path"/> with O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600.</summary>
     internal static FileStream CreateExclusive(string path)
     {
-        int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0x180);
+        int fd = LibC.Open(path, LibC.ORdwr | LibC.OCreat | LibC.OExcl | LibC.ONofollow | LibC.OCloexec, 0x180);
         if (fd < 0)
         {
             throw new IOException($"cannot create '{path}': {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Publish;
 
@@ -56,25 +57,19 @@ public static unsafe class ValgrindClient
     private static nint CreateStub()
     {
         const int PageSize = 4096;
-        nint page = Mmap(0, PageSize, 0x1 | 0x2 /* PROT_READ | PROT_WRITE */, 0x2 | 0x20 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
-        if (page == -1)
+        nint page = LibC.Mmap(0, PageSize, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous, -1, 0);
+        if (page == LibC.MapFailed)
         {
             throw new InvalidOperationException($"mmap for the valgrind stub failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
         Marshal.Copy(s_stub, 0, page, s_stub.Length);
         // Written once, then made executable (never writable and executable at once).
-        if (Mprotect(page, PageSize, 0x1 | 0x4 /* PROT_READ | PROT_EXEC */) != 0)
+        if (LibC.Mprotect(page, PageSize, LibC.ProtRead | LibC.ProtExec) != 0)
         {
             throw new InvalidOperationException($"mprotect of the valgrind stub failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
         return page;
     }
-
-    [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
-    private static extern nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
-
-    [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
-    private static extern int Mprotect(nint address, nuint length, int protection);
 }

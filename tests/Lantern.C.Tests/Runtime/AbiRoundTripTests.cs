@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Lantern.C.Interp;
 using Lantern.C.Runtime;
 using Lantern.C.Tests.Interp;
+using Lantern.Observability.Interop;
 using Xunit;
 
 namespace Lantern.C.Tests.Runtime;
@@ -118,7 +119,7 @@ public class AbiRoundTripTests
 
             gcc!.WaitForExit();
             Assert.Equal(0, gcc.ExitCode);
-            Assert.NotEqual(0, Native.Dlopen(so, Native.RtldNow | Native.RtldGlobal));
+            Assert.NotEqual(0, LibC.Dlopen(so, LibC.RtldNow | LibC.RtldGlobal));
 
             CompileResult result = CCompiler.CompileText("abi_main.c", Program, new CompileOptions());
             Assert.True(result.Success, result.Diagnostics.FormatAll());

@@ -1,5 +1,6 @@
 using Lantern.C.Ir;
 using Lantern.C.Runtime;
+using Lantern.Observability.Interop;
 using Lantern.Observability;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
@@ -68,7 +69,7 @@ public sealed class InterpDebugTarget : IDebugTarget
 
         // the virtual code lives in a reserved PROT_NONE region: never real memory, never readable
         _regionSize = _interp.DebugRegionSize();
-        _region = (nint)Native.MapAnonymousMemory((nuint)_regionSize, Native.ProtNone, noReserve: true);
+        _region = (nint)LibC.MapAnonymousMemory((nuint)_regionSize, LibC.ProtNone, noReserve: true);
         List<PatchSite> sites = _interp.BuildDebugLayout((ulong)_region);
         _sites = sites.ToArray();
         _armed = new bool[_sites.Length];
@@ -430,7 +431,7 @@ public sealed class InterpDebugTarget : IDebugTarget
         // the virtual code region: a reservation only (no memory behind it); the DWARF stays readable
         if (_region != 0 && (worker is null || !worker.IsAlive))
         {
-            Native.Munmap(_region, (nuint)_regionSize);
+            LibC.Munmap(_region, (nuint)_regionSize);
             _region = 0;
         }
     }

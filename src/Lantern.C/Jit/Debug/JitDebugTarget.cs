@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
 using Lantern.C.Describe;
 using Lantern.C.Ir;
+using Lantern.C.Runtime;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
 using Lantern.Observability.Elf;
+using Lantern.Observability.Interop;
 
 namespace Lantern.C.Jit.Debug;
 
@@ -81,7 +83,7 @@ public sealed unsafe class JitDebugTarget : NativeDebugTarget
             }
 
             ((nint*)argv)[all.Count] = 0;
-            nint environ = JitNative.LookupLibcSymbol("environ");
+            nint environ = SymbolResolver.Resolve("environ");
             long envp = environ != 0 ? *(long*)environ : 0;
             int status = _jit.Enter(_jit.GetFunctionAddress("main"), all.Count, argv, envp, out _);
             if (IsKilled)
