@@ -7,7 +7,7 @@ namespace Lantern.Cli;
 /// Maps in, with one <c>madvise(MADV_POPULATE_WRITE)</c>, the part of the GC heap that compiling a program will
 /// allocate from — the JVM's <c>-XX:+AlwaysPreTouch</c>, for the first <see cref="Bytes"/> only.
 /// <para>
-/// Why (measured on this project's VM, docs/ARCHITECTURE.md "Start-up"): compiling hello.c allocates ~0.8 MB on the GC
+/// Why (measured on this project's VM, src/Lantern.Cli/README.md "Heap pre-touch"): compiling hello.c allocates ~0.8 MB on the GC
 /// heap (front end, JIT; ~1.4 MB when Iced encoded) and the GC clears each allocation quantum before use, so every
 /// one of those fresh pages is first touched by a page fault; a fault costs ~10 µs here against ~0.6 µs per page for
 /// populating a range in one call: ~1 ms of the ~17 ms of CPU of <c>lantern run hello.c</c> (~2 ms with Iced).

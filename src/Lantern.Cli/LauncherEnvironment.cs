@@ -3,8 +3,9 @@ using Lantern.Observability.Interop;
 namespace Lantern.Cli;
 
 /// <summary>
-/// Undoes what the <c>./lantern</c> launcher added to the environment for glibc (see docs/ARCHITECTURE.md, "Command
-/// line"): it starts the CLI with <c>glibc.malloc.tcache_count=65535</c> appended to <c>GLIBC_TUNABLES</c>, which glibc
+/// Undoes what the <c>./lantern</c> launcher added to the environment for glibc (see src/Lantern.Cli/README.md, "glibc
+/// malloc tunables"): it starts the CLI with <c>glibc.malloc.tcache_count=65535</c> and <c>glibc.malloc.arena_max=1</c> appended to
+/// <c>GLIBC_TUNABLES</c>, which glibc
 /// reads only at process start, and records the user's value in <c>LANTERN_USER_GLIBC_TUNABLES</c> (<c>-</c>: unset,
 /// <c>=value</c>: set). Restoring it in libc's environment (and .NET's) before the C program runs means its
 /// <c>getenv</c> and the processes it starts see the user's environment.

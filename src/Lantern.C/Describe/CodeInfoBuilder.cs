@@ -18,6 +18,8 @@ namespace Lantern.C.Describe;
 /// </summary>
 public static class CodeInfoBuilder
 {
+    /// <summary>DW_AT_producer of the JIT's units.</summary>
+    private const string JitProducer = "Lantern (baseline x64 JIT)";
 
     /// <summary>The debug description of every compiled function of <paramref name="jit"/>, in one unit.</summary>
     public static CompilationUnitInfo Build(ILoadedModule jit)
@@ -25,7 +27,7 @@ public static class CodeInfoBuilder
         IrModule module = jit.Module;
         string primary = module.Functions.Count > 0 ? FileOf(module.Functions[0].Location) : "<unknown>";
         string compDir = Directory.GetCurrentDirectory();
-        var unit = new CompilationUnitInfo(primary, compDir, "Lantern (baseline x64 JIT)", DwLang.C11);
+        var unit = new CompilationUnitInfo(primary, compDir, JitProducer, DwLang.C11);
         var types = new TypeConverter(unit.Types);
 
         foreach (IrGlobal g in module.Globals)
@@ -76,7 +78,7 @@ public static class CodeInfoBuilder
             if (jit.Functions.TryGetValue(f.Name, out FunctionLayout? info))
             {
                 string file = f.Location.IsNone ? "<unknown>" : FileOf(f.Location);
-                var unit = new CompilationUnitInfo(file, Directory.GetCurrentDirectory(), "Lantern (baseline x64 JIT)", DwLang.C11);
+                var unit = new CompilationUnitInfo(file, Directory.GetCurrentDirectory(), JitProducer, DwLang.C11);
                 unit.AddFunction(BuildFunction(unit, new TypeConverter(unit.Types), jit, info));
                 yield return unit;
             }
@@ -89,7 +91,7 @@ public static class CodeInfoBuilder
     /// </summary>
     public static CompilationUnitInfo BuildUnwindOnly(ILoadedModule jit)
     {
-        var unit = new CompilationUnitInfo("<unwind>", "", "Lantern (baseline x64 JIT)", DwLang.C11);
+        var unit = new CompilationUnitInfo("<unwind>", "", JitProducer, DwLang.C11);
         foreach (IrFunction f in jit.Module.Functions)
         {
             if (jit.Functions.TryGetValue(f.Name, out FunctionLayout? info))
