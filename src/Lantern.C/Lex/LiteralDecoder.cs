@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Lantern.C.Diagnostics;
 using Lantern.C.Types;
@@ -425,13 +426,56 @@ public static class LiteralDecoder
     private static SourceLocation At(Token token, int offset) =>
         token.Location with { Column = token.Location.Column + offset };
 
-    internal static bool IsHexFloatWithSuffix(string s)
+    /// <summary>
+    /// Decodes a floating constant (C11 6.4.4.2; one that <see cref="TryParseInteger"/> found not to be an
+    /// integer): its value and its type from the suffix (none double, <c>f</c> float, <c>l</c> long double); false
+    /// with the error's text when the spelling is not a valid constant.
+    /// </summary>
+    public static bool TryParseFloat(string s, out double value, out CType type, out string? error)
+    {
+        error = null;
+        string body = s;
+        type = CType.Double;
+        char last = char.ToLowerInvariant(body[^1]);
+        bool hex = body.Length > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X');
+        if (!hex && last == 'f')
+        {
+            type = CType.Float;
+            body = body[..^1];
+        }
+        else if (hex && last == 'f' && IsHexFloatWithSuffix(body))
+        {
+            type = CType.Float;
+            body = body[..^1];
+        }
+        else if (last == 'l')
+        {
+            type = CType.LongDouble;
+            body = body[..^1];
+        }
+
+        if (hex)
+        {
+            if (!TryParseHexFloat(body, out value))
+            {
+                return Fail(out error, "invalid suffix on floating constant");
+            }
+        }
+        else if (!double.TryParse(body, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return Fail(out error, $"invalid suffix \"{SuffixOf(s)}\" on floating constant");
+        }
+
+        return true;
+    }
+
+    private static bool IsHexFloatWithSuffix(string s)
     {
         int p = s.IndexOfAny(new[] { 'p', 'P' });
         return p > 0 && p < s.Length - 2;
     }
 
-    internal static string SuffixOf(string s)
+    private static string SuffixOf(string s)
     {
         int i = 0;
         while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.'))
@@ -442,7 +486,7 @@ public static class LiteralDecoder
         return s[i..];
     }
 
-    internal static bool TryParseHexFloat(string s, out double d)
+    private static bool TryParseHexFloat(string s, out double d)
     {
         d = 0;
         int i = 2;

@@ -1686,49 +1686,13 @@ internal sealed partial class Parser
             return new Node(NodeKind.Num, t.Location) { Val = (long)value, Type = ty! };
         }
 
-        if (err is not null)
+        if (err is null && LiteralDecoder.TryParseFloat(s, out double d, out CType fty, out err))
         {
-            Error(t.Location, err);
-            return NewNum(0, t.Location);
+            return NewFloat(d, fty, t.Location);
         }
 
-        // floating constant
-        string body = s;
-        CType fty = CType.Double;
-        char last = char.ToLowerInvariant(body[^1]);
-        bool hex = body.Length > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X');
-        if (!hex && last == 'f')
-        {
-            fty = CType.Float;
-            body = body[..^1];
-        }
-        else if (hex && last == 'f' && LiteralDecoder.IsHexFloatWithSuffix(body))
-        {
-            fty = CType.Float;
-            body = body[..^1];
-        }
-        else if (last == 'l')
-        {
-            fty = CType.LongDouble;
-            body = body[..^1];
-        }
-
-        double d;
-        if (hex)
-        {
-            if (!LiteralDecoder.TryParseHexFloat(body, out d))
-            {
-                Error(t.Location, $"invalid suffix on floating constant");
-                return NewNum(0, t.Location);
-            }
-        }
-        else if (!double.TryParse(body, NumberStyles.Float, CultureInfo.InvariantCulture, out d))
-        {
-            Error(t.Location, $"invalid suffix \"{LiteralDecoder.SuffixOf(s)}\" on floating constant");
-            return NewNum(0, t.Location);
-        }
-
-        return NewFloat(d, fty, t.Location);
+        Error(t.Location, err!);
+        return NewNum(0, t.Location);
     }
 
     private Node CharConstant(Token t)
