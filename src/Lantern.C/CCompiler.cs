@@ -35,6 +35,7 @@ public sealed class CompileResult
 
     public IrModule? Module { get; init; }
 
+    /// <summary>A module was made (never with <see cref="CompileOptions.PreprocessOnly"/>) and no error reported.</summary>
     public bool Success => Module is not null && !Diagnostics.HasErrors;
 }
 
@@ -69,26 +70,26 @@ public static class CCompiler
             StartupTrace.Mark("preprocessed");
             if (diagnostics.HasErrors)
             {
-                return Failed(diagnostics);
+                return WithoutModule(diagnostics);
             }
 
             options.DumpTokens?.Invoke(tokens);
             if (options.PreprocessOnly)
             {
-                return Failed(diagnostics);
+                return WithoutModule(diagnostics);
             }
 
             Parser unit = Parser.ParseUnit(ref tokens, diagnostics); // the tokens are dropped once parsed
             StartupTrace.Mark("parsed");
             if (diagnostics.HasErrors)
             {
-                return Failed(diagnostics);
+                return WithoutModule(diagnostics);
             }
 
             IrModule module = new Lowerer(unit, diagnostics).LowerUnit();
             if (diagnostics.HasErrors)
             {
-                return Failed(diagnostics);
+                return WithoutModule(diagnostics);
             }
 
             module.Files.Clear();
@@ -109,10 +110,10 @@ public static class CCompiler
         {
         }
 
-        return Failed(diagnostics);
+        return WithoutModule(diagnostics);
     }
 
-    private static CompileResult Failed(DiagnosticBag diagnostics) => new() { Diagnostics = diagnostics };
+    private static CompileResult WithoutModule(DiagnosticBag diagnostics) => new() { Diagnostics = diagnostics };
 
     /// <summary>Throws when the IR breaks an invariant of <see cref="IrVerifier"/>: a compiler bug, never the program's.</summary>
     private static void Verify(IrModule module)

@@ -283,7 +283,7 @@ internal static class LanternCommand
                     emitSo = value;
                     break;
                 default:
-                    return null; // --help, -h, --, --dump (rare: System.CommandLine checks its kinds), an unknown option, --opt=value
+                    return null; // --help, -h, --, --dump KIND (System.CommandLine checks the kinds), an unknown option, --opt=value
             }
         }
 
