@@ -3,7 +3,6 @@ using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using Lantern.C.Describe;
-using Lantern.C;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Lantern.Observability;
