@@ -1,14 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
-using System.Text;
 using Lantern.C;
-using Lantern.C.Diagnostics;
 using Lantern.C.Interp;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
-using Lantern.C.Lex;
-using Lantern.C.Preprocess;
 using Lantern.C.Runtime;
 
 namespace Lantern.Cli;
@@ -27,68 +23,51 @@ internal sealed class RunOptions
 
     public List<string> Undefines { get; } = new();
 
-    public bool DumpTokens { get; init; }
-
-    public bool DumpIr { get; init; }
+    /// <summary>What <c>--dump=</c> (or <c>--dump-tokens</c>, <c>--dump-ir</c>) asked to print instead of running.</summary>
+    public DumpKinds Dump { get; init; }
 
     public bool Interpret { get; init; }
 
     public double? Timeout { get; init; }
+
+    /// <summary>The compiler's options for <see cref="IncludePaths"/>, <see cref="Defines"/>, <see cref="Undefines"/>.</summary>
+    public CompileOptions CompileOptions() => ProgramCompiler.Options(IncludePaths, Defines, Undefines);
 }
 
 /// <summary>
-/// The pipeline behind the commands, written out literally: check the file, compile (or only preprocess),
-/// print diagnostics, dump what was asked, run on a worker thread with a big stack.
+/// <c>lantern run</c> and <c>lantern compile</c>, written out literally: compile and report
+/// (<see cref="ProgramCompiler"/>), print the dumps asked for (<see cref="Dumps"/>), or run on the program's thread.
 /// </summary>
 internal static class Driver
 {
-    /// <summary>Stack of the thread that runs the C program: C code may recurse deeply.</summary>
-    public const int ProgramStackSize = 256 * 1024 * 1024;
-
     public static int Run(RunOptions options)
     {
-        if (!CheckReadable(options.File))
+        if (options.Dump != DumpKinds.None)
         {
-            return LanternCommand.ExitCompileError;
-        }
-
-        if (options.DumpTokens)
-        {
-            int status = DumpTokens(options);
-            if (status != 0 || !options.DumpIr)
-            {
-                return status;
-            }
+            return Dumps.Run(options);
         }
 
         // The program's thread starts now and prepares the runtime while this thread compiles (start-up time).
-        ProgramThread? program = options.DumpIr ? null : ProgramThread.Start(options);
-        int compileStatus = CompileAndReport(options, out CompileResult? result);
+        PreparedProgram program = PreparedProgram.Start(options);
+        int compileStatus = ProgramCompiler.Compile(options.File, options.CompileOptions(), out IrModule? module);
         if (compileStatus != 0)
         {
-            program?.Run(null);
+            program.Run(null);
             return compileStatus;
         }
 
-        IrModule module = result!.Module!;
-        if (options.DumpIr)
-        {
-            WriteStdout(IrPrinter.Print(module));
-            return 0;
-        }
-
         // The x64 JIT by default; --interp runs the reference interpreter.
-        return Execute(program!, module, options);
+        return Execute(program, module!, options);
     }
 
     public static int Compile(RunOptions options)
     {
-        if (!CheckReadable(options.File))
+        if (options.Dump != DumpKinds.None)
         {
-            return LanternCommand.ExitCompileError;
+            return Dumps.Run(options);
         }
 
-        return CompileAndReport(options, out _);
+        return ProgramCompiler.Compile(options.File, options.CompileOptions(), out _);
     }
 
     /// <summary>
@@ -98,7 +77,7 @@ internal static class Driver
     /// </summary>
     public static int BenchFrontEnd(RunOptions options, int runs)
     {
-        if (!CheckReadable(options.File))
+        if (!ProgramCompiler.CheckReadable(options.File))
         {
             return LanternCommand.ExitCompileError;
         }
@@ -118,11 +97,11 @@ internal static class Driver
             CompileResult result;
             try
             {
-                result = CCompiler.CompileFile(options.File, MakeCompileOptions(options));
+                result = CCompiler.CompileFile(options.File, options.CompileOptions());
             }
             catch (Exception e)
             {
-                return ReportInternalError(e, "internal compiler error");
+                return InternalError.Report(e, "internal compiler error");
             }
 
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -130,7 +109,7 @@ internal static class Driver
             double cpuSeconds = (process.TotalProcessorTime - cpuStart).TotalSeconds;
             if (!result.Success)
             {
-                PrintDiagnostics(result.Diagnostics);
+                ProgramCompiler.PrintDiagnostics(result.Diagnostics);
                 return LanternCommand.ExitCompileError;
             }
 
@@ -156,161 +135,10 @@ internal static class Driver
         return 0;
     }
 
-    /// <summary>Prints <c>lantern: internal ... error: message</c> and "please report"; the stack trace only with LANTERN_DEBUG=1.</summary>
-    public static int ReportInternalError(Exception e, string what)
-    {
-        Terminal.WriteError(FormatInternalError(e, what, Terminal.Debug));
-        return LanternCommand.ExitInternalError;
-    }
-
-    /// <summary>The text of an internal-error report: one line, then either the exception or "please report".</summary>
-    internal static string FormatInternalError(Exception e, string what, bool debug)
-    {
-        if (e is AggregateException { InnerExceptions.Count: 1 } aggregate)
-        {
-            e = aggregate.InnerExceptions[0];
-        }
-
-        string message = e.Message.Trim();
-        int newline = message.IndexOf('\n');
-        string firstLine = newline < 0 ? message : message[..newline].TrimEnd();
-        var sb = new StringBuilder();
-        sb.Append("lantern: ").Append(what).Append(": ").Append(firstLine).Append(" (").Append(e.GetType().Name).Append(")\n");
-        if (debug)
-        {
-            sb.Append(e).Append('\n');
-        }
-        else
-        {
-            sb.Append("lantern: please report this bug with the program that triggers it; set LANTERN_DEBUG=1 for details\n");
-        }
-
-        return sb.ToString();
-    }
-
-    /// <summary>Reports an unreadable input like a C compiler: <c>lantern: error: cannot open 'x.c': No such file or directory</c>.</summary>
-    internal static bool CheckReadable(string path)
-    {
-        string? problem = null;
-        if (Directory.Exists(path))
-        {
-            problem = "Is a directory";
-        }
-        else if (!System.IO.File.Exists(path))
-        {
-            problem = "No such file or directory";
-        }
-        else
-        {
-            try
-            {
-                using FileStream s = System.IO.File.OpenRead(path);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                problem = "Permission denied";
-            }
-            catch (IOException e)
-            {
-                problem = e.Message;
-            }
-        }
-
-        if (problem is not null)
-        {
-            Terminal.Error($"cannot open '{path}': {problem}");
-            return false;
-        }
-
-        return true;
-    }
-
-    private static CompileOptions MakeCompileOptions(RunOptions options)
-    {
-        var compile = new CompileOptions();
-        PreprocessorOptions pp = compile.Preprocessor;
-        pp.IncludePaths.AddRange(options.IncludePaths);
-        foreach (string d in options.Defines)
-        {
-            int eq = d.IndexOf('=');
-            pp.Defines.Add(eq < 0 ? (d, null) : (d[..eq], d[(eq + 1)..]));
-        }
-
-        pp.Undefines.AddRange(options.Undefines);
-        return compile;
-    }
-
-    /// <summary>Compiles and prints all diagnostics; returns 0, 1 (errors in the program) or 70 (compiler bug).</summary>
-    internal static int CompileAndReport(RunOptions options, out CompileResult? result)
-    {
-        result = null;
-        try
-        {
-            result = CCompiler.CompileFile(options.File, MakeCompileOptions(options));
-            StartupTrace.Mark("compiled to IR");
-        }
-        catch (Exception e)
-        {
-            return ReportInternalError(e, "internal compiler error");
-        }
-
-        PrintDiagnostics(result.Diagnostics);
-        return result.Success ? 0 : LanternCommand.ExitCompileError;
-    }
-
-    private static void PrintDiagnostics(DiagnosticBag diagnostics)
-    {
-        if (diagnostics.Items.Count == 0)
-        {
-            return;
-        }
-
-        var sb = new StringBuilder();
-        foreach (Diagnostic d in diagnostics.Items)
-        {
-            sb.Append(Terminal.ColorDiagnostic(d.Format()));
-        }
-
-        Terminal.WriteError(sb.ToString());
-    }
-
-    /// <summary><c>--dump-tokens</c>: preprocess only and print the result as C text (like <c>cc -E</c>).</summary>
-    private static int DumpTokens(RunOptions options)
-    {
-        var diagnostics = new DiagnosticBag();
-        PreprocessorOptions ppOptions = MakeCompileOptions(options).Preprocessor;
-        ppOptions.SystemIncludeDirectory ??= CCompiler.DefaultIncludeDirectory;
-        List<Token>? tokens = null;
-        try
-        {
-            tokens = new Preprocessor(ppOptions, diagnostics).PreprocessFile(options.File);
-        }
-        catch (TooManyErrorsException)
-        {
-            diagnostics.Note(SourceLocation.None, "too many errors; stopping");
-        }
-        catch (CompilationAbortedException)
-        {
-        }
-        catch (Exception e)
-        {
-            return ReportInternalError(e, "internal compiler error");
-        }
-
-        PrintDiagnostics(diagnostics);
-        if (diagnostics.HasErrors || tokens is null)
-        {
-            return LanternCommand.ExitCompileError;
-        }
-
-        WriteStdout(TokenPrinter.Print(tokens));
-        return 0;
-    }
-
     /// <summary>
     /// Runs main() (JIT or interpreter) on the program's thread (a big stack); enforces the timeout, counted from here.
     /// </summary>
-    private static int Execute(ProgramThread program, IrModule module, RunOptions options)
+    private static int Execute(PreparedProgram program, IrModule module, RunOptions options)
     {
         Terminal.FlushOut();
         program.Run(module);
@@ -345,7 +173,7 @@ internal static class Driver
 
         if (failure is not null)
         {
-            return ReportInternalError(failure.SourceException, "internal error while running the program");
+            return InternalError.Report(failure.SourceException, "internal error while running the program");
         }
 
         return program.Status;
@@ -368,24 +196,23 @@ internal static class Driver
     }
 
     /// <summary>
-    /// The thread that runs the C program, started before the front end: while the main thread compiles, it does the
-    /// runtime's start-up work that does not depend on the program (<see cref="JitRunner.Prepare"/>; the interpreter's
-    /// call bridge), then waits for the module.
+    /// The program's thread (<see cref="ProgramThread"/>) of <c>lantern run</c>, started before the front end: while
+    /// the main thread compiles, it does the runtime's start-up work that does not depend on the program
+    /// (<see cref="JitRunner.Prepare"/>; the interpreter's call bridge), then waits for the module and runs it.
     /// </summary>
-    private sealed class ProgramThread
+    private sealed class PreparedProgram
     {
         private readonly RunOptions _options;
         private readonly object _lock = new();
         private bool _given;
         private IrModule? _module;
 
-        private ProgramThread(RunOptions options)
+        private PreparedProgram(RunOptions options)
         {
             _options = options;
-            Thread = new Thread(Body, ProgramStackSize) { Name = "lantern-program", IsBackground = true };
         }
 
-        public Thread Thread { get; }
+        public Thread Thread { get; private set; } = null!;
 
         /// <summary>main's value or exit's status, once <see cref="Thread"/> has ended.</summary>
         public int Status { get; private set; }
@@ -393,10 +220,10 @@ internal static class Driver
         /// <summary>What the run threw (a link error, an internal error), once <see cref="Thread"/> has ended.</summary>
         public ExceptionDispatchInfo? Failure { get; private set; }
 
-        public static ProgramThread Start(RunOptions options)
+        public static PreparedProgram Start(RunOptions options)
         {
-            var program = new ProgramThread(options);
-            program.Thread.Start();
+            var program = new PreparedProgram(options);
+            program.Thread = ProgramThread.Start(program.Body);
             return program;
         }
 

@@ -20,7 +20,7 @@ internal static class LanternCommand
     /// <summary>Options of run/compile that take a value in the next argument (e.g. <c>-I dir</c>).</summary>
     private static readonly HashSet<string> s_optionsWithValue = new(StringComparer.Ordinal)
     {
-        "-I", "--include-dir", "-D", "--define", "-U", "--undefine", "--timeout", "--bench-frontend", "--emit-so",
+        "-I", "--include-dir", "-D", "--define", "-U", "--undefine", "--timeout", "--bench-frontend", "--emit-so", "--dump",
     };
 
     public static int Run(string[] args)
@@ -58,7 +58,7 @@ internal static class LanternCommand
             }
             catch (Exception e)
             {
-                return Driver.ReportInternalError(e, "internal compiler error");
+                return InternalError.Report(e, "internal compiler error");
             }
         }
 
@@ -103,7 +103,7 @@ internal static class LanternCommand
         }
         catch (Exception e)
         {
-            return Driver.ReportInternalError(e, "internal compiler error");
+            return InternalError.Report(e, "internal compiler error");
         }
     }
 
@@ -197,7 +197,8 @@ internal static class LanternCommand
         var defines = new List<string>();
         var undefines = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        bool interp = false, dumpTokens = false, dumpIr = false, gdb = false, perfMap = false, jitDump = false;
+        bool interp = false, gdb = false, perfMap = false, jitDump = false;
+        DumpKinds dump = DumpKinds.None;
         double? timeout = null;
         string? emitSo = null;
         int i = 1;
@@ -255,10 +256,10 @@ internal static class LanternCommand
                     interp = true;
                     break;
                 case "--dump-tokens":
-                    dumpTokens = true;
+                    dump |= DumpKinds.Tokens;
                     break;
                 case "--dump-ir":
-                    dumpIr = true;
+                    dump |= DumpKinds.Ir;
                     break;
                 case "--gdb":
                     gdb = true;
@@ -282,7 +283,7 @@ internal static class LanternCommand
                     emitSo = value;
                     break;
                 default:
-                    return null; // --help, -h, --, an unknown option, --opt=value
+                    return null; // --help, -h, --, --dump KIND (System.CommandLine checks the kinds), an unknown option, --opt=value
             }
         }
 
@@ -303,8 +304,7 @@ internal static class LanternCommand
         {
             File = args[i],
             ProgramArgs = args[(i + 1)..],
-            DumpTokens = dumpTokens,
-            DumpIr = dumpIr,
+            Dump = dump,
             Timeout = timeout,
             Interpret = interp,
         };
@@ -368,8 +368,6 @@ internal static class LanternCommand
         var command = new Command("run", "Compile a C program in memory and run it.");
         var interp = new Option<bool>("--interp") { Description = "Run with the reference interpreter instead of the x64 JIT." };
         CommonOptions common = AddCommonOptions(command);
-        var dumpTokens = new Option<bool>("--dump-tokens") { Description = "Print the preprocessed source (like cc -E) and do not run." };
-        var dumpIr = new Option<bool>("--dump-ir") { Description = "Print the IR and do not run." };
         var timeout = new Option<double?>("--timeout")
         {
             Description = "Stop the program after SECONDS and exit with status 124.",
@@ -402,8 +400,7 @@ internal static class LanternCommand
         command.Add(gdb);
         command.Add(perfMap);
         command.Add(interp);
-        command.Add(dumpTokens);
-        command.Add(dumpIr);
+        DumpOptions dump = AddDumpOptions(command);
         command.Add(timeout);
         command.Add(file);
         command.Add(programArgs);
@@ -418,8 +415,7 @@ internal static class LanternCommand
             {
                 File = parse.GetValue(file)!,
                 ProgramArgs = parse.GetValue(programArgs) ?? Array.Empty<string>(),
-                DumpTokens = parse.GetValue(dumpTokens),
-                DumpIr = parse.GetValue(dumpIr),
+                Dump = dump.Kinds(parse),
                 Timeout = parse.GetValue(timeout),
                 Interpret = parse.GetValue(interp),
             };
@@ -433,6 +429,7 @@ internal static class LanternCommand
     {
         var command = new Command("compile", "Compile a C program and report its diagnostics without running it (exit 0 or 1).");
         CommonOptions common = AddCommonOptions(command);
+        DumpOptions dump = AddDumpOptions(command);
         var bench = new Option<int?>("--bench-frontend")
         {
             Description = "Compile N times in-process and print the front end's best throughput in lines/s.",
@@ -449,7 +446,7 @@ internal static class LanternCommand
                 return ExitUsage;
             }
 
-            var options = new RunOptions { File = parse.GetValue(file)! };
+            var options = new RunOptions { File = parse.GetValue(file)!, Dump = dump.Kinds(parse) };
             common.Apply(parse, options);
             int? n = parse.GetValue(bench);
             return n is int runs ? Driver.BenchFrontEnd(options, Math.Max(1, runs)) : Driver.Compile(options);
@@ -482,6 +479,57 @@ internal static class LanternCommand
         command.Add(common.Define);
         command.Add(common.Undefine);
         return common;
+    }
+
+    /// <summary>
+    /// <c>--dump KIND[,KIND]</c> (repeatable; <see cref="Dumps.Names"/>) and its aliases <c>--dump-tokens</c>,
+    /// <c>--dump-ir</c>; an unknown kind is a usage error.
+    /// </summary>
+    private static DumpOptions AddDumpOptions(Command command)
+    {
+        var dump = new Option<string[]>("--dump")
+        {
+            Description = $"Print KIND ({string.Join(", ", Dumps.Names)}; comma-separated, repeatable) and do not run.",
+            HelpName = "KIND[,KIND]",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        dump.Validators.Add(r =>
+        {
+            DumpKinds kinds = DumpKinds.None;
+            foreach (System.CommandLine.Parsing.Token token in r.Tokens)
+            {
+                if (!Dumps.TryParse(token.Value, ref kinds, out string? error))
+                {
+                    r.AddError(error!);
+                    return;
+                }
+            }
+        });
+        var tokens = new Option<bool>("--dump-tokens") { Description = "Alias of --dump=tokens: print the preprocessed source (like cc -E)." };
+        var ir = new Option<bool>("--dump-ir") { Description = "Alias of --dump=ir: print the IR." };
+        command.Add(dump);
+        command.Add(tokens);
+        command.Add(ir);
+        return new DumpOptions(dump, tokens, ir);
+    }
+
+    private sealed record DumpOptions(Option<string[]> Dump, Option<bool> Tokens, Option<bool> Ir)
+    {
+        public DumpKinds Kinds(ParseResult parse)
+        {
+            DumpKinds kinds = parse.GetValue(Tokens) ? DumpKinds.Tokens : DumpKinds.None;
+            if (parse.GetValue(Ir))
+            {
+                kinds |= DumpKinds.Ir;
+            }
+
+            foreach (string list in parse.GetValue(Dump) ?? Array.Empty<string>())
+            {
+                Dumps.TryParse(list, ref kinds, out _); // checked by the validator
+            }
+
+            return kinds;
+        }
     }
 
     private sealed record CommonOptions(Option<string[]> Include, Option<string[]> Define, Option<string[]> Undefine)

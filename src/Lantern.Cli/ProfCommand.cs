@@ -3,7 +3,6 @@ using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using Lantern.C.Describe;
-using Lantern.C;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Lantern.Observability;
@@ -265,18 +264,13 @@ internal static class ProfCommand
     private static int Execute(ProfOptions options)
     {
         RunOptions run = options.Run!;
-        if (!Driver.CheckReadable(run.File))
-        {
-            return LanternCommand.ExitCompileError;
-        }
-
-        int compileStatus = Driver.CompileAndReport(run, out CompileResult? result);
+        int compileStatus = ProgramCompiler.Compile(run.File, run.CompileOptions(), out IrModule? compiled);
         if (compileStatus != 0)
         {
             return compileStatus;
         }
 
-        IrModule module = result!.Module!;
+        IrModule module = compiled!;
         Terminal.FlushOut();
         int status = 0;
         ExceptionDispatchInfo? failure = null;
@@ -300,7 +294,7 @@ internal static class ProfCommand
             }
         }
 
-        var thread = new Thread(
+        Thread thread = ProgramThread.Start(
             () =>
             {
                 try
@@ -338,13 +332,7 @@ internal static class ProfCommand
                 {
                     started.Set();
                 }
-            },
-            Driver.ProgramStackSize)
-        {
-            Name = "lantern-program",
-            IsBackground = true,
-        };
-        thread.Start();
+            });
         if (options.Timeout is double seconds)
         {
             // the time limit counts from main's start (linking, debug info and sampler set-up are not the program's)
@@ -376,7 +364,7 @@ internal static class ProfCommand
 
         if (failure is not null)
         {
-            return Driver.ReportInternalError(failure.SourceException, "internal error while profiling the program");
+            return InternalError.Report(failure.SourceException, "internal error while profiling the program");
         }
 
         return status;

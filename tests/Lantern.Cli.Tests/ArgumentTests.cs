@@ -66,6 +66,8 @@ public sealed class ArgumentTests
     [InlineData("run @args.rsp")]
     [InlineData("run p.c @args.rsp")]
     [InlineData("run --timeout=3 p.c")]
+    [InlineData("run --dump=ir p.c")]
+    [InlineData("run --dump asm p.c")]
     [InlineData("run -I")]
     [InlineData("compile p.c")]
     [InlineData("--version")]
@@ -74,12 +76,29 @@ public sealed class ArgumentTests
         Assert.Null(LanternCommand.TryParseRunFast(args.Split(' ')));
     }
 
+    [Theory]
+    [InlineData("run --dump-ir p.c", "Ir")]
+    [InlineData("run --dump=codeinfo,asm --dump ir --dump-tokens p.c", "Tokens, Ir, Asm, CodeInfo")]
+    [InlineData("run --dump=IR,ir p.c", "Ir")]
+    public void DumpKindsAccumulate(string args, string expected)
+    {
+        RunOptions? options = null;
+        System.CommandLine.ParseResult parse = LanternCommand.Build(r =>
+        {
+            options = r.Options;
+            return 0;
+        }).Parse(LanternCommand.Normalize(args.Split(' ')));
+        Assert.Empty(parse.Errors);
+        Assert.Equal(0, parse.Invoke());
+        Assert.Equal(expected, options!.Dump.ToString());
+    }
+
     private static string Describe(RunRequest r)
     {
         RunOptions o = r.Options;
         return $"file={o.File} args=[{string.Join(',', o.ProgramArgs)}] I=[{string.Join(',', o.IncludePaths)}] " +
             $"D=[{string.Join(',', o.Defines)}] U=[{string.Join(',', o.Undefines)}] interp={o.Interpret} " +
-            $"tokens={o.DumpTokens} ir={o.DumpIr} timeout={o.Timeout} gdb={r.Gdb} perf={r.PerfMap} jitdump={r.JitDump} " +
+            $"dump={o.Dump} timeout={o.Timeout} gdb={r.Gdb} perf={r.PerfMap} jitdump={r.JitDump} " +
             $"so={r.EmitSo}";
     }
 }

@@ -20,7 +20,7 @@ public sealed class InternalErrorTests
     {
         Exception e = Thrown(new InvalidOperationException("IR verification failed (compiler bug):\nblock .b3 has no terminator"));
 
-        string text = Driver.FormatInternalError(e, "internal compiler error", debug: false);
+        string text = InternalError.Format(e, "internal compiler error", debug: false);
 
         string[] lines = text.TrimEnd('\n').Split('\n');
         Assert.Equal(2, lines.Length);
@@ -35,10 +35,10 @@ public sealed class InternalErrorTests
     {
         Exception e = Thrown(new NotSupportedException("no such opcode"));
 
-        string text = Driver.FormatInternalError(e, "internal compiler error", debug: true);
+        string text = InternalError.Format(e, "internal compiler error", debug: true);
 
         Assert.StartsWith("lantern: internal compiler error: no such opcode (NotSupportedException)\n", text);
-        Assert.Contains("block .b3", Driver.FormatInternalError(Thrown(new Exception("x\nblock .b3")), "e", debug: true));
+        Assert.Contains("block .b3", InternalError.Format(Thrown(new Exception("x\nblock .b3")), "e", debug: true));
         Assert.Contains(" at Lantern.Cli.Tests.InternalErrorTests.Thrown", text);
         Assert.DoesNotContain("please report", text);
     }
@@ -48,7 +48,7 @@ public sealed class InternalErrorTests
     {
         var e = new AggregateException(new IOException("disk on fire"));
 
-        string text = Driver.FormatInternalError(e, "internal error while running the program", debug: false);
+        string text = InternalError.Format(e, "internal error while running the program", debug: false);
 
         Assert.StartsWith("lantern: internal error while running the program: disk on fire (IOException)\n", text);
     }

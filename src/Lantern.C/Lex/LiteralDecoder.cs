@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text;
 using Lantern.C.Diagnostics;
+using Lantern.C.Types;
 
 namespace Lantern.C.Lex;
 
@@ -70,7 +72,8 @@ public sealed class DecodedString
 }
 
 /// <summary>
-/// Decodes character constants and string literals (C11 6.4.4.4, 6.4.5) as gcc does on x86-64 Linux.
+/// Decodes literals as gcc does on x86-64 Linux: integer constants with their type (C11 6.4.4.1), the pieces of
+/// floating constants (6.4.4.2), character constants and string literals (6.4.4.4, 6.4.5).
 /// Escapes: \n \t \\ \' \" \? \a \b \f \v \r \e \E, octal (up to 3 digits), hex (\x, any length),
 /// universal character names \uXXXX and \UXXXXXXXX. Errors and warnings are reported at the escape's position.
 /// </summary>
@@ -422,4 +425,306 @@ public static class LiteralDecoder
 
     private static SourceLocation At(Token token, int offset) =>
         token.Location with { Column = token.Location.Column + offset };
+
+    /// <summary>
+    /// Decodes a floating constant (C11 6.4.4.2; one that <see cref="TryParseInteger"/> found not to be an
+    /// integer): its value and its type from the suffix (none double, <c>f</c> float, <c>l</c> long double); false
+    /// with the error's text when the spelling is not a valid constant.
+    /// </summary>
+    public static bool TryParseFloat(string s, out double value, out CType type, out string? error)
+    {
+        error = null;
+        string body = s;
+        type = CType.Double;
+        char last = char.ToLowerInvariant(body[^1]);
+        bool hex = body.Length > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X');
+        if (!hex && last == 'f')
+        {
+            type = CType.Float;
+            body = body[..^1];
+        }
+        else if (hex && last == 'f' && IsHexFloatWithSuffix(body))
+        {
+            type = CType.Float;
+            body = body[..^1];
+        }
+        else if (last == 'l')
+        {
+            type = CType.LongDouble;
+            body = body[..^1];
+        }
+
+        if (hex)
+        {
+            if (!TryParseHexFloat(body, out value))
+            {
+                return Fail(out error, "invalid suffix on floating constant");
+            }
+        }
+        else if (!double.TryParse(body, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return Fail(out error, $"invalid suffix \"{SuffixOf(s)}\" on floating constant");
+        }
+
+        return true;
+    }
+
+    private static bool IsHexFloatWithSuffix(string s)
+    {
+        int p = s.IndexOfAny(new[] { 'p', 'P' });
+        return p > 0 && p < s.Length - 2;
+    }
+
+    private static string SuffixOf(string s)
+    {
+        int i = 0;
+        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.'))
+        {
+            i++;
+        }
+
+        return s[i..];
+    }
+
+    private static bool TryParseHexFloat(string s, out double d)
+    {
+        d = 0;
+        int i = 2;
+        double mant = 0;
+        int exp = 0;
+        bool any = false;
+        while (i < s.Length && char.IsAsciiHexDigit(s[i]))
+        {
+            mant = mant * 16 + Convert.ToInt32(s[i].ToString(), 16);
+            i++;
+            any = true;
+        }
+
+        if (i < s.Length && s[i] == '.')
+        {
+            i++;
+            while (i < s.Length && char.IsAsciiHexDigit(s[i]))
+            {
+                mant = mant * 16 + Convert.ToInt32(s[i].ToString(), 16);
+                exp -= 4;
+                i++;
+                any = true;
+            }
+        }
+
+        if (!any || i >= s.Length || (s[i] != 'p' && s[i] != 'P'))
+        {
+            return false;
+        }
+
+        i++;
+        int sign = 1;
+        if (i < s.Length && (s[i] == '+' || s[i] == '-'))
+        {
+            sign = s[i] == '-' ? -1 : 1;
+            i++;
+        }
+
+        int e = 0;
+        if (i >= s.Length)
+        {
+            return false;
+        }
+
+        while (i < s.Length && char.IsAsciiDigit(s[i]))
+        {
+            e = e * 10 + (s[i] - '0');
+            i++;
+        }
+
+        if (i != s.Length)
+        {
+            return false;
+        }
+
+        d = mant * Math.Pow(2, exp + sign * e);
+        return true;
+    }
+
+    /// <summary>Parses an integer constant with its suffix and picks its type (C11 6.4.4.1).</summary>
+    public static bool TryParseInteger(string s, out ulong value, out CType? type, out string? error)
+    {
+        value = 0;
+        type = null;
+        error = null;
+        int i = 0;
+        int radix = 10;
+        if (s.Length > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        {
+            radix = 16;
+            i = 2;
+        }
+        else if (s.Length > 1 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+        {
+            radix = 2;
+            i = 2;
+        }
+        else if (s[0] == '0')
+        {
+            radix = 8;
+        }
+
+        int digitsStart = i;
+        bool overflow = false;
+        while (i < s.Length)
+        {
+            char c = s[i];
+            int dv;
+            if (c >= '0' && c <= '9')
+            {
+                dv = c - '0';
+            }
+            else if (radix == 16 && c >= 'a' && c <= 'f')
+            {
+                dv = c - 'a' + 10;
+            }
+            else if (radix == 16 && c >= 'A' && c <= 'F')
+            {
+                dv = c - 'A' + 10;
+            }
+            else
+            {
+                break;
+            }
+
+            if (dv >= radix)
+            {
+                if (radix == 8 && dv < 10)
+                {
+                    // could be a float like 09.5; checked below
+                    return IsFloatText(s) ? false : Fail(out error, $"invalid digit \"{c}\" in octal constant");
+                }
+
+                break;
+            }
+
+            ulong nv = value * (ulong)radix + (ulong)dv;
+            if ((nv - (ulong)dv) / (ulong)radix != value)
+            {
+                overflow = true;
+            }
+
+            value = nv;
+            i++;
+        }
+
+        if (i == digitsStart && radix != 8)
+        {
+            // A hexadecimal float (0x.8p1) or a decimal float with no integer part (.5f).
+            if (IsFloatText(s))
+            {
+                return false;
+            }
+
+            return Fail(out error, "invalid integer constant");
+        }
+
+        string suffix = s[i..];
+        bool u = false;
+        int l = 0;
+        switch (suffix.ToLowerInvariant())
+        {
+            case "":
+                break;
+            case "u":
+                u = true;
+                break;
+            case "l":
+                l = 1;
+                break;
+            case "ll":
+                l = 2;
+                break;
+            case "ul":
+            case "lu":
+                u = true;
+                l = 1;
+                break;
+            case "ull":
+            case "llu":
+                u = true;
+                l = 2;
+                break;
+            default:
+                if (IsFloatText(s))
+                {
+                    return false;
+                }
+
+                return Fail(out error, $"invalid suffix \"{suffix}\" on integer constant");
+        }
+
+        if (suffix.Length == 3 && suffix.ToLowerInvariant() is "ull" or "llu" && (suffix.Contains("lL") || suffix.Contains("Ll")))
+        {
+            return Fail(out error, $"invalid suffix \"{suffix}\" on integer constant");
+        }
+
+        if (overflow)
+        {
+            error = null;
+        }
+
+        bool dec = radix == 10;
+        if (u)
+        {
+            type = l == 0 && value <= uint.MaxValue ? CType.UInt : l == 2 ? CType.ULongLong : CType.ULong;
+        }
+        else if (l == 0)
+        {
+            if (value <= int.MaxValue)
+            {
+                type = CType.Int;
+            }
+            else if (!dec && value <= uint.MaxValue)
+            {
+                type = CType.UInt;
+            }
+            else if (value <= long.MaxValue)
+            {
+                type = CType.Long;
+            }
+            else
+            {
+                type = CType.ULong;
+            }
+        }
+        else
+        {
+            CType sl = l == 2 ? CType.LongLong : CType.Long;
+            CType ul = l == 2 ? CType.ULongLong : CType.ULong;
+            type = value <= long.MaxValue ? sl : ul;
+        }
+
+        if (type.IsUnsigned && type.Size == 4)
+        {
+            value = (uint)value;
+        }
+
+        return true;
+    }
+
+    private static bool Fail(out string? error, string msg)
+    {
+        error = msg;
+        return false;
+    }
+
+    private static bool IsFloatText(string s)
+    {
+        bool hex = s.Length > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+        foreach (char c in s)
+        {
+            if (c == '.' || (!hex && (c == 'e' || c == 'E')) || (hex && (c == 'p' || c == 'P')))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

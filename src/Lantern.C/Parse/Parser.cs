@@ -876,6 +876,22 @@ internal sealed partial class Parser
     }
 
     /// <summary>
+    /// Parses and type-checks one translation unit and checks its tentative definitions. The parser takes the
+    /// tokens from <paramref name="tokens"/> and sets it to null (the caller's reference too), then drops its own
+    /// copy once parsed (<see cref="ReleaseTokens"/>): they are garbage then. Errors go to
+    /// <paramref name="diagnostics"/>; the parser holds the tree for the <see cref="Lower.Lowerer"/>.
+    /// </summary>
+    public static Parser ParseUnit(ref List<Token>? tokens, DiagnosticBag diagnostics)
+    {
+        var parser = new Parser(tokens!, diagnostics);
+        tokens = null;
+        parser.ParseTranslationUnit();
+        parser.FinishUnit();
+        parser.ReleaseTokens();
+        return parser;
+    }
+
+    /// <summary>
     /// Drops the parser's token array once the unit is parsed: the tree keeps locations, not tokens, and the tokens
     /// are about half of what the front end holds (~40 MB for bench/frontend's 56k lines), so the lowering and the
     /// JIT can reuse that memory instead of touching fresh pages.

@@ -1,8 +1,6 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lantern.C;
-using Lantern.C.Diagnostics;
 using Lantern.C.Interp;
 using Lantern.C.Interp.Debug;
 using Lantern.C.Ir;
@@ -45,51 +43,17 @@ internal static class DbgShell
 
     public static int Run(DbgOptions options)
     {
-        if (!System.IO.File.Exists(options.File))
+        CompileOptions compile = ProgramCompiler.Options(options.IncludePaths, options.Defines, options.Undefines);
+        int status = ProgramCompiler.Compile(options.File, compile, out IrModule? module);
+        if (status != 0)
         {
-            Terminal.Error($"cannot open '{options.File}': {(Directory.Exists(options.File) ? "Is a directory" : "No such file or directory")}");
-            return LanternCommand.ExitCompileError;
-        }
-
-        var compile = new CompileOptions();
-        compile.Preprocessor.IncludePaths.AddRange(options.IncludePaths);
-        foreach (string d in options.Defines)
-        {
-            int eq = d.IndexOf('=');
-            compile.Preprocessor.Defines.Add(eq < 0 ? (d, null) : (d[..eq], d[(eq + 1)..]));
-        }
-
-        compile.Preprocessor.Undefines.AddRange(options.Undefines);
-        CompileResult result;
-        try
-        {
-            result = CCompiler.CompileFile(options.File, compile);
-        }
-        catch (Exception e)
-        {
-            return Driver.ReportInternalError(e, "internal compiler error");
-        }
-
-        if (result.Diagnostics.Items.Count > 0)
-        {
-            var sb = new StringBuilder();
-            foreach (Diagnostic d in result.Diagnostics.Items)
-            {
-                sb.Append(Terminal.ColorDiagnostic(d.Format()));
-            }
-
-            Terminal.WriteError(sb.ToString());
-        }
-
-        if (!result.Success)
-        {
-            return LanternCommand.ExitCompileError;
+            return status;
         }
 
         IDebugTarget target;
         try
         {
-            target = CreateTarget(result.Module!, options.Interpret);
+            target = CreateTarget(module!, options.Interpret);
         }
         catch (Exception e) when (e is InvalidOperationException or Lantern.C.Jit.JitLinkException)
         {
