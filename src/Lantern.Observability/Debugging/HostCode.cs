@@ -6,7 +6,7 @@ using static Iced.Intel.AssemblerRegisters;
 namespace Lantern.Observability.Debugging;
 
 /// <summary>
-/// The machine code of the debugger's host layer, generated with Iced at start-up into the target's code memory:
+/// The machine code of the debugger's host layer, generated with X64Assembler at start-up into the target's code memory:
 /// the patch-site trampoline, the signal handler (no managed code may run in a signal handler) and the call stub.
 /// </summary>
 internal static class HostCode
