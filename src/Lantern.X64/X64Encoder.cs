@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using Iced.Intel;
 
 namespace Lantern.X64;
