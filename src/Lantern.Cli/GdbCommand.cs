@@ -16,60 +16,49 @@ internal static class GdbCommand
     /// (<c>settings set plugin.jit-loader.gdb.enable on</c>). lldb can only be told how to handle signals once the
     /// process exists: see the README for the <c>process launch -s</c> / <c>process handle</c> sequence.
     /// </summary>
-    public static int RunLldb(string[] args)
-    {
-        int file = Array.FindIndex(args, a => a.EndsWith(".c", StringComparison.Ordinal) && !a.StartsWith('-'));
-        if (file < 0)
-        {
-            Terminal.Error("usage: lantern lldb [lldb-args] prog.c [args]");
-            return LanternCommand.ExitUsage;
-        }
-
-        var argv = new List<string> { "lldb", "-O", "settings set plugin.jit-loader.gdb.enable on" };
-        argv.AddRange(args[..file]);
-        argv.Add("--");
-        argv.AddRange(SelfCommand());
-        argv.Add("run");
-        argv.Add("--gdb");
-        argv.AddRange(args[file..]);
-        Terminal.FlushOut();
-        LibC.Execvp("lldb", [.. argv, null]);
-        int errno = Marshal.GetLastPInvokeError();
-        Terminal.Error($"cannot run lldb: {Marshal.GetPInvokeErrorMessage(errno)} (install the Debian package 'lldb')");
-        return 127;
-    }
+    public static int RunLldb(string[] args) =>
+        Exec("lldb", args, ["-O", "settings set plugin.jit-loader.gdb.enable on"], "--");
 
     public static int Run(string[] args)
     {
-        int file = Array.FindIndex(args, a => a.EndsWith(".c", StringComparison.Ordinal) && !a.StartsWith('-'));
-        if (file < 0)
-        {
-            Terminal.Error("usage: lantern gdb [gdb-args] prog.c [args]");
-            return LanternCommand.ExitUsage;
-        }
-
-        var argv = new List<string> { "gdb" };
+        var options = new List<string>();
         // CoreCLR uses SIG34/SIG35 (real-time signals) for its own purposes; and the runtime's own faults are handled by it.
         foreach (string signal in new[] { "SIG34", "SIG35", "SIG36" })
         {
-            argv.Add("-ex");
-            argv.Add($"handle {signal} nostop noprint pass");
+            options.Add("-ex");
+            options.Add($"handle {signal} nostop noprint pass");
         }
 
-        argv.Add("-ex");
-        argv.Add("set breakpoint pending on");
+        options.Add("-ex");
+        options.Add("set breakpoint pending on");
+        return Exec("gdb", args, options, "--args");
+    }
+
+    /// <summary>
+    /// Replaces this process with <c>DEBUGGER OPTIONS [debugger-args] SEPARATOR lantern run --gdb prog.c [args]</c>;
+    /// returns only if that fails.
+    /// </summary>
+    private static int Exec(string debugger, string[] args, List<string> options, string separator)
+    {
+        int file = Array.FindIndex(args, a => a.EndsWith(".c", StringComparison.Ordinal) && !a.StartsWith('-'));
+        if (file < 0)
+        {
+            Terminal.Error($"usage: lantern {debugger} [{debugger}-args] prog.c [args]");
+            return LanternCommand.ExitUsage;
+        }
+
+        var argv = new List<string> { debugger };
+        argv.AddRange(options);
         argv.AddRange(args[..file]);
-        argv.Add("--args");
+        argv.Add(separator);
         argv.AddRange(SelfCommand());
         argv.Add("run");
         argv.Add("--gdb");
         argv.AddRange(args[file..]);
-
         Terminal.FlushOut();
-        string[] execArgs = argv.ToArray();
-        LibC.Execvp("gdb", [.. execArgs, null]);
+        LibC.Execvp(debugger, [.. argv, null]);
         int errno = Marshal.GetLastPInvokeError();
-        Terminal.Error($"cannot run gdb: {Marshal.GetPInvokeErrorMessage(errno)} (install the Debian package 'gdb')");
+        Terminal.Error($"cannot run {debugger}: {Marshal.GetPInvokeErrorMessage(errno)} (install the Debian package '{debugger}')");
         return 127;
     }
 

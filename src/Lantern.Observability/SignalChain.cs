@@ -1,4 +1,3 @@
-using Iced.Intel;
 using Lantern.Observability.Interop;
 using Lantern.X64;
 using static Iced.Intel.AssemblerRegisters;

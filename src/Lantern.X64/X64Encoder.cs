@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using Iced.Intel;
 
 namespace Lantern.X64;
@@ -77,6 +75,15 @@ public static class X64Encoder
 
         void Add(Code c, int opcode, Form form, byte prefix = 0, bool w = false, byte digit = 0) => d.Add(c, new Desc(prefix, w, opcode, form, digit));
 
+        // The four operand sizes of one form: the 8-bit opcode, then opcode + 1 with 0x66 (16), bare (32), REX.W (64).
+        void AddSizes(Code b, Code w, Code dd, Code q, int op8, Form form, byte digit = 0)
+        {
+            Add(b, op8, form, digit: digit);
+            Add(w, op8 + 1, form, 0x66, digit: digit);
+            Add(dd, op8 + 1, form, digit: digit);
+            Add(q, op8 + 1, form, w: true, digit: digit);
+        }
+
         // add or adc sbb and sub xor cmp: opcode base b, /digit for the immediate forms
         (Code[] Codes, int Base, byte Digit)[] alu =
         {
@@ -91,31 +98,16 @@ public static class X64Encoder
         };
         foreach ((Code[] c, int b, byte g) in alu)
         {
-            Add(c[0], b, Form.RmReg);
-            Add(c[1], b + 1, Form.RmReg, 0x66);
-            Add(c[2], b + 1, Form.RmReg);
-            Add(c[3], b + 1, Form.RmReg, w: true);
-            Add(c[4], b + 2, Form.RegRm);
-            Add(c[5], b + 3, Form.RegRm, 0x66);
-            Add(c[6], b + 3, Form.RegRm);
-            Add(c[7], b + 3, Form.RegRm, w: true);
-            Add(c[8], b + 4, Form.AccImm);
-            Add(c[9], b + 5, Form.AccImm, 0x66);
-            Add(c[10], b + 5, Form.AccImm);
-            Add(c[11], b + 5, Form.AccImm, w: true);
-            Add(c[12], 0x80, Form.RmDigit, digit: g);
-            Add(c[13], 0x81, Form.RmDigit, 0x66, digit: g);
-            Add(c[14], 0x81, Form.RmDigit, digit: g);
-            Add(c[15], 0x81, Form.RmDigit, w: true, digit: g);
+            AddSizes(c[0], c[1], c[2], c[3], b, Form.RmReg);
+            AddSizes(c[4], c[5], c[6], c[7], b + 2, Form.RegRm);
+            AddSizes(c[8], c[9], c[10], c[11], b + 4, Form.AccImm);
+            AddSizes(c[12], c[13], c[14], c[15], 0x80, Form.RmDigit, g);
             Add(c[16], 0x83, Form.RmDigit, 0x66, digit: g);
             Add(c[17], 0x83, Form.RmDigit, digit: g);
             Add(c[18], 0x83, Form.RmDigit, w: true, digit: g);
         }
 
-        Add(Code.Test_rm8_r8, 0x84, Form.RmReg);
-        Add(Code.Test_rm16_r16, 0x85, Form.RmReg, 0x66);
-        Add(Code.Test_rm32_r32, 0x85, Form.RmReg);
-        Add(Code.Test_rm64_r64, 0x85, Form.RmReg, w: true);
+        AddSizes(Code.Test_rm8_r8, Code.Test_rm16_r16, Code.Test_rm32_r32, Code.Test_rm64_r64, 0x84, Form.RmReg);
         Add(Code.Test_AL_imm8, 0xA8, Form.AccImm);
         Add(Code.Test_EAX_imm32, 0xA9, Form.AccImm);
         Add(Code.Test_RAX_imm32, 0xA9, Form.AccImm, w: true);
@@ -123,30 +115,15 @@ public static class X64Encoder
         Add(Code.Test_rm32_imm32, 0xF7, Form.RmDigit);
         Add(Code.Test_rm64_imm32, 0xF7, Form.RmDigit, w: true);
 
-        Add(Code.Mov_rm8_r8, 0x88, Form.RmReg);
-        Add(Code.Mov_rm16_r16, 0x89, Form.RmReg, 0x66);
-        Add(Code.Mov_rm32_r32, 0x89, Form.RmReg);
-        Add(Code.Mov_rm64_r64, 0x89, Form.RmReg, w: true);
-        Add(Code.Mov_r8_rm8, 0x8A, Form.RegRm);
-        Add(Code.Mov_r16_rm16, 0x8B, Form.RegRm, 0x66);
-        Add(Code.Mov_r32_rm32, 0x8B, Form.RegRm);
-        Add(Code.Mov_r64_rm64, 0x8B, Form.RegRm, w: true);
+        AddSizes(Code.Mov_rm8_r8, Code.Mov_rm16_r16, Code.Mov_rm32_r32, Code.Mov_rm64_r64, 0x88, Form.RmReg);
+        AddSizes(Code.Mov_r8_rm8, Code.Mov_r16_rm16, Code.Mov_r32_rm32, Code.Mov_r64_rm64, 0x8A, Form.RegRm);
         Add(Code.Mov_r8_imm8, 0xB0, Form.OpReg);
         Add(Code.Mov_r16_imm16, 0xB8, Form.OpReg, 0x66);
         Add(Code.Mov_r32_imm32, 0xB8, Form.OpReg);
         Add(Code.Mov_r64_imm64, 0xB8, Form.OpReg, w: true);
-        Add(Code.Mov_rm8_imm8, 0xC6, Form.RmDigit);
-        Add(Code.Mov_rm16_imm16, 0xC7, Form.RmDigit, 0x66);
-        Add(Code.Mov_rm32_imm32, 0xC7, Form.RmDigit);
-        Add(Code.Mov_rm64_imm32, 0xC7, Form.RmDigit, w: true);
-        Add(Code.Mov_AL_moffs8, 0xA0, Form.MoffsLoad);
-        Add(Code.Mov_AX_moffs16, 0xA1, Form.MoffsLoad, 0x66);
-        Add(Code.Mov_EAX_moffs32, 0xA1, Form.MoffsLoad);
-        Add(Code.Mov_RAX_moffs64, 0xA1, Form.MoffsLoad, w: true);
-        Add(Code.Mov_moffs8_AL, 0xA2, Form.MoffsStore);
-        Add(Code.Mov_moffs16_AX, 0xA3, Form.MoffsStore, 0x66);
-        Add(Code.Mov_moffs32_EAX, 0xA3, Form.MoffsStore);
-        Add(Code.Mov_moffs64_RAX, 0xA3, Form.MoffsStore, w: true);
+        AddSizes(Code.Mov_rm8_imm8, Code.Mov_rm16_imm16, Code.Mov_rm32_imm32, Code.Mov_rm64_imm32, 0xC6, Form.RmDigit);
+        AddSizes(Code.Mov_AL_moffs8, Code.Mov_AX_moffs16, Code.Mov_EAX_moffs32, Code.Mov_RAX_moffs64, 0xA0, Form.MoffsLoad);
+        AddSizes(Code.Mov_moffs8_AL, Code.Mov_moffs16_AX, Code.Mov_moffs32_EAX, Code.Mov_moffs64_RAX, 0xA2, Form.MoffsStore);
 
         Add(Code.Lea_r32_m, 0x8D, Form.RegRm);
         Add(Code.Lea_r64_m, 0x8D, Form.RegRm, w: true);
@@ -169,22 +146,19 @@ public static class X64Encoder
         Add(Code.Imul_r32_rm32_imm32, 0x69, Form.RegRmImm);
         Add(Code.Imul_r64_rm64_imm32, 0x69, Form.RegRmImm, w: true);
 
-        (Code B, Code W, Code D, Code Q, byte Digit, int Op8, int Op)[] unary =
+        (Code B, Code W, Code D, Code Q, byte Digit, int Op8)[] unary =
         {
-            (Code.Not_rm8, Code.Not_rm16, Code.Not_rm32, Code.Not_rm64, 2, 0xF6, 0xF7),
-            (Code.Neg_rm8, Code.Neg_rm16, Code.Neg_rm32, Code.Neg_rm64, 3, 0xF6, 0xF7),
-            (Code.Mul_rm8, Code.Mul_rm16, Code.Mul_rm32, Code.Mul_rm64, 4, 0xF6, 0xF7),
-            (Code.Div_rm8, Code.Div_rm16, Code.Div_rm32, Code.Div_rm64, 6, 0xF6, 0xF7),
-            (Code.Idiv_rm8, Code.Idiv_rm16, Code.Idiv_rm32, Code.Idiv_rm64, 7, 0xF6, 0xF7),
-            (Code.Inc_rm8, Code.Inc_rm16, Code.Inc_rm32, Code.Inc_rm64, 0, 0xFE, 0xFF),
-            (Code.Dec_rm8, Code.Dec_rm16, Code.Dec_rm32, Code.Dec_rm64, 1, 0xFE, 0xFF),
+            (Code.Not_rm8, Code.Not_rm16, Code.Not_rm32, Code.Not_rm64, 2, 0xF6),
+            (Code.Neg_rm8, Code.Neg_rm16, Code.Neg_rm32, Code.Neg_rm64, 3, 0xF6),
+            (Code.Mul_rm8, Code.Mul_rm16, Code.Mul_rm32, Code.Mul_rm64, 4, 0xF6),
+            (Code.Div_rm8, Code.Div_rm16, Code.Div_rm32, Code.Div_rm64, 6, 0xF6),
+            (Code.Idiv_rm8, Code.Idiv_rm16, Code.Idiv_rm32, Code.Idiv_rm64, 7, 0xF6),
+            (Code.Inc_rm8, Code.Inc_rm16, Code.Inc_rm32, Code.Inc_rm64, 0, 0xFE),
+            (Code.Dec_rm8, Code.Dec_rm16, Code.Dec_rm32, Code.Dec_rm64, 1, 0xFE),
         };
-        foreach ((Code b, Code w, Code dd, Code q, byte g, int op8, int op) in unary)
+        foreach ((Code b, Code w, Code dd, Code q, byte g, int op8) in unary)
         {
-            Add(b, op8, Form.RmDigit, digit: g);
-            Add(w, op, Form.RmDigit, 0x66, digit: g);
-            Add(dd, op, Form.RmDigit, digit: g);
-            Add(q, op, Form.RmDigit, w: true, digit: g);
+            AddSizes(b, w, dd, q, op8, Form.RmDigit, g);
         }
 
         // shifts: rm_1 (D0/D1), rm_CL (D2/D3), rm_imm8 (C0/C1)
@@ -202,10 +176,7 @@ public static class X64Encoder
             {
                 int op8 = k switch { 0 => 0xD0, 1 => 0xD2, _ => 0xC0 };
                 Form form = k == 2 ? Form.RmDigit : Form.RmDigitNoImm;
-                Add(c[k * 4], op8, form, digit: g);
-                Add(c[k * 4 + 1], op8 + 1, form, 0x66, digit: g);
-                Add(c[k * 4 + 2], op8 + 1, form, digit: g);
-                Add(c[k * 4 + 3], op8 + 1, form, w: true, digit: g);
+                AddSizes(c[k * 4], c[k * 4 + 1], c[k * 4 + 2], c[k * 4 + 3], op8, form, g);
             }
         }
 

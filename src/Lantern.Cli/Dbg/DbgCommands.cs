@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Lantern.C.Debug;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
-using Lantern.Observability.Interop;
 
 namespace Lantern.Cli.Dbg;
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lantern.C;
-using Lantern.C.Interp;
-using Lantern.C.Interp.Debug;
 using Lantern.C.Ir;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Interop;

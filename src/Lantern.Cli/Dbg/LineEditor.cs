@@ -42,7 +42,18 @@ internal sealed class LineEditor
         {
             ConsoleKeyInfo key = Console.ReadKey(intercept: true);
             bool control = (key.Modifiers & ConsoleModifiers.Control) != 0;
-            switch (key.Key)
+
+            // Emacs keys: Ctrl-A/E/B/F are Home/End/Left/Right, Ctrl-D on a non-empty line is Delete.
+            ConsoleKey editKey = !control ? key.Key : key.Key switch
+            {
+                ConsoleKey.A => ConsoleKey.Home,
+                ConsoleKey.E => ConsoleKey.End,
+                ConsoleKey.B => ConsoleKey.LeftArrow,
+                ConsoleKey.F => ConsoleKey.RightArrow,
+                ConsoleKey.D when line.Length > 0 => ConsoleKey.Delete,
+                _ => key.Key,
+            };
+            switch (editKey)
             {
                 case ConsoleKey.Enter:
                     Terminal.Out.Write("\n");
@@ -96,18 +107,6 @@ internal sealed class LineEditor
                     {
                         switch (key.Key)
                         {
-                            case ConsoleKey.A:
-                                cursor = 0;
-                                break;
-                            case ConsoleKey.E:
-                                cursor = line.Length;
-                                break;
-                            case ConsoleKey.B:
-                                cursor = Math.Max(0, cursor - 1);
-                                break;
-                            case ConsoleKey.F:
-                                cursor = Math.Min(line.Length, cursor + 1);
-                                break;
                             case ConsoleKey.K:
                                 line.Length = cursor;
                                 break;
@@ -133,20 +132,10 @@ internal sealed class LineEditor
                                     break;
                                 }
 
-                            case ConsoleKey.D:
-                                if (line.Length == 0)
-                                {
-                                    Terminal.Out.Write("quit\n");
-                                    Terminal.Out.Flush();
-                                    return null;
-                                }
-
-                                if (cursor < line.Length)
-                                {
-                                    line.Remove(cursor, 1);
-                                }
-
-                                break;
+                            case ConsoleKey.D: // on an empty line (on a non-empty one it is Delete, above)
+                                Terminal.Out.Write("quit\n");
+                                Terminal.Out.Flush();
+                                return null;
                             case ConsoleKey.C:
                                 Terminal.Out.Write("^C\n");
                                 line.Clear();

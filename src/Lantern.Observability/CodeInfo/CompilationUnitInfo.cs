@@ -6,36 +6,27 @@ namespace Lantern.Observability;
 /// tables refer to, the type graph shared by the functions, the functions themselves and static variables.
 /// Nothing here is specific to one source language: the language is a DWARF language code.
 /// </summary>
-public sealed class CompilationUnitInfo
+/// <param name="name">The primary source file (DW_AT_name), usually relative to <paramref name="compDir"/>.</param>
+/// <param name="compDir">The compilation directory (DW_AT_comp_dir).</param>
+/// <param name="producer">The producer string (DW_AT_producer), e.g. "Lantern 0.1".</param>
+/// <param name="language">A DWARF language code (DW_AT_language), e.g. <see cref="Dwarf.DwLang.C11"/>.</param>
+public sealed class CompilationUnitInfo(string name, string compDir, string producer, ushort language)
 {
     private readonly List<string> _files = new();
     private readonly List<CodeInfo> _functions = new();
     private readonly List<VariableInfo> _globals = new();
 
-    /// <summary>Creates a unit whose primary source file is <paramref name="name"/>.</summary>
-    /// <param name="name">The primary source file (DW_AT_name), usually relative to <paramref name="compDir"/>.</param>
-    /// <param name="compDir">The compilation directory (DW_AT_comp_dir).</param>
-    /// <param name="producer">The producer string (DW_AT_producer), e.g. "Lantern 0.1".</param>
-    /// <param name="language">A DWARF language code (DW_AT_language), e.g. <see cref="Dwarf.DwLang.C11"/>.</param>
-    public CompilationUnitInfo(string name, string compDir, string producer, ushort language)
-    {
-        Name = name;
-        CompDir = compDir;
-        Producer = producer;
-        Language = language;
-    }
-
     /// <summary>The primary source file name (DW_AT_name).</summary>
-    public string Name { get; }
+    public string Name { get; } = name;
 
     /// <summary>The compilation directory (DW_AT_comp_dir).</summary>
-    public string CompDir { get; }
+    public string CompDir { get; } = compDir;
 
     /// <summary>The producer (DW_AT_producer).</summary>
-    public string Producer { get; }
+    public string Producer { get; } = producer;
 
     /// <summary>The DWARF language code (DW_AT_language).</summary>
-    public ushort Language { get; }
+    public ushort Language { get; } = language;
 
     /// <summary>The types the functions and variables refer to.</summary>
     public TypeTable Types { get; } = new();

@@ -683,31 +683,24 @@ public sealed class DebugSession : IDisposable
             instructions.Add(_plan.ReturnAddress);
         }
 
-        foreach (ulong a in _armedSites.Where(a => !sites.Contains(a)).ToList())
+        Rearm(_armedSites, sites, _target.SetSite);
+        Rearm(_armedInstructions, instructions, _target.SetInstructionBreakpoint);
+    }
+
+    /// <summary>Disarms the addresses of <paramref name="armed"/> not in <paramref name="wanted"/>, then arms the new ones.</summary>
+    private static void Rearm(HashSet<ulong> armed, HashSet<ulong> wanted, Action<ulong, bool> set)
+    {
+        foreach (ulong a in armed.Where(a => !wanted.Contains(a)).ToList())
         {
-            _target.SetSite(a, false);
-            _armedSites.Remove(a);
+            set(a, false);
+            armed.Remove(a);
         }
 
-        foreach (ulong a in sites)
+        foreach (ulong a in wanted)
         {
-            if (_armedSites.Add(a))
+            if (armed.Add(a))
             {
-                _target.SetSite(a, true);
-            }
-        }
-
-        foreach (ulong a in _armedInstructions.Where(a => !instructions.Contains(a)).ToList())
-        {
-            _target.SetInstructionBreakpoint(a, false);
-            _armedInstructions.Remove(a);
-        }
-
-        foreach (ulong a in instructions)
-        {
-            if (_armedInstructions.Add(a))
-            {
-                _target.SetInstructionBreakpoint(a, true);
+                set(a, true);
             }
         }
     }

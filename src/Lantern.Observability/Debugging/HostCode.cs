@@ -318,8 +318,7 @@ internal static class HostCode
 
     private static byte[] Assemble(X64Assembler a, ulong address)
     {
-        var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), address);
-        return stream.ToArray();
+        a.Assemble(address, out byte[] code);
+        return code;
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Lantern.Observability.Dwarf.Read;
 using Lantern.Observability.Interop;

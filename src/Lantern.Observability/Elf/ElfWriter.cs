@@ -5,22 +5,13 @@ using Lantern.Observability.Dwarf.Write;
 namespace Lantern.Observability.Elf;
 
 /// <summary>A section to be written by <see cref="ElfWriter"/>.</summary>
-internal sealed class OutSection
+internal sealed class OutSection(string name, uint type, ulong flags, byte[] data, ulong align = 1)
 {
-    public OutSection(string name, uint type, ulong flags, byte[] data, ulong align = 1)
-    {
-        Name = name;
-        Type = type;
-        Flags = flags;
-        Data = data;
-        Align = align;
-    }
-
-    public string Name { get; }
-    public uint Type { get; }
-    public ulong Flags { get; }
-    public byte[] Data { get; set; }
-    public ulong Align { get; }
+    public string Name { get; } = name;
+    public uint Type { get; } = type;
+    public ulong Flags { get; } = flags;
+    public byte[] Data { get; set; } = data;
+    public ulong Align { get; } = align;
     public ulong Address { get; set; }
     public ulong NobitsSize { get; set; }
     public uint Link { get; set; }

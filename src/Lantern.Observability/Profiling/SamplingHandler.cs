@@ -150,16 +150,8 @@ internal static class SamplingHandler
         a.Label(ref kind1);
         a.add(r9, 8);
         a.Label(ref fromSlot);
-        a.cmp(r9, rdi);
-        a.jb(finish);
-        a.lea(rax, __[r9 + 8]);
-        a.cmp(rax, rsi);
-        a.ja(finish);
-        a.mov(r8, __qword_ptr[r9]);
-        a.dec(r8);
-        a.call(lookup);
-        a.cmp(eax, -1);
-        a.je(finish);
+        EmitCheckInStack(a, r9, 8, finish);
+        EmitLookupReturnAddress(a, __qword_ptr[r9], lookup, finish);
         a.mov(rax, __qword_ptr[r9]);
         a.mov(__qword_ptr[r14], rax);
         a.add(r14, 8);
@@ -173,16 +165,8 @@ internal static class SamplingHandler
         a.Label(ref scan);
         a.cmp(r15, r9);
         a.jae(finish);
-        a.cmp(r15, rdi);
-        a.jb(finish);
-        a.lea(rax, __[r15 + 8]);
-        a.cmp(rax, rsi);
-        a.ja(finish);
-        a.mov(r8, __qword_ptr[r15]);
-        a.dec(r8);
-        a.call(lookup);                                // r8 = word - 1 in a JIT range (rbp = its entry)?
-        a.cmp(eax, -1);
-        a.je(scanNext);
+        EmitCheckInStack(a, r15, 8, finish);
+        EmitLookupReturnAddress(a, __qword_ptr[r15], lookup, scanNext); // r8 = word - 1 in a JIT range (rbp = its entry)?
         a.lea(rax, __[r8 - 5]);                        // the call instruction must lie inside the range
         a.cmp(rax, __qword_ptr[rbp]);
         a.jb(scanNext);
@@ -216,16 +200,8 @@ internal static class SamplingHandler
         a.jae(finish);
         a.test(r10, 7);
         a.jnz(finish);
-        a.cmp(r10, rdi);
-        a.jb(finish);
-        a.lea(rax, __[r10 + 16]);
-        a.cmp(rax, rsi);
-        a.ja(finish);
-        a.mov(r8, __qword_ptr[r10 + 8]);
-        a.dec(r8);
-        a.call(lookup);
-        a.cmp(eax, -1);
-        a.je(finish);                                  // the caller is not JIT code (the entry stub): done
+        EmitCheckInStack(a, r10, 16, finish);
+        EmitLookupReturnAddress(a, __qword_ptr[r10 + 8], lookup, finish); // the caller is not JIT code (the entry stub): done
         a.mov(rax, __qword_ptr[r10 + 8]);
         a.mov(__qword_ptr[r14], rax);
         a.add(r14, 8);
@@ -351,8 +327,33 @@ internal static class SamplingHandler
         a.mov(eax, -1);
         a.ret();
 
-        var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), rip);
-        return stream.ToArray();
+        a.Assemble(rip, out byte[] code);
+        return code;
+    }
+
+    /// <summary>
+    /// Jumps to <paramref name="outside"/> unless the <paramref name="bytes"/> bytes at <paramref name="address"/> lie
+    /// within the thread's stack bounds (rdi = low, rsi = high).
+    /// </summary>
+    private static void EmitCheckInStack(X64Assembler a, AssemblerRegister64 address, int bytes, X64Label outside)
+    {
+        a.cmp(address, rdi);
+        a.jb(outside);
+        a.lea(rax, __[address + bytes]);
+        a.cmp(rax, rsi);
+        a.ja(outside);
+    }
+
+    /// <summary>
+    /// Looks up the return address in <paramref name="slot"/>: r8 = the address - 1 (inside the call instruction),
+    /// then <c>call lookup</c>; jumps to <paramref name="notJit"/> if that is not in JIT code.
+    /// </summary>
+    private static void EmitLookupReturnAddress(X64Assembler a, AssemblerMemoryOperand slot, X64Label lookup, X64Label notJit)
+    {
+        a.mov(r8, slot);
+        a.dec(r8);
+        a.call(lookup);
+        a.cmp(eax, -1);
+        a.je(notJit);
     }
 }

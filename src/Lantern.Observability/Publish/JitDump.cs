@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Lantern.Observability.Binary;
 using Lantern.Observability.Dwarf.Write;
-using Lantern.Observability.Elf;
 using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Publish;

@@ -305,25 +305,3 @@ public static class DwEhPe
     public const byte Indirect = 0x80;
     public const byte Omit = 0xff;
 }
-
-/// <summary>
-/// DWARF register numbers of x86-64 (System V AMD64 ABI, figure 3.36): the numbering the CFI and the location
-/// expressions use.
-/// </summary>
-public static class DwRegX64
-{
-    public const int Rax = 0;
-    public const int Rdx = 1;
-    public const int Rcx = 2;
-    public const int Rbx = 3;
-    public const int Rsi = 4;
-    public const int Rdi = 5;
-    public const int Rbp = 6;
-    public const int Rsp = 7;
-    public const int R8 = 8;
-    public const int R15 = 15;
-    /// <summary>The return address column (RIP).</summary>
-    public const int ReturnAddress = 16;
-    public const int Xmm0 = 17;
-    public const int Xmm15 = 32;
-}

@@ -146,7 +146,7 @@ public sealed class CallFrameInfo
             return null;
         }
 
-        registers[DwRegX64.Rsp] = cfa;                          // the caller's stack pointer is the CFA by definition
+        registers[X64Registers.Rsp] = cfa;                          // the caller's stack pointer is the CFA by definition
         return new CallerFrame(returnAddress, cfa, registers);
     }
 

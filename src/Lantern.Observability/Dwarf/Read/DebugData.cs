@@ -145,47 +145,29 @@ public sealed class DebugData
                     end = baseAddress + r.ReadULeb128();
                     break;
                 default:
-                    if (isLocationList)
+                    if (isLocationList && kind == DwLle.DefaultLocation)
                     {
-                        switch (kind)
-                        {
-                            case DwLle.DefaultLocation:
-                                start = 0;
-                                end = ulong.MaxValue;
-                                break;
-                            case DwLle.BaseAddress:
-                                baseAddress = r.ReadUInt64();
-                                continue;
-                            case DwLle.StartEnd:
-                                start = r.ReadUInt64();
-                                end = r.ReadUInt64();
-                                break;
-                            case DwLle.StartLength:
-                                start = r.ReadUInt64();
-                                end = start + r.ReadULeb128();
-                                break;
-                            default:
-                                throw new FormatException($"unknown location list entry kind {kind}");
-                        }
+                        start = 0;
+                        end = ulong.MaxValue;
+                        break;
                     }
-                    else
+
+                    // Past default_location, the location list kinds are the range list kinds one code up.
+                    switch (isLocationList ? kind - 1 : kind)
                     {
-                        switch (kind)
-                        {
-                            case DwRle.BaseAddress:
-                                baseAddress = r.ReadUInt64();
-                                continue;
-                            case DwRle.StartEnd:
-                                start = r.ReadUInt64();
-                                end = r.ReadUInt64();
-                                break;
-                            case DwRle.StartLength:
-                                start = r.ReadUInt64();
-                                end = start + r.ReadULeb128();
-                                break;
-                            default:
-                                throw new FormatException($"unknown range list entry kind {kind}");
-                        }
+                        case DwRle.BaseAddress:
+                            baseAddress = r.ReadUInt64();
+                            continue;
+                        case DwRle.StartEnd:
+                            start = r.ReadUInt64();
+                            end = r.ReadUInt64();
+                            break;
+                        case DwRle.StartLength:
+                            start = r.ReadUInt64();
+                            end = start + r.ReadULeb128();
+                            break;
+                        default:
+                            throw new FormatException($"unknown {(isLocationList ? "location" : "range")} list entry kind {kind}");
                     }
 
                     break;

@@ -1,5 +1,4 @@
 using Lantern.Observability.Binary;
-using Lantern.Observability.Elf;
 
 namespace Lantern.Observability.Dwarf.Read;
 

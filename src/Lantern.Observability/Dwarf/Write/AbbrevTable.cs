@@ -1,6 +1,5 @@
 using System.Text;
 using Lantern.Observability.Binary;
-using Lantern.Observability.Elf;
 
 namespace Lantern.Observability.Dwarf.Write;
 

@@ -1,5 +1,4 @@
 using Lantern.Observability.Binary;
-using Lantern.Observability.Elf;
 
 namespace Lantern.Observability.Dwarf.Write;
 
@@ -16,9 +15,9 @@ internal static class CfiEncoder
     public static void WriteInitialInstructions(ByteBuilder b)
     {
         b.WriteByte(DwCfa.DefCfa);                        /* DW_CFA_def_cfa */
-        b.WriteULeb128(DwRegX64.Rsp);                     /*   register: rsp */
+        b.WriteULeb128(X64Registers.Rsp);                     /*   register: rsp */
         b.WriteULeb128(8);                                /*   offset */
-        b.WriteByte((byte)(DwCfa.Offset | DwRegX64.ReturnAddress)); /* DW_CFA_offset: return address */
+        b.WriteByte((byte)(DwCfa.Offset | X64Registers.ReturnAddress)); /* DW_CFA_offset: return address */
         b.WriteULeb128(1);                                /*   factored offset: CFA - 8 */
     }
 

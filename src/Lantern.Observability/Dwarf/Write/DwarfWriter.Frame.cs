@@ -16,7 +16,7 @@ public static partial class DwarfWriter
         b.WriteByte(0);                                         /* segment_selector_size */
         b.WriteULeb128(CfiEncoder.CodeAlignment);               /* code_alignment_factor */
         b.WriteSLeb128(CfiEncoder.DataAlignment);               /* data_alignment_factor */
-        b.WriteULeb128(DwRegX64.ReturnAddress);                 /* return_address_register */
+        b.WriteULeb128(X64Registers.ReturnAddress);                 /* return_address_register */
         CfiEncoder.WriteInitialInstructions(b);                 /* initial_instructions */
         b.Align(8, DwCfa.Nop);                                  /* padding */
         b.PatchLengthFrom(cieLength);

@@ -1,5 +1,4 @@
 using Lantern.Observability.Binary;
-using Lantern.Observability.Elf;
 
 namespace Lantern.Observability.Dwarf.Write;
 
@@ -61,7 +60,7 @@ public static class EhFrameWriter
         b.WriteCString("zR");                                   /* augmentation */
         b.WriteULeb128(CfiEncoder.CodeAlignment);               /* code_alignment_factor */
         b.WriteSLeb128(CfiEncoder.DataAlignment);               /* data_alignment_factor */
-        b.WriteULeb128(DwRegX64.ReturnAddress);                 /* return_address_register */
+        b.WriteULeb128(X64Registers.ReturnAddress);                 /* return_address_register */
         b.WriteULeb128(1);                                      /* augmentation data length */
         b.WriteByte(encoding);                                  /* R: FDE pointer encoding */
         CfiEncoder.WriteInitialInstructions(b);                 /* initial_instructions */

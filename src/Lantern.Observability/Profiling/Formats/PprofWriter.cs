@@ -241,7 +241,8 @@ public static class PprofWriter
         output.WriteBytes(ByteString.CopyFrom(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 
-    // proto3: fields equal to their default are not written.
+    // proto3: fields equal to their default are not written. int64 and bool are varints like uint64 (an int64 as
+    // its two's complement, a bool as 0 or 1), so one writer encodes all three.
     private static void WriteUInt64(CodedOutputStream output, int field, ulong value)
     {
         if (value != 0)
@@ -251,23 +252,9 @@ public static class PprofWriter
         }
     }
 
-    private static void WriteInt64(CodedOutputStream output, int field, long value)
-    {
-        if (value != 0)
-        {
-            output.WriteTag(field, WireFormat.WireType.Varint);
-            output.WriteInt64(value);
-        }
-    }
+    private static void WriteInt64(CodedOutputStream output, int field, long value) => WriteUInt64(output, field, (ulong)value);
 
-    private static void WriteBool(CodedOutputStream output, int field, bool value)
-    {
-        if (value)
-        {
-            output.WriteTag(field, WireFormat.WireType.Varint);
-            output.WriteBool(true);
-        }
-    }
+    private static void WriteBool(CodedOutputStream output, int field, bool value) => WriteUInt64(output, field, value ? 1UL : 0UL);
 
     private static void WritePackedUInt64(CodedOutputStream output, int field, IReadOnlyList<ulong> values)
     {
@@ -290,26 +277,8 @@ public static class PprofWriter
         }
     }
 
-    private static void WritePackedInt64(CodedOutputStream output, int field, IReadOnlyList<long> values)
-    {
-        if (values.Count == 0)
-        {
-            return;
-        }
-
-        int length = 0;
-        foreach (long value in values)
-        {
-            length += CodedOutputStream.ComputeInt64Size(value);
-        }
-
-        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
-        output.WriteLength(length);
-        foreach (long value in values)
-        {
-            output.WriteInt64(value);
-        }
-    }
+    private static void WritePackedInt64(CodedOutputStream output, int field, IReadOnlyList<long> values) =>
+        WritePackedUInt64(output, field, values.Select(value => (ulong)value).ToArray());
 
     private sealed class MappingRow(ulong id, long filename)
     {
