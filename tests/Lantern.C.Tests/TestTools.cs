@@ -1,11 +1,16 @@
 using System.Diagnostics;
 using System.Text;
+using Iced.Intel;
+using Lantern.C.Describe;
 using Lantern.Observability;
 using Xunit;
 
 namespace Lantern.C.Tests;
 
-/// <summary>What tests share outside the test process: the repository root, the c-testsuite corpus, external programs.</summary>
+/// <summary>
+/// What tests of several folders share: the repository root, the c-testsuite corpus, external programs, the decoded
+/// code of a compiled function.
+/// </summary>
 internal static class TestTools
 {
     /// <summary>The c-testsuite programs (NNNNN.c) that the corpus tests compile.</summary>
@@ -118,5 +123,20 @@ internal static class TestTools
         file.WriteAllBytes(symfile);
         file.Close();
         return RunTool(Dwarfdump, "llvm-14", "--verify", file.Path);
+    }
+
+    /// <summary>Decodes a compiled function with Iced.</summary>
+    public static List<Instruction> Decode(FunctionLayout info)
+    {
+        var bytes = new byte[info.Size];
+        System.Runtime.InteropServices.Marshal.Copy(info.Start, bytes, 0, info.Size);
+        var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes), (ulong)info.Start);
+        var list = new List<Instruction>();
+        while (decoder.IP < (ulong)info.Start + (ulong)info.Size)
+        {
+            list.Add(decoder.Decode());
+        }
+
+        return list;
     }
 }
