@@ -30,8 +30,23 @@ internal static class TestTools
         return dir ?? throw new InvalidOperationException("repository root not found");
     });
 
+    private static readonly Lazy<bool> s_gccWorks = new(() =>
+    {
+        try
+        {
+            return Run("gcc", ["--version"]).ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    });
+
     /// <summary>The repository root (the directory holding Lantern.slnx), found upwards from the test assembly.</summary>
     public static string RepositoryRoot => s_repositoryRoot.Value;
+
+    /// <summary>True when gcc is installed and runs (the tests that compare with it pass without it).</summary>
+    public static bool GccWorks => s_gccWorks.Value;
 
     /// <summary>
     /// The file names of the corpus programs (those whose path <paramref name="include"/> accepts, when given) in
