@@ -97,6 +97,17 @@ public static class LanternProcess
         return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// Runs <c>env -u NAME command...</c> (<paramref name="value"/> null) or <c>env NAME=value command...</c> in
+    /// <paramref name="workingDirectory"/>: the command starts with the variable unset or set as a user would have it.
+    /// </summary>
+    public static ProcessResult RunWithVariable(string name, string? value, IEnumerable<string> command, string workingDirectory)
+    {
+        List<string> args = value is null ? ["-u", name] : [name + "=" + value];
+        args.AddRange(command);
+        return RunProcess("env", args, workingDirectory: workingDirectory);
+    }
+
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -30,18 +30,7 @@ public sealed class LauncherGcBudgetTests : IDisposable
 
     private ProcessResult Launch(string? userValue, params string[] args)
     {
-        var envArgs = new List<string>();
-        if (userValue is null)
-        {
-            envArgs.AddRange(["-u", "DOTNET_GCgen0size"]);
-        }
-        else
-        {
-            envArgs.Add("DOTNET_GCgen0size=" + userValue);
-        }
-
-        envArgs.AddRange(["LANTERN_TRACE_STARTUP=1", LanternProcess.Launcher, .. args]);
-        ProcessResult r = LanternProcess.RunProcess("env", envArgs, workingDirectory: _dir.Path);
+        ProcessResult r = LanternProcess.RunWithVariable("DOTNET_GCgen0size", userValue, ["LANTERN_TRACE_STARTUP=1", LanternProcess.Launcher, .. args], _dir.Path);
         Assert.True(r.ExitCode == 0, r.ToString());
         return r;
     }

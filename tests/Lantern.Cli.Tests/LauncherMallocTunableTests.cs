@@ -58,18 +58,7 @@ public sealed class LauncherMallocTunableTests : IDisposable
     /// <summary>Runs <c>env [-u GLIBC_TUNABLES | GLIBC_TUNABLES=value] ./lantern run probe.c</c>.</summary>
     private ProcessResult RunProbe(string? userValue, params string[] runOptions)
     {
-        var args = new List<string>();
-        if (userValue is null)
-        {
-            args.AddRange(["-u", "GLIBC_TUNABLES"]);
-        }
-        else
-        {
-            args.Add("GLIBC_TUNABLES=" + userValue);
-        }
-
-        args.AddRange([LanternProcess.Launcher, "run", .. runOptions, "probe.c"]);
-        ProcessResult r = LanternProcess.RunProcess("env", args, workingDirectory: _dir.Path);
+        ProcessResult r = LanternProcess.RunWithVariable("GLIBC_TUNABLES", userValue, [LanternProcess.Launcher, "run", .. runOptions, "probe.c"], _dir.Path);
         Assert.True(r.ExitCode == 0, r.ToString());
         return r;
     }

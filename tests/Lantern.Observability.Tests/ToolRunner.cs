@@ -52,9 +52,9 @@ internal static class ToolRunner
     }
 
     /// <summary>Writes <paramref name="bytes"/> to a fresh temporary file (mode 0600) and returns it.</summary>
-    public static TempFile WriteTemp(byte[] bytes, string suffix)
+    public static TempFile WriteTemp(byte[] bytes, string suffix, string prefix = "lantern-dwarf-")
     {
-        TempFile file = TempFile.Create(prefix: "lantern-dwarf-", suffix: suffix);
+        TempFile file = TempFile.Create(prefix: prefix, suffix: suffix);
         file.Stream.Write(bytes);
         file.Stream.Flush();
         return file;

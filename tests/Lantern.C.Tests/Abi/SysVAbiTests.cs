@@ -1,6 +1,7 @@
 using Lantern.C.Abi;
 using Lantern.C.Ir;
 using Xunit;
+using static Lantern.C.Tests.Ir.IrBuilder;
 
 namespace Lantern.C.Tests.Abi;
 
@@ -26,8 +27,6 @@ public class SysVAbiTests
     private static readonly IrParamType Big = Agg(24, 8, ArgClass.Memory, ArgClass.Memory);
     private static readonly IrParamType Small = Agg(3, 1, ArgClass.Integer, ArgClass.Integer);
     private static readonly IrParamType LongDouble = Agg(16, 16, ArgClass.Memory, ArgClass.Memory);
-
-    private static IrParamType Agg(int size, int align, ArgClass lo, ArgClass hi) => new(IrType.I64, new AggregateInfo(size, align, lo, hi));
 
     private static string Where(ArgLoc loc) => loc.Kind switch
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Lantern.C.Debug;
 using Lantern.Observability;
@@ -155,18 +154,9 @@ public class ExpressionTests
 
     private static string Run(string file, IReadOnlyList<string> args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.Environment["LC_ALL"] = "C"; // gdb prints bytes >= 0x80 of char arrays as octal escapes, as we do
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{file} failed: {err.Result}");
+        // gdb prints bytes >= 0x80 of char arrays as octal escapes, as we do
+        (int exitCode, string output, string err) = TestTools.Run(file, args, new Dictionary<string, string?> { ["LC_ALL"] = "C" });
+        Assert.True(exitCode == 0, $"{file} failed: {err}");
         return output;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lantern.C.Describe;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
@@ -119,18 +118,9 @@ public class CodeInfoBuilderTests
         (JitModule jit, CompilationUnitInfo unit) = Build();
         using (jit)
         {
-            using TempFile file = TempFile.Create(prefix: "lantern-jitdbg-", suffix: ".o");
-            file.WriteAllBytes(ElfWriter.WriteSymfile(unit));
-            file.Close();
-            string tool = "/usr/bin/llvm-dwarfdump-14";
-            Assert.True(File.Exists(tool), "llvm-dwarfdump-14 is not installed: install the Debian package 'llvm-14'");
-            var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-            info.ArgumentList.Add("--verify");
-            info.ArgumentList.Add(file.Path);
-            using Process p = Process.Start(info)!;
-            string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.True(p.ExitCode == 0, output);
+            (int exitCode, string stdout, string stderr) = TestTools.DwarfdumpVerify(ElfWriter.WriteSymfile(unit), "lantern-jitdbg-");
+            string output = stdout + stderr;
+            Assert.True(exitCode == 0, output);
             Assert.Contains("No errors.", output);
         }
     }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Xunit;
 
 namespace Lantern.C.Tests.Jit;
@@ -11,21 +9,10 @@ namespace Lantern.C.Tests.Jit;
 /// </summary>
 public sealed class AbiTests
 {
-    private static readonly Lazy<string> s_root = new(() =>
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Lantern.slnx")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("repository root not found");
-    });
-
-    private static string AbiDir => Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "abi");
+    private static string AbiDir => Path.Combine(TestTools.RepositoryRoot, "tests", "Lantern.C.Tests", "Jit", "abi");
 
     public static IEnumerable<object[]> Programs() =>
-        Directory.GetFiles(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "abi"), "*.c")
+        Directory.GetFiles(Path.Combine(TestTools.RepositoryRoot, "tests", "Lantern.C.Tests", "Jit", "abi"), "*.c")
             .Select(Path.GetFileName)
             .Order(StringComparer.Ordinal)
             .Select(f => new object[] { f! });
@@ -42,7 +29,7 @@ public sealed class AbiTests
             Result gcc = Run("gcc", new[] { "-O0", "-w", "-o", exe, source, "-lm" });
             Assert.True(gcc.ExitCode == 0, "gcc failed: " + gcc);
             Result expected = Run(exe, Array.Empty<string>());
-            Result jit = Run(Path.Combine(s_root.Value, "lantern"), new[] { "run", source });
+            Result jit = Run(Path.Combine(TestTools.RepositoryRoot, "lantern"), new[] { "run", source });
             Assert.True(expected.Stdout == jit.Stdout && expected.ExitCode == jit.ExitCode, $"gcc: {expected}\njit: {jit}");
         }
         finally
@@ -67,9 +54,9 @@ public sealed class AbiTests
             Result expected = Run(exe, Array.Empty<string>());
             Assert.Equal(0, expected.ExitCode);
             Result jit = Run(
-                Path.Combine(s_root.Value, "lantern"),
+                Path.Combine(TestTools.RepositoryRoot, "lantern"),
                 new[] { "run", Path.Combine(dir, "caller.c") },
-                new Dictionary<string, string> { ["LD_PRELOAD"] = lib });
+                new Dictionary<string, string?> { ["LD_PRELOAD"] = lib });
             Assert.True(expected.Stdout == jit.Stdout && expected.ExitCode == jit.ExitCode, $"gcc: {expected}\njit: {jit}");
         }
         finally
@@ -83,37 +70,9 @@ public sealed class AbiTests
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}";
     }
 
-    private static Result Run(string program, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    private static Result Run(string program, IEnumerable<string> args, IDictionary<string, string?>? environment = null)
     {
-        var info = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = s_root.Value,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach ((string k, string v) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[k] = v;
-        }
-
-        using Process p = Process.Start(info)!;
-        p.StandardInput.Close();
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(300_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish");
-        }
-
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        (int exitCode, string stdout, string stderr) = TestTools.Run(program, args, environment, TestTools.RepositoryRoot);
+        return new Result(exitCode, stdout, stderr);
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Xunit;
 
 namespace Lantern.C.Tests.Jit;
@@ -10,17 +8,6 @@ namespace Lantern.C.Tests.Jit;
 /// </summary>
 public sealed class CrashReportTests
 {
-    private static readonly Lazy<string> s_root = new(() =>
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Lantern.slnx")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("repository root not found");
-    });
-
     [Theory]
     [InlineData("null_deref.c", 11, "SIGSEGV", new[] { "deref at null_deref.c:2", "middle at null_deref.c:3", "main at null_deref.c:4" })]
     [InlineData("divide_by_zero.c", 8, "SIGFPE", new[] { "divide at divide_by_zero.c:1", "main at divide_by_zero.c:2" })]
@@ -34,7 +21,7 @@ public sealed class CrashReportTests
     [InlineData("thread_stack_overflow.c", 11, "stack overflow", new[] { "down at thread_stack_overflow.c:2", "frames omitted", "worker at thread_stack_overflow.c:3" })]
     public void ReportsSignalLineAndBacktrace(string file, int signal, string title, string[] frames)
     {
-        (int exit, string stdout, string stderr) = Run(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "crash", file));
+        (int exit, string stdout, string stderr) = Run(Path.Combine(TestTools.RepositoryRoot, "tests", "Lantern.C.Tests", "Jit", "crash", file));
         Assert.True(exit == 128 + signal, $"exit {exit}\n{stderr}");
         Assert.Contains("lantern: program terminated by", stderr);
         Assert.Contains(title, stderr);
@@ -54,7 +41,7 @@ public sealed class CrashReportTests
     [Fact]
     public void InterpreterReportsTrapWithSigillStatus()
     {
-        (int exit, string stdout, string stderr) = Run(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "crash", "trap.c"), "--interp");
+        (int exit, string stdout, string stderr) = Run(Path.Combine(TestTools.RepositoryRoot, "tests", "Lantern.C.Tests", "Jit", "crash", "trap.c"), "--interp");
         Assert.True(exit == 132, $"exit {exit}\n{stderr}");
         Assert.Equal("before\n", stdout);
         Assert.Contains("illegal instruction", stderr);
@@ -65,43 +52,17 @@ public sealed class CrashReportTests
     [Fact]
     public void TimeoutPrintsWhereTheProgramWas()
     {
-        (int exit, _, string stderr) = Run(Path.Combine(s_root.Value, "tests", "Lantern.C.Tests", "Jit", "crash", "timeout_spin.c"), "--timeout", "3");
+        (int exit, _, string stderr) = Run(Path.Combine(TestTools.RepositoryRoot, "tests", "Lantern.C.Tests", "Jit", "crash", "timeout_spin.c"), "--timeout", "3");
         Assert.True(exit == 124, $"exit {exit}\n{stderr}");
         Assert.StartsWith("lantern: timeout after 3 s\n", stderr);
         int spin = stderr.IndexOf("spin at timeout_spin.c:6", StringComparison.Ordinal);
         Assert.True(spin >= 0 && stderr.IndexOf("main at timeout_spin.c:11", spin, StringComparison.Ordinal) > spin, stderr);
     }
 
-    private static (int Exit, string Stdout, string Stderr) Run(string source, params string[] options)
-    {
-        var info = new ProcessStartInfo(Path.Combine(s_root.Value, "lantern"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(source)!,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("run");
-        foreach (string o in options)
-        {
-            info.ArgumentList.Add(o);
-        }
-
-        info.ArgumentList.Add(Path.GetFileName(source));
-        info.Environment.Remove("NO_COLOR");
-        using Process p = Process.Start(info)!;
-        p.StandardInput.Close();
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(300_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException(source);
-        }
-
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Exit, string Stdout, string Stderr) Run(string source, params string[] options) =>
+        TestTools.Run(
+            Path.Combine(TestTools.RepositoryRoot, "lantern"),
+            ["run", .. options, Path.GetFileName(source)],
+            new Dictionary<string, string?> { ["NO_COLOR"] = null },
+            Path.GetDirectoryName(source)!);
 }

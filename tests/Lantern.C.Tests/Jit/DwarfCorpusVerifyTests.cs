@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lantern.C.Describe;
 using Lantern.C.Jit;
 using Lantern.Observability;
@@ -13,27 +12,13 @@ namespace Lantern.C.Tests.Jit;
 /// </summary>
 public class DwarfCorpusVerifyTests
 {
-    private const string CorpusDir = "/work/shared/corpus/c-testsuite/single-exec";
-    private const string Dwarfdump = "/usr/bin/llvm-dwarfdump-14";
     private const string Readelf = "/usr/bin/readelf";
 
-    public static TheoryData<string> Programs()
-    {
-        var data = new TheoryData<string>();
-        if (Directory.Exists(CorpusDir))
-        {
-            foreach (string f in Directory.GetFiles(CorpusDir, "*.c").OrderBy(x => x, StringComparer.Ordinal))
-            {
-                data.Add(Path.GetFileName(f));
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string> Programs() => TestTools.CorpusPrograms();
 
     private static TempFile WriteSymfile(string file)
     {
-        CompileResult r = CCompiler.CompileFile(Path.Combine(CorpusDir, file), new CompileOptions());
+        CompileResult r = CCompiler.CompileFile(Path.Combine(TestTools.CorpusDir, file), new CompileOptions());
         Assert.True(r.Success, r.Diagnostics.FormatAll());
         using var jit = new JitModule(r.Module!);
         CompilationUnitInfo unit = CodeInfoBuilder.Build(jit);
@@ -43,28 +28,12 @@ public class DwarfCorpusVerifyTests
         return symfile;
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) Run(string tool, string package, params string[] args)
-    {
-        Assert.True(File.Exists(tool), $"{tool} is not installed: install the Debian package '{package}'");
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(info)!;
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.Result);
-    }
-
     [Theory]
     [MemberData(nameof(Programs))]
     public void LlvmDwarfdumpVerify(string file)
     {
         using TempFile symfile = WriteSymfile(file);
-        (int code, string stdout, string stderr) = Run(Dwarfdump, "llvm-14", "--verify", symfile.Path);
+        (int code, string stdout, string stderr) = TestTools.RunTool(TestTools.Dwarfdump, "llvm-14", "--verify", symfile.Path);
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("No errors.", stdout);
     }
@@ -74,7 +43,7 @@ public class DwarfCorpusVerifyTests
     public void ReadelfDebugDump(string file)
     {
         using TempFile symfile = WriteSymfile(file);
-        (int code, string stdout, string stderr) = Run(Readelf, "binutils", "--debug-dump=info,line,frames", symfile.Path);
+        (int code, string stdout, string stderr) = TestTools.RunTool(Readelf, "binutils", "--debug-dump=info,line,frames", symfile.Path);
         Assert.True(code == 0, stderr);
         string[] bad = stderr.Split('\n').Where(l => l.Contains("Warning", StringComparison.OrdinalIgnoreCase) || l.Contains("Error", StringComparison.OrdinalIgnoreCase)).ToArray();
         Assert.True(bad.Length == 0, string.Join("\n", bad));

@@ -16,20 +16,6 @@ namespace Lantern.C.Tests.Jit;
 /// </summary>
 public sealed unsafe class X64BackendCallShapeTests
 {
-    private static List<Instruction> Decode(FunctionLayout info)
-    {
-        var bytes = new byte[info.Size];
-        System.Runtime.InteropServices.Marshal.Copy(info.Start, bytes, 0, info.Size);
-        var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes), (ulong)info.Start);
-        var list = new List<Instruction>();
-        while (decoder.IP < (ulong)info.Start + (ulong)info.Size)
-        {
-            list.Add(decoder.Decode());
-        }
-
-        return list;
-    }
-
     /// <summary>g(a) = a * 3; h(a) = a + 1000; f(a) = g(a) + 1.</summary>
     private static IrModule CallerAndCallees()
     {
@@ -48,7 +34,7 @@ public sealed unsafe class X64BackendCallShapeTests
     public void DirectCall_IsRipRelativeThroughTheCell()
     {
         using var jit = new JitModule(CallerAndCallees());
-        List<Instruction> code = Decode(jit.Functions["f"]);
+        List<Instruction> code = TestTools.Decode(jit.Functions["f"]);
 
         Instruction call = Assert.Single(code, ins => ins.Mnemonic == Mnemonic.Call);
         Assert.True(call.IsIPRelativeMemoryOperand, call.ToString());
@@ -74,7 +60,7 @@ public sealed unsafe class X64BackendCallShapeTests
         using var jit = new JitModule(CallerAndCallees(), debug: true);
         var f = (delegate* unmanaged<long, long>)jit.GetFunctionAddress("f");
         Assert.Equal(22, f(7));
-        Instruction call = Assert.Single(Decode(jit.Functions["f"]), ins => ins.Mnemonic == Mnemonic.Call);
+        Instruction call = Assert.Single(TestTools.Decode(jit.Functions["f"]), ins => ins.Mnemonic == Mnemonic.Call);
         Assert.Equal((ulong)jit.GetFunctionCell("g"), call.IPRelativeMemoryAddress);
     }
 
@@ -82,7 +68,7 @@ public sealed unsafe class X64BackendCallShapeTests
     public void ReturnFromTheLastBlock_FallsThroughToTheEpilogue()
     {
         using var jit = new JitModule(CallerAndCallees());
-        List<Instruction> code = Decode(jit.Functions["g"]);
+        List<Instruction> code = TestTools.Decode(jit.Functions["g"]);
 
         Assert.DoesNotContain(code, ins => ins.Mnemonic == Mnemonic.Jmp);
         Assert.Equal(21, ((delegate* unmanaged<long, long>)jit.GetFunctionAddress("g"))(7));
@@ -141,7 +127,7 @@ public sealed unsafe class X64BackendCallShapeTests
         }
 
         FunctionLayout info = jit.Functions["f"];
-        List<Instruction> code = Decode(info);
+        List<Instruction> code = TestTools.Decode(info);
         Assert.DoesNotContain(code, ins => ins.Mnemonic == Mnemonic.Jmp);
         Instruction back = Assert.Single(code, ins => ins.Mnemonic == Mnemonic.Jl);
         Assert.True(back.NearBranchTarget < back.IP, "the copied test branches back into the body");
@@ -158,6 +144,6 @@ public sealed unsafe class X64BackendCallShapeTests
 
         FunctionLayout info = jit.Functions["f"];
         Assert.Single(info.Lines, l => l.Location.Line == 2);
-        Assert.Single(Decode(info), ins => ins.Mnemonic == Mnemonic.Jmp);
+        Assert.Single(TestTools.Decode(info), ins => ins.Mnemonic == Mnemonic.Jmp);
     }
 }

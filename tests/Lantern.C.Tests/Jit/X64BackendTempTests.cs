@@ -17,21 +17,6 @@ public sealed unsafe class X64BackendTempTests
 {
     private static readonly long[] s_values = { 0, 1, -1, 7, -100, 255, 65535, int.MaxValue, int.MinValue, 0x123456789ABCDEFL, long.MinValue };
 
-    /// <summary>Decodes a compiled function.</summary>
-    private static List<Instruction> Decode(FunctionLayout info)
-    {
-        var bytes = new byte[info.Size];
-        System.Runtime.InteropServices.Marshal.Copy(info.Start, bytes, 0, info.Size);
-        var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes), (ulong)info.Start);
-        var list = new List<Instruction>();
-        while (decoder.IP < (ulong)info.Start + (ulong)info.Size)
-        {
-            list.Add(decoder.Decode());
-        }
-
-        return list;
-    }
-
     /// <summary>True if some instruction writes memory at [rbp + offset] (any width).</summary>
     private static bool WritesFrame(List<Instruction> code, int offset)
     {
@@ -206,7 +191,7 @@ public sealed unsafe class X64BackendTempTests
         }
 
         FunctionLayout info = jit.Functions["f"];
-        List<Instruction> code = Decode(info);
+        List<Instruction> code = TestTools.Decode(info);
         foreach (int v in new[] { mul, add, cmp })
         {
             Assert.False(WritesFrame(code, info.VRegOffsets[v]), $"the home of temp v{v} is written");
@@ -230,7 +215,7 @@ public sealed unsafe class X64BackendTempTests
         using var jit = new JitModule(m);
         Assert.Equal(36, ((delegate* unmanaged<int, int>)jit.GetFunctionAddress("f"))(5));
         FunctionLayout info = jit.Functions["f"];
-        Assert.True(WritesFrame(Decode(info), info.VRegOffsets[t]), "the value crossing the marker is not in its home");
+        Assert.True(WritesFrame(TestTools.Decode(info), info.VRegOffsets[t]), "the value crossing the marker is not in its home");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lantern.C.Diagnostics;
 using Lantern.C.Lex;
 using Lantern.C.Preprocess;
@@ -81,7 +80,7 @@ public class CorpusPreprocessTests
     {
         string path = Path.Combine(CorpusDirectory, name);
         string text = File.ReadAllText(path);
-        if (text.Contains("#include") || text.Contains("__GNUC__") || !GccAvailable.Value)
+        if (text.Contains("#include") || text.Contains("__GNUC__") || !TestTools.GccWorks)
         {
             return;
         }
@@ -90,37 +89,8 @@ public class CorpusPreprocessTests
         List<Token> ours = new Preprocessor(new PreprocessorOptions(), diags).PreprocessFile(path);
         Assert.False(diags.HasErrors, diags.FormatAll());
 
-        string gccOut = RunGcc(path);
+        string gccOut = TestTools.Run("gcc", ["-E", "-P", "-std=c11", path]).Stdout;
         List<Token> theirs = Lexer.Tokenize(new SourceFile("gcc.i", gccOut, 0), new DiagnosticBag());
         Assert.Equal(string.Join(" ", theirs.Select(t => t.Text)), string.Join(" ", ours.Select(t => t.Text)));
-    }
-
-    private static readonly Lazy<bool> GccAvailable = new(() =>
-    {
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo("gcc", "--version") { RedirectStandardOutput = true, RedirectStandardError = true });
-            p!.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    });
-
-    private static string RunGcc(string path)
-    {
-        var psi = new ProcessStartInfo("gcc") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "-E", "-P", "-std=c11", path })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return output;
     }
 }

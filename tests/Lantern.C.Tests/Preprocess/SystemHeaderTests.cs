@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lantern.C.Diagnostics;
 using Lantern.C.Lex;
 using Lantern.C.Preprocess;
@@ -47,7 +46,7 @@ int main(void) { assert(EOF < 0); printf(""%d %s\n"", errno, strerror(ENOENT)); 
     [Fact]
     public void GlibcHeadersMatchGcc()
     {
-        if (!File.Exists("/usr/include/stdio.h") || !Directory.Exists(s_includeDirs[0]) || !GccWorks())
+        if (!File.Exists("/usr/include/stdio.h") || !Directory.Exists(s_includeDirs[0]) || !TestTools.GccWorks)
         {
             return; // not a Debian x86-64 machine with gcc 12: nothing to compare with
         }
@@ -65,29 +64,21 @@ int main(void) { assert(EOF < 0); printf(""%d %s\n"", errno, strerror(ENOENT)); 
             List<Token> ours = new Preprocessor(options, diags).PreprocessFile(path);
             Assert.False(diags.HasErrors, diags.FormatAll());
 
-            var psi = new ProcessStartInfo("gcc") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in new[] { "-E", "-P", "-undef", "-nostdinc", "-std=c11", "-w" })
-            {
-                psi.ArgumentList.Add(a);
-            }
-
+            List<string> args = ["-E", "-P", "-undef", "-nostdinc", "-std=c11", "-w"];
             foreach (string m in Preprocessor.PredefinedMacros)
             {
                 int space = m.IndexOf(' ');
-                psi.ArgumentList.Add("-D" + m.Substring(0, space) + "=" + m.Substring(space + 1));
+                args.Add("-D" + m.Substring(0, space) + "=" + m.Substring(space + 1));
             }
 
             foreach (string d in s_includeDirs)
             {
-                psi.ArgumentList.Add("-I" + d);
+                args.Add("-I" + d);
             }
 
-            psi.ArgumentList.Add(path);
-            using Process p = System.Diagnostics.Process.Start(psi)!;
-            string gccOut = p.StandardOutput.ReadToEnd();
-            p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.Equal(0, p.ExitCode);
+            args.Add(path);
+            (int exitCode, string gccOut, _) = TestTools.Run("gcc", args);
+            Assert.Equal(0, exitCode);
 
             List<Token> theirs = Lexer.Tokenize(new SourceFile("gcc.i", gccOut, 0), new DiagnosticBag());
             Assert.True(theirs.Count > 10000);
@@ -96,21 +87,6 @@ int main(void) { assert(EOF < 0); printf(""%d %s\n"", errno, strerror(ENOENT)); 
         finally
         {
             Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static bool GccWorks()
-    {
-        try
-        {
-            using Process? p = System.Diagnostics.Process.Start(new ProcessStartInfo("gcc", "--version") { RedirectStandardOutput = true });
-            p!.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
         }
     }
 }

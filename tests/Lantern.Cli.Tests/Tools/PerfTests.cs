@@ -10,26 +10,7 @@ namespace Lantern.Cli.Tests.Tools;
 /// </summary>
 public class PerfTests
 {
-    private const string Program = """
-        #include <stdio.h>
-        long burn(long n)
-        {
-            long s = 0;
-            for (long i = 0; i < n; i++) {
-                s += i * i % 7;
-            }
-            return s;
-        }
-        int main(void)
-        {
-            long t = 0;
-            for (int k = 0; k < 40; k++) {
-                t += burn(2000000);
-            }
-            printf("%ld\n", t);
-            return 0;
-        }
-        """;
+    private static readonly string s_program = ToolCheck.BurnProgram(rounds: 40, n: 2000000);
 
     private static readonly Dictionary<string, string?> s_environment = new() { ["DOTNET_EnableWriteXorExecute"] = "0" };
 
@@ -45,7 +26,7 @@ public class PerfTests
     public void Perf_PerfMap_ReportNamesTheCFunctions()
     {
         using TempDirectory dir = TempDirectory.Create(prefix: "lantern-perf-");
-        string file = dir.WriteFile("spin.c", Program);
+        string file = dir.WriteFile("spin.c", s_program);
         string data = Path.Combine(dir.Path, "perf.data");
         ProcessResult run = Perf(dir, "record", "-e", "cpu-clock", "-o", data, "--", LanternProcess.Launcher, "run", "--perf-map", file);
         Assert.Contains("159999880", run.Stdout);
@@ -57,7 +38,7 @@ public class PerfTests
     public void Perf_JitDump_InjectReportShowsNamesAndSourceLinesAndAnnotate()
     {
         using TempDirectory dir = TempDirectory.Create(prefix: "lantern-perf-");
-        string file = dir.WriteFile("spin.c", Program);
+        string file = dir.WriteFile("spin.c", s_program);
         string data = Path.Combine(dir.Path, "perf.data");
         string injected = Path.Combine(dir.Path, "perf.jit.data");
         var environment = new Dictionary<string, string?>(s_environment) { ["JITDUMPDIR"] = dir.Path };

@@ -8,26 +8,7 @@ namespace Lantern.Cli.Tests.Tools;
 /// </summary>
 public class ValgrindTests
 {
-    internal const string Program = """
-        #include <stdio.h>
-        long burn(long n)
-        {
-            long s = 0;
-            for (long i = 0; i < n; i++) {
-                s += i * i % 7;
-            }
-            return s;
-        }
-        int main(void)
-        {
-            long t = 0;
-            for (int k = 0; k < 20; k++) {
-                t += burn(100000);
-            }
-            printf("%ld\n", t);
-            return 0;
-        }
-        """;
+    private static readonly string s_program = ToolCheck.BurnProgram(rounds: 20, n: 100000);
 
     /// <summary>The native executable behind ./lantern (valgrind, like gdb, cannot follow the shell script usefully).</summary>
     internal static string Executable()
@@ -43,7 +24,7 @@ public class ValgrindTests
         string valgrind = ToolCheck.Require("valgrind", "valgrind");
         string annotate = ToolCheck.Require("callgrind_annotate", "valgrind");
         using TempDirectory dir = TempDirectory.Create(prefix: "lantern-valgrind-");
-        string file = dir.WriteFile("burner.c", Program);
+        string file = dir.WriteFile("burner.c", s_program);
         string output = Path.Combine(dir.Path, "callgrind.out");
         ProcessResult run = LanternProcess.RunProcess(valgrind,
             ["--tool=callgrind", "--callgrind-out-file=" + output, Executable(), "run", "--emit-so", Path.Combine(dir.Path, "so"), file],

@@ -156,25 +156,31 @@ public class ExternalVerificationTests
         }
         """;
 
-    private static (TempFile Source, TempFile Object) Compile(string compiler, string package, params string[] flags)
+    /// <summary>The compilers (gcc, clang-14) and DWARF versions (5, 4) that <see cref="Compile"/> is run with.</summary>
+    public static TheoryData<string, string> Compilers => new()
     {
-        TempFile source = TempFile.Create(prefix: "lantern-dwarf-", suffix: ".c");
-        source.Stream.Write(System.Text.Encoding.UTF8.GetBytes(GccSource));
-        source.Stream.Flush();
+        { "gcc", "-gdwarf-5" },
+        { "gcc", "-gdwarf-4" },
+        { "clang-14", "-gdwarf-5" },
+        { "clang-14", "-gdwarf-4" },
+    };
+
+    /// <summary>Compiles <see cref="GccSource"/> with -g, <paramref name="dwarfVersion"/> and -O0.</summary>
+    private static (TempFile Source, TempFile Object) Compile(string compiler, string dwarfVersion)
+    {
+        TempFile source = ToolRunner.WriteTemp(System.Text.Encoding.UTF8.GetBytes(GccSource), ".c");
         TempFile obj = TempFile.Create(prefix: "lantern-dwarf-", suffix: ".o");
-        (int exit, _, string stderr) = ToolRunner.Run(compiler, package, [.. flags, "-c", source.Path, "-o", obj.Path]);
+        string package = compiler == "gcc" ? "gcc" : "clang-14";
+        (int exit, _, string stderr) = ToolRunner.Run(compiler, package, "-g", dwarfVersion, "-O0", "-c", source.Path, "-o", obj.Path);
         Assert.True(exit == 0, stderr);
         return (source, obj);
     }
 
     [Theory]
-    [InlineData("gcc", "-gdwarf-5")]
-    [InlineData("gcc", "-gdwarf-4")]
-    [InlineData("clang-14", "-gdwarf-5")]
-    [InlineData("clang-14", "-gdwarf-4")]
+    [MemberData(nameof(Compilers))]
     public void CompilerObject_LineTableMatchesLlvmDwarfdump(string compiler, string dwarfVersion)
     {
-        (TempFile source, TempFile obj) = Compile(compiler, compiler == "gcc" ? "gcc" : "clang-14", "-g", dwarfVersion, "-O0");
+        (TempFile source, TempFile obj) = Compile(compiler, dwarfVersion);
         using (source)
         using (obj)
         {
@@ -184,13 +190,10 @@ public class ExternalVerificationTests
 
     /// <summary>gcc's forms (strp, line_strp, implicit_const ...) and clang's (strx1, addrx, str_offsets_base, addr_base).</summary>
     [Theory]
-    [InlineData("gcc", "-gdwarf-5")]
-    [InlineData("gcc", "-gdwarf-4")]
-    [InlineData("clang-14", "-gdwarf-5")]
-    [InlineData("clang-14", "-gdwarf-4")]
+    [MemberData(nameof(Compilers))]
     public void CompilerObject_FunctionsLinesVariablesAndCfi(string compiler, string dwarfVersion)
     {
-        (TempFile source, TempFile obj) = Compile(compiler, compiler == "gcc" ? "gcc" : "clang-14", "-g", dwarfVersion, "-O0");
+        (TempFile source, TempFile obj) = Compile(compiler, dwarfVersion);
         using (source)
         using (obj)
         {

@@ -17,20 +17,9 @@ public class SymfileGdbJitTests
     [InlineData(true)]
     public void Gdb_BreaksInJitCodeShowsArgumentsAndBacktraceToMain(bool rbpFrameBase)
     {
-        CompilationUnitInfo unit = SampleUnits.Simple(CodeAddress, rbpFrameBase);
-        var code = new byte[0x40 + SampleUnits.TwiceCode.Length];
-        SampleUnits.AddCode.CopyTo(code, 0);
-        SampleUnits.TwiceCode.CopyTo(code, 0x40);
-        using TempFile codeFile = ToolRunner.WriteTemp(code, ".bin");
-        using TempFile symfile = ToolRunner.WriteTemp(ElfWriter.WriteSymfile(unit), ".o");
-        // The executable goes to a private temporary directory (gcc creates it there; it must not stay open for writing).
-        using TempDirectory directory = TempDirectory.Create(prefix: "lantern-jit-");
-        string harness = Path.Combine(directory.Path, "jit-harness");
-        string source = Path.Combine(AppContext.BaseDirectory, "Elf", "Data", "jit-harness.c");
-        (int gccExit, _, string gccErrors) = ToolRunner.Run("gcc", "gcc", "-g", "-O0", "-o", harness, source);
-        Assert.True(gccExit == 0, gccErrors);
-
-        (int exit, string stdout, string stderr) = ToolRunner.Run("gdb", "gdb", "-nx", "-batch",
+        using var harness = new Harness(rbpFrameBase);
+        (int exit, string stdout, string stderr) = ToolRunner.Run("gdb", "gdb", [
+            "-nx", "-batch",
             "-ex", "set breakpoint pending on",
             "-ex", "break add",
             "-ex", "run",
@@ -40,7 +29,7 @@ public class SymfileGdbJitTests
             "-ex", "info line *$pc",
             "-ex", "finish",
             "-ex", "continue",
-            "--args", harness, codeFile.Path, symfile.Path, CodeAddress.ToString("x"));
+            "--args", .. harness.CommandLine]);
 
         string transcript = stdout + stderr;
         Assert.True(exit == 0, transcript);
@@ -61,25 +50,16 @@ public class SymfileGdbJitTests
     [InlineData(true)]
     public void Lldb_BreaksInJitCodeShowsVariablesAndBacktraceToMain(bool rbpFrameBase)
     {
-        CompilationUnitInfo unit = SampleUnits.Simple(CodeAddress, rbpFrameBase);
-        var code = new byte[0x40 + SampleUnits.TwiceCode.Length];
-        SampleUnits.AddCode.CopyTo(code, 0);
-        SampleUnits.TwiceCode.CopyTo(code, 0x40);
-        using TempFile codeFile = ToolRunner.WriteTemp(code, ".bin");
-        using TempFile symfile = ToolRunner.WriteTemp(ElfWriter.WriteSymfile(unit), ".o");
-        using TempDirectory directory = TempDirectory.Create(prefix: "lantern-jit-");
-        string harness = Path.Combine(directory.Path, "jit-harness");
-        (int gccExit, _, string gccErrors) = ToolRunner.Run("gcc", "gcc", "-g", "-O0", "-o", harness, Path.Combine(AppContext.BaseDirectory, "Elf", "Data", "jit-harness.c"));
-        Assert.True(gccExit == 0, gccErrors);
-
-        (int exit, string stdout, string stderr) = ToolRunner.Run("lldb", "lldb", "--no-lldbinit", "-b",
+        using var harness = new Harness(rbpFrameBase);
+        (int exit, string stdout, string stderr) = ToolRunner.Run("lldb", "lldb", [
+            "--no-lldbinit", "-b",
             "-o", "settings set plugin.jit-loader.gdb.enable on",
             "-o", "breakpoint set -n add",
             "-o", "run",
             "-o", "bt 3",
             "-o", "frame variable",
             "-o", "finish",
-            "--", harness, codeFile.Path, symfile.Path, CodeAddress.ToString("x"));
+            "--", .. harness.CommandLine]);
 
         string transcript = stdout + stderr;
         Assert.True(exit == 0, transcript);
@@ -89,5 +69,46 @@ public class SymfileGdbJitTests
         Assert.Matches(@"frame #2: 0x[0-9a-f]+ jit-harness`main\(argc=4, .*\) at jit-harness\.c:\d+", transcript);
         Assert.Contains("(int) a = 2\n(int) b = 3", transcript);
         Assert.Contains("Return value: (int) $0 = 5", transcript);
+    }
+
+    /// <summary>
+    /// The hand-written code and our symfile of it in temporary files, and <c>Elf/Data/jit-harness.c</c> compiled by
+    /// gcc into a private temporary directory (gcc creates it there; it must not stay open for writing).
+    /// </summary>
+    private sealed class Harness : IDisposable
+    {
+        private readonly TempFile _code;
+        private readonly TempFile _symfile;
+        private readonly TempDirectory _directory;
+        private readonly string _executable;
+
+        public Harness(bool rbpFrameBase)
+        {
+            CompilationUnitInfo unit = SampleUnits.Simple(CodeAddress, rbpFrameBase);
+            var code = new byte[0x40 + SampleUnits.TwiceCode.Length];
+            SampleUnits.AddCode.CopyTo(code, 0);
+            SampleUnits.TwiceCode.CopyTo(code, 0x40);
+            _code = ToolRunner.WriteTemp(code, ".bin");
+            _symfile = ToolRunner.WriteTemp(ElfWriter.WriteSymfile(unit), ".o");
+            _directory = TempDirectory.Create(prefix: "lantern-jit-");
+            _executable = Path.Combine(_directory.Path, "jit-harness");
+            string source = Path.Combine(AppContext.BaseDirectory, "Elf", "Data", "jit-harness.c");
+            (int gccExit, _, string gccErrors) = ToolRunner.Run("gcc", "gcc", "-g", "-O0", "-o", _executable, source);
+            if (gccExit != 0)
+            {
+                Dispose();
+                Assert.Fail(gccErrors);
+            }
+        }
+
+        /// <summary>The harness's command line: the executable, the code, the symfile and the code's address.</summary>
+        public string[] CommandLine => [_executable, _code.Path, _symfile.Path, CodeAddress.ToString("x")];
+
+        public void Dispose()
+        {
+            _directory.Dispose();
+            _symfile.Dispose();
+            _code.Dispose();
+        }
     }
 }

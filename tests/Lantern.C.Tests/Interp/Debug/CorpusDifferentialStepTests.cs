@@ -15,32 +15,17 @@ namespace Lantern.C.Tests.Interp.Debug;
 [Collection("debugger")]
 public sealed class CorpusDifferentialStepTests
 {
-    private const string CorpusDir = "/work/shared/corpus/c-testsuite/single-exec";
     private const int MaxSteps = 300;
 
-    public static TheoryData<string> Programs()
-    {
-        var data = new TheoryData<string>();
-        if (Directory.Exists(CorpusDir))
-        {
-            foreach (string f in Directory.GetFiles(CorpusDir, "*.c").OrderBy(x => x, StringComparer.Ordinal))
-            {
-                // programs with expected output would write into the test process's stdout
-                if (File.Exists(f + ".expected") && new FileInfo(f + ".expected").Length == 0)
-                {
-                    data.Add(Path.GetFileName(f));
-                }
-            }
-        }
-
-        return data;
-    }
+    // programs with expected output would write into the test process's stdout
+    public static TheoryData<string> Programs() =>
+        TestTools.CorpusPrograms(f => File.Exists(f + ".expected") && new FileInfo(f + ".expected").Length == 0);
 
     [Theory]
     [MemberData(nameof(Programs))]
     public void SameStopsOnBothTargets(string file)
     {
-        CompileResult result = CCompiler.CompileFile(Path.Combine(CorpusDir, file), new CompileOptions());
+        CompileResult result = CCompiler.CompileFile(Path.Combine(TestTools.CorpusDir, file), new CompileOptions());
         Assert.True(result.Success, result.Diagnostics.FormatAll());
         // 00040.c (eight queens) executes 89 million statements inside one call that the mixed run steps over
         foreach (bool mixed in file == "00040.c" ? new[] { false } : new[] { false, true })

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using Lantern.C.Interp.Debug;
 using Lantern.Observability;
 using Lantern.Observability.Debugging;
@@ -353,19 +352,9 @@ public class InterpDebugTargetTests
     [Fact]
     public void DwarfPassesLlvmDwarfdumpVerify()
     {
-        const string dwarfdump = "/usr/bin/llvm-dwarfdump-14";
-        Assert.True(File.Exists(dwarfdump), "install the Debian package llvm-14");
         using InterpDebugTarget t = Target(Program);
-        using TempFile symfile = TempFile.Create(prefix: "lantern-interp-dwarf-", suffix: ".o");
-        symfile.WriteAllBytes(t.Symfile);
-        symfile.Close();
-        var info = new ProcessStartInfo(dwarfdump) { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("--verify");
-        info.ArgumentList.Add(symfile.Path);
-        using Process p = Process.Start(info)!;
-        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, output);
+        (int exitCode, string stdout, string stderr) = TestTools.DwarfdumpVerify(t.Symfile, "lantern-interp-dwarf-");
+        Assert.True(exitCode == 0, stdout + stderr);
     }
     [Fact]
     public void ReturnAddressBreakpointsStopWhenTheCallReturns()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lantern.C.Interp.Debug;
 using Lantern.Observability;
 using Xunit;
@@ -11,17 +10,14 @@ namespace Lantern.C.Tests.Interp.Debug;
 /// </summary>
 public class InterpDwarfCorpusVerifyTests
 {
-    private const string CorpusDir = "/work/shared/corpus/c-testsuite/single-exec";
-    private const string Dwarfdump = "/usr/bin/llvm-dwarfdump-14";
-
     [Fact]
     public void EveryCorpusProgramVerifies()
     {
-        Assert.True(File.Exists(Dwarfdump), $"{Dwarfdump} is not installed: install the Debian package 'llvm-14'");
-        Assert.True(Directory.Exists(CorpusDir), CorpusDir + " is missing");
+        Assert.True(File.Exists(TestTools.Dwarfdump), $"{TestTools.Dwarfdump} is not installed: install the Debian package 'llvm-14'");
+        Assert.True(Directory.Exists(TestTools.CorpusDir), TestTools.CorpusDir + " is missing");
         var failures = new List<string>();
         int count = 0;
-        foreach (string file in Directory.GetFiles(CorpusDir, "*.c").OrderBy(x => x, StringComparer.Ordinal))
+        foreach (string file in Directory.GetFiles(TestTools.CorpusDir, "*.c").OrderBy(x => x, StringComparer.Ordinal))
         {
             CompileResult r = CCompiler.CompileFile(file, new CompileOptions());
             Assert.True(r.Success, r.Diagnostics.FormatAll());
@@ -37,20 +33,11 @@ public class InterpDwarfCorpusVerifyTests
 
             using (target)
             {
-                using TempFile symfile = TempFile.Create(prefix: "lantern-interp-dwarf-", suffix: ".o");
-                symfile.WriteAllBytes(target.Symfile);
-                symfile.Close();
-                var info = new ProcessStartInfo(Dwarfdump) { RedirectStandardOutput = true, RedirectStandardError = true };
-                info.ArgumentList.Add("--verify");
-                info.ArgumentList.Add(symfile.Path);
-                using Process p = Process.Start(info)!;
-                Task<string> stderr = p.StandardError.ReadToEndAsync();
-                string stdout = p.StandardOutput.ReadToEnd();
-                p.WaitForExit();
+                (int exitCode, string stdout, string stderr) = TestTools.DwarfdumpVerify(target.Symfile, "lantern-interp-dwarf-");
                 count++;
-                if (p.ExitCode != 0)
+                if (exitCode != 0)
                 {
-                    failures.Add(Path.GetFileName(file) + ":\n" + stdout + stderr.Result);
+                    failures.Add(Path.GetFileName(file) + ":\n" + stdout + stderr);
                 }
             }
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Lantern.Observability;
 using Lantern.Observability.Debugging;
@@ -92,17 +91,8 @@ public sealed class GdbComparisonTests
 
     private static string Run(string program, params string[] args)
     {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} failed: {err.Result}");
-        return output + err.Result;
+        (int exitCode, string output, string err) = TestTools.Run(program, args);
+        Assert.True(exitCode == 0, $"{program} failed: {err}");
+        return output + err;
     }
 }

@@ -37,11 +37,5 @@ internal static class ExternalTools
     }
 
     /// <summary>Writes <paramref name="bytes"/> to a temporary file with <paramref name="suffix"/>.</summary>
-    public static TempFile Temp(byte[] bytes, string suffix)
-    {
-        TempFile file = TempFile.Create(prefix: "lantern-prof-", suffix: suffix);
-        file.Stream.Write(bytes);
-        file.Stream.Flush();
-        return file;
-    }
+    public static TempFile Temp(byte[] bytes, string suffix) => ToolRunner.WriteTemp(bytes, suffix, prefix: "lantern-prof-");
 }
