@@ -341,30 +341,21 @@ public sealed class Preprocessor
     // ---------------------------------------------------------------------------------------------
     // Reading tokens
 
-    private sealed class Frame
+    private sealed class Frame(SourceFile file, List<Token> tokens, string dir, string? fullPath, int searchIndex)
     {
-        public Frame(SourceFile file, List<Token> tokens, string dir, string? fullPath, int searchIndex)
-        {
-            File = file;
-            Tokens = tokens;
-            Dir = dir;
-            FullPath = fullPath;
-            SearchIndex = searchIndex;
-        }
+        public SourceFile File { get; } = file;
 
-        public SourceFile File { get; }
-
-        public List<Token> Tokens { get; }
+        public List<Token> Tokens { get; } = tokens;
 
         public int Pos { get; set; }
 
         /// <summary>Directory of the file as it was named (for #include "...").</summary>
-        public string Dir { get; }
+        public string Dir { get; } = dir;
 
-        public string? FullPath { get; }
+        public string? FullPath { get; } = fullPath;
 
         /// <summary>Index in the search path where the file was found (-1: includer's directory); for #include_next.</summary>
-        public int SearchIndex { get; }
+        public int SearchIndex { get; } = searchIndex;
 
         public List<Conditional> Conditionals { get; } = new();
 
@@ -382,21 +373,15 @@ public sealed class Preprocessor
         Else,
     }
 
-    private sealed class Conditional
+    private sealed class Conditional(Token directive, bool included)
     {
-        public Conditional(Token directive, bool included)
-        {
-            Directive = directive;
-            Included = included;
-        }
-
         /// <summary>The directive name token (if, ifdef, ifndef) that opened the group.</summary>
-        public Token Directive { get; }
+        public Token Directive { get; } = directive;
 
         public ConditionalState State { get; set; }
 
         /// <summary>Some group of this conditional was already taken.</summary>
-        public bool Included { get; set; }
+        public bool Included { get; set; } = included;
     }
 
     private sealed record CachedFile(SourceFile File, List<Token> Tokens, string? Guard);
