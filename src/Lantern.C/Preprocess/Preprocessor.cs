@@ -1232,20 +1232,12 @@ public sealed class Preprocessor
 
             case "elif":
             {
-                if (f.Conditionals.Count == 0)
+                Conditional? c = NextGroup(f, name, ConditionalState.Elif);
+                if (c is null)
                 {
-                    Diagnostics.Error(name.Location, "#elif without #if");
                     return;
                 }
 
-                Conditional c = f.Conditionals[^1];
-                if (c.State == ConditionalState.Else)
-                {
-                    Diagnostics.Error(name.Location, "#elif after #else");
-                    Diagnostics.Note(c.Directive.Location, "the conditional began here");
-                }
-
-                c.State = ConditionalState.Elif;
                 if (!c.Included && EvaluateCondition(name, LineTokens(f, args, end)))
                 {
                     c.Included = true;
@@ -1260,20 +1252,12 @@ public sealed class Preprocessor
 
             case "else":
             {
-                if (f.Conditionals.Count == 0)
+                Conditional? c = NextGroup(f, name, ConditionalState.Else);
+                if (c is null)
                 {
-                    Diagnostics.Error(name.Location, "#else without #if");
                     return;
                 }
 
-                Conditional c = f.Conditionals[^1];
-                if (c.State == ConditionalState.Else)
-                {
-                    Diagnostics.Error(name.Location, "#else after #else");
-                    Diagnostics.Note(c.Directive.Location, "the conditional began here");
-                }
-
-                c.State = ConditionalState.Else;
                 WarnExtraTokens(f, name, args, end);
                 if (c.Included)
                 {
@@ -1315,6 +1299,29 @@ public sealed class Preprocessor
                 Diagnostics.Error(name.Location, $"invalid preprocessing directive #{name.Text}");
                 return;
         }
+    }
+
+    /// <summary>
+    /// #elif or #else (<paramref name="name"/>): the innermost open conditional, moved to <paramref name="state"/>;
+    /// null (reported) when there is none. A group after #else is reported and read on.
+    /// </summary>
+    private Conditional? NextGroup(Frame f, Token name, ConditionalState state)
+    {
+        if (f.Conditionals.Count == 0)
+        {
+            Diagnostics.Error(name.Location, $"#{name.Text} without #if");
+            return null;
+        }
+
+        Conditional c = f.Conditionals[^1];
+        if (c.State == ConditionalState.Else)
+        {
+            Diagnostics.Error(name.Location, $"#{name.Text} after #else");
+            Diagnostics.Note(c.Directive.Location, "the conditional began here");
+        }
+
+        c.State = state;
+        return c;
     }
 
     private void WarnExtraTokens(Frame f, Token name, int from, int end)
