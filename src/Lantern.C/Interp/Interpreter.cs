@@ -78,30 +78,8 @@ public sealed unsafe partial class Interpreter
     /// <summary>Runs main(argc, argv) with argv[0] = program name; returns the exit status.</summary>
     public int Run(string programName, IReadOnlyList<string> args)
     {
-        int status = 0;
-        Exception? failure = null;
-        var thread = new Thread(
-            () =>
-            {
-                try
-                {
-                    status = RunOnThisThread(programName, args);
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            },
-            ManagedStackSize);
-        thread.Name = "lantern-interp";
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-        {
-            status = Fatal("internal error: " + failure, 134);
-        }
-
-        return status;
+        int status = MainThread.Run("lantern-interp", ManagedStackSize, () => RunOnThisThread(programName, args), out Exception? failure);
+        return failure is null ? status : Fatal("internal error: " + failure, 134);
     }
 
     private int RunOnThisThread(string programName, IReadOnlyList<string> args)

@@ -545,24 +545,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
             throw new JitLinkException("undefined symbol 'main'");
         }
 
-        int status = 0;
-        Exception? failure = null;
-        var thread = new Thread(
-            () =>
-            {
-                try
-                {
-                    status = RunMainOnCurrentThread(programName, args);
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            },
-            stackSize);
-        thread.Name = "lantern-main";
-        thread.Start();
-        thread.Join();
+        int status = MainThread.Run("lantern-main", stackSize, () => RunMainOnCurrentThread(programName, args), out Exception? failure);
         if (failure is not null)
         {
             throw failure;
