@@ -575,7 +575,6 @@ public static class LiteralDecoder
         type = null;
         error = null;
         int radix = IntegerRadix(s, out int i);
-
         int digitsStart = i;
         bool overflow = false;
         while (i < s.Length)
