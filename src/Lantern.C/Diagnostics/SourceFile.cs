@@ -3,24 +3,17 @@ namespace Lantern.C.Diagnostics;
 /// <summary>
 /// A source file's text, kept so diagnostics can quote the offending line.
 /// </summary>
-public sealed class SourceFile
+public sealed class SourceFile(string path, string text, int id)
 {
     private int[]? _lineStarts;
 
-    public SourceFile(string path, string text, int id)
-    {
-        Path = path;
-        Text = text;
-        Id = id;
-    }
-
     /// <summary>The path as the user or the #include named it.</summary>
-    public string Path { get; }
+    public string Path { get; } = path;
 
-    public string Text { get; }
+    public string Text { get; } = text;
 
     /// <summary>Index of this file in the compilation's file table (0 = main file).</summary>
-    public int Id { get; }
+    public int Id { get; } = id;
 
     /// <summary>Returns the 1-based line's text without its newline, or "" when out of range.</summary>
     public string GetLineText(int line)

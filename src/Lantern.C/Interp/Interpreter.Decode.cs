@@ -103,15 +103,9 @@ public sealed unsafe partial class Interpreter
                     }
                 }
 
-                Use(i.A);
-                Use(i.B);
-                Use(i.C);
-                if (i.Args is not null)
+                for (int k = 0; k < i.OperandCount; k++)
                 {
-                    foreach (int a in i.Args)
-                    {
-                        Use(a);
-                    }
+                    Use(i.Operand(k));
                 }
             }
         }

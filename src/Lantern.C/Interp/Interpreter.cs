@@ -78,30 +78,8 @@ public sealed unsafe partial class Interpreter
     /// <summary>Runs main(argc, argv) with argv[0] = program name; returns the exit status.</summary>
     public int Run(string programName, IReadOnlyList<string> args)
     {
-        int status = 0;
-        Exception? failure = null;
-        var thread = new Thread(
-            () =>
-            {
-                try
-                {
-                    status = RunOnThisThread(programName, args);
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            },
-            ManagedStackSize);
-        thread.Name = "lantern-interp";
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-        {
-            status = Fatal("internal error: " + failure, 134);
-        }
-
-        return status;
+        int status = MainThread.Run("lantern-interp", ManagedStackSize, () => RunOnThisThread(programName, args), out Exception? failure);
+        return failure is null ? status : Fatal("internal error: " + failure, 134);
     }
 
     private int RunOnThisThread(string programName, IReadOnlyList<string> args)
@@ -420,53 +398,32 @@ public sealed unsafe partial class Interpreter
 }
 
 /// <summary>A runtime error detected by the interpreter (reported on stderr; never a .NET stack trace).</summary>
-internal sealed class InterpreterTrapException : Exception
+internal sealed class InterpreterTrapException(string message, int exitStatus) : Exception(message)
 {
-    public InterpreterTrapException(string message, int exitStatus)
-        : base(message)
-    {
-        ExitStatus = exitStatus;
-    }
-
-    public int ExitStatus { get; }
+    public int ExitStatus { get; } = exitStatus;
 }
 
 /// <summary>The C program called exit(status).</summary>
-internal sealed class ProgramExitException : Exception
+internal sealed class ProgramExitException(int status) : Exception
 {
-    public ProgramExitException(int status)
-    {
-        Status = status;
-    }
-
-    public int Status { get; }
+    public int Status { get; } = status;
 }
 
 /// <summary>longjmp in flight to the frame that called setjmp.</summary>
-internal sealed class LongJumpException : Exception
+internal sealed class LongJumpException(long frameId, int resumePc, int dest, long value, long sp, long vtop, int depth)
+    : Exception
 {
-    public LongJumpException(long frameId, int resumePc, int dest, long value, long sp, long vtop, int depth)
-    {
-        FrameId = frameId;
-        ResumePc = resumePc;
-        Dest = dest;
-        Value = value;
-        Sp = sp;
-        VTop = vtop;
-        Depth = depth;
-    }
+    public long FrameId { get; } = frameId;
 
-    public long FrameId { get; }
+    public int ResumePc { get; } = resumePc;
 
-    public int ResumePc { get; }
+    public int Dest { get; } = dest;
 
-    public int Dest { get; }
+    public long Value { get; } = value;
 
-    public long Value { get; }
+    public long Sp { get; } = sp;
 
-    public long Sp { get; }
+    public long VTop { get; } = vtop;
 
-    public long VTop { get; }
-
-    public int Depth { get; }
+    public int Depth { get; } = depth;
 }

@@ -49,6 +49,12 @@ public sealed class Instr
     /// <summary>Source position (set on Stmt markers, calls and instructions that can fault).</summary>
     public SourceLocation Location;
 
+    /// <summary>How many operand vregs <see cref="Operand"/> numbers: <see cref="A"/>, <see cref="B"/>, <see cref="C"/>, then <see cref="Args"/>.</summary>
+    public int OperandCount => 3 + (Args?.Length ?? 0);
+
+    /// <summary>Operand vreg <paramref name="k"/> (below <see cref="OperandCount"/>): A, B, C, then the call arguments; -1 if unused.</summary>
+    public int Operand(int k) => k switch { 0 => A, 1 => B, 2 => C, _ => Args![k - 3] };
+
     public bool IsTerminator => Op is Opcode.Jump or Opcode.Branch or Opcode.Switch or Opcode.Ret or Opcode.Unreachable or Opcode.Trap;
 
     public override string ToString() => IrPrinter.FormatInstr(this);

@@ -99,15 +99,9 @@ public static class IrVerifier
                 }
 
                 CheckVReg(f, defined, i.Dest, iw, errors, allowMissing: true);
-                CheckVReg(f, defined, i.A, iw, errors);
-                CheckVReg(f, defined, i.B, iw, errors);
-                CheckVReg(f, defined, i.C, iw, errors);
-                if (i.Args is not null)
+                for (int o = 0; o < i.OperandCount; o++)
                 {
-                    foreach (int a in i.Args)
-                    {
-                        CheckVReg(f, defined, a, iw, errors);
-                    }
+                    CheckVReg(f, defined, i.Operand(o), iw, errors);
                 }
 
                 if (i.Dest >= 0 && i.Dest < f.VRegTypes.Count && i.Op != Opcode.Call && f.VRegTypes[i.Dest] != ResultType(i))

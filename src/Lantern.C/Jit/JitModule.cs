@@ -545,24 +545,7 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
             throw new JitLinkException("undefined symbol 'main'");
         }
 
-        int status = 0;
-        Exception? failure = null;
-        var thread = new Thread(
-            () =>
-            {
-                try
-                {
-                    status = RunMainOnCurrentThread(programName, args);
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            },
-            stackSize);
-        thread.Name = "lantern-main";
-        thread.Start();
-        thread.Join();
+        int status = MainThread.Run("lantern-main", stackSize, () => RunMainOnCurrentThread(programName, args), out Exception? failure);
         if (failure is not null)
         {
             throw failure;
@@ -579,57 +562,32 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
             throw new JitLinkException("undefined symbol 'main'");
         }
 
-        var strings = new List<nint>();
-        nint argv = Marshal.AllocHGlobal((args.Count + 2) * 8);
-        try
+        using var arguments = new MainArguments(programName, args);
+        int RunProgram()
         {
-            var all = new List<string> { programName };
-            all.AddRange(args);
-            for (int k = 0; k < all.Count; k++)
-            {
-                nint s = Marshal.StringToCoTaskMemUTF8(all[k]);
-                strings.Add(s);
-                ((nint*)argv)[k] = s;
-            }
-
-            ((nint*)argv)[all.Count] = 0;
-            nint environ = SymbolResolver.Resolve("environ");
-            long envp = environ != 0 ? *(long*)environ : 0;
-            int RunProgram()
-            {
-                StartupTrace.Mark("program starting");
-                int status = Enter(GetFunctionAddress("main"), all.Count, argv, envp, out _);
-                StartupTrace.Mark("main returned");
-                return RunAtexitHandlers(status);
-            }
-
-            int RunObserved()
-            {
-                ProgramStarting?.Invoke();
-                try
-                {
-                    return RunProgram();
-                }
-                finally
-                {
-                    ProgramFinished?.Invoke();
-                }
-            }
-
-            int status = ReportCrashes ? CrashReporter.RunArmed(this, RunObserved) : RunObserved();
-            StartupTrace.Mark("crash reporting disarmed");
-            FlushAll();
-            return status;
+            StartupTrace.Mark("program starting");
+            int status = Enter(GetFunctionAddress("main"), arguments.Count, arguments.Argv, arguments.Envp, out _);
+            StartupTrace.Mark("main returned");
+            return RunAtexitHandlers(status);
         }
-        finally
+
+        int RunObserved()
         {
-            foreach (nint s in strings)
+            ProgramStarting?.Invoke();
+            try
             {
-                Marshal.FreeCoTaskMem(s);
+                return RunProgram();
             }
-
-            Marshal.FreeHGlobal(argv);
+            finally
+            {
+                ProgramFinished?.Invoke();
+            }
         }
+
+        int status = ReportCrashes ? CrashReporter.RunArmed(this, RunObserved) : RunObserved();
+        StartupTrace.Mark("crash reporting disarmed");
+        FlushAll();
+        return status;
     }
 
     /// <summary>Runs the atexit handlers, last registered first (a handler may register more, or call exit); returns the final status.</summary>

@@ -131,15 +131,9 @@ public sealed partial class X64Backend
             for (int j = 0; j < instrs.Count; j++)
             {
                 Instr i = instrs[j];
-                Use(i.A);
-                Use(i.B);
-                Use(i.C);
-                if (i.Args is not null)
+                for (int k = 0; k < i.OperandCount; k++)
                 {
-                    foreach (int a in i.Args)
-                    {
-                        Use(a);
-                    }
+                    Use(i.Operand(k));
                 }
 
                 void Use(int v)
@@ -466,15 +460,9 @@ public sealed partial class X64Backend
                     defs[i.Dest]++;
                 }
 
-                UseIn(i.A, bi);
-                UseIn(i.B, bi);
-                UseIn(i.C, bi);
-                if (i.Args is not null)
+                for (int k = 0; k < i.OperandCount; k++)
                 {
-                    foreach (int a in i.Args)
-                    {
-                        UseIn(a, bi);
-                    }
+                    UseIn(i.Operand(k), bi);
                 }
             }
         }

@@ -546,29 +546,35 @@ public static class LiteralDecoder
         return true;
     }
 
+    /// <summary>
+    /// The radix an integer constant's prefix gives (C11 6.4.4.1; 0b is the C23/GNU binary prefix): 16 for 0x, 2 for 0b,
+    /// 8 for a leading 0, else 10; <paramref name="digitsStart"/> is where the digits begin (an octal's 0 is one).
+    /// </summary>
+    internal static int IntegerRadix(string s, out int digitsStart)
+    {
+        digitsStart = 0;
+        if (s.Length > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        {
+            digitsStart = 2;
+            return 16;
+        }
+
+        if (s.Length > 1 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+        {
+            digitsStart = 2;
+            return 2;
+        }
+
+        return s[0] == '0' ? 8 : 10;
+    }
+
     /// <summary>Parses an integer constant with its suffix and picks its type (C11 6.4.4.1).</summary>
     public static bool TryParseInteger(string s, out ulong value, out CType? type, out string? error)
     {
         value = 0;
         type = null;
         error = null;
-        int i = 0;
-        int radix = 10;
-        if (s.Length > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        {
-            radix = 16;
-            i = 2;
-        }
-        else if (s.Length > 1 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
-        {
-            radix = 2;
-            i = 2;
-        }
-        else if (s[0] == '0')
-        {
-            radix = 8;
-        }
-
+        int radix = IntegerRadix(s, out int i);
         int digitsStart = i;
         bool overflow = false;
         while (i < s.Length)

@@ -35,22 +35,15 @@ public enum TokenKind : byte
 /// program (no directives, no newlines), ending with <see cref="TokenKind.EndOfFile"/>. Adjacent string
 /// literals are NOT concatenated by the preprocessor; the parser does that (C11 translation phase 6).
 /// </summary>
-public sealed class Token
+public sealed class Token(TokenKind kind, string text, SourceLocation location)
 {
-    public Token(TokenKind kind, string text, SourceLocation location)
-    {
-        Kind = kind;
-        Text = text;
-        Location = location;
-    }
-
-    public TokenKind Kind { get; }
+    public TokenKind Kind { get; } = kind;
 
     /// <summary>The token's spelling exactly as in the source (interned for identifiers and punctuators).</summary>
-    public string Text { get; }
+    public string Text { get; } = text;
 
     /// <summary>Where the token was written; for a token produced by a macro expansion, the position of the macro use.</summary>
-    public SourceLocation Location { get; set; }
+    public SourceLocation Location { get; set; } = location;
 
     /// <summary>Whitespace precedes this token (needed for stringification and -E output).</summary>
     public bool HasSpace { get; set; }

@@ -71,17 +71,11 @@ public enum NodeKind : byte
 /// Kept small (expressions are most nodes): fields used only by statements live in a lazily created
 /// <see cref="StmtFields"/> object behind properties.
 /// </remarks>
-public sealed class Node
+public sealed class Node(NodeKind kind, SourceLocation loc)
 {
-    public Node(NodeKind kind, SourceLocation loc)
-    {
-        Kind = kind;
-        Loc = loc;
-    }
-
-    public NodeKind Kind;
+    public NodeKind Kind = kind;
     public CType Type = CType.Int;
-    public SourceLocation Loc;
+    public SourceLocation Loc = loc;
 
     public Node? Lhs;
     public Node? Rhs;

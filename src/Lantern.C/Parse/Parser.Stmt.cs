@@ -555,28 +555,10 @@ internal sealed partial class Parser
                 }
 
                 case "break":
-                {
-                    _pos++;
-                    Expect(";");
-                    if (_breakTarget is null)
-                    {
-                        Error(loc, "break statement not within loop or switch");
-                    }
-
-                    return new Node(NodeKind.Break, loc) { Target = _breakTarget };
-                }
+                    return BreakOrContinue(loc, NodeKind.Break, _breakTarget, "break statement not within loop or switch");
 
                 case "continue":
-                {
-                    _pos++;
-                    Expect(";");
-                    if (_continueTarget is null)
-                    {
-                        Error(loc, "continue statement not within a loop");
-                    }
-
-                    return new Node(NodeKind.Continue, loc) { Target = _continueTarget };
-                }
+                    return BreakOrContinue(loc, NodeKind.Continue, _continueTarget, "continue statement not within a loop");
 
                 case "asm":
                 case "__asm__":
@@ -620,6 +602,19 @@ internal sealed partial class Parser
         Node expr = Expr();
         Expect(";");
         return ExprStmt(expr, loc);
+    }
+
+    // "break" ";" | "continue" ";": a jump to the innermost enclosing target (null outside one: an error)
+    private Node BreakOrContinue(SourceLocation loc, NodeKind kind, Node? target, string outsideMessage)
+    {
+        _pos++;
+        Expect(";");
+        if (target is null)
+        {
+            Error(loc, outsideMessage);
+        }
+
+        return new Node(kind, loc) { Target = target };
     }
 
     /// <summary>The statement after a label; C23/gcc allow a label before '}' or a declaration.</summary>

@@ -1830,21 +1830,8 @@ internal sealed partial class Parser
         return ft;
     }
 
-    /// <summary>Array and function parameters are adjusted to pointers (C11 6.7.6.3).</summary>
-    private CType AdjustParamType(CType t)
-    {
-        if (t.Kind == TypeKind.Array)
-        {
-            return Ptr(t.Base!);
-        }
-
-        if (t.Kind == TypeKind.Function)
-        {
-            return Ptr(t);
-        }
-
-        return t;
-    }
+    /// <summary>Array and function parameters are adjusted to pointers (C11 6.7.6.3): the expression decay.</summary>
+    private CType AdjustParamType(CType t) => Decay(t);
 
     // array-dimensions = ("static" | "restrict" | "const" | "volatile")* const-expr? "]" type-suffix
     private CType ArrayDimensions(CType ty)

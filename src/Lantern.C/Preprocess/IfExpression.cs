@@ -484,22 +484,7 @@ internal sealed class IfExpression
     private Value ParseNumber(Token t)
     {
         string s = t.Text;
-        int i = 0;
-        int radix = 10;
-        if (s.Length > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        {
-            radix = 16;
-            i = 2;
-        }
-        else if (s.Length > 1 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
-        {
-            radix = 2;
-            i = 2;
-        }
-        else if (s[0] == '0')
-        {
-            radix = 8;
-        }
+        int radix = LiteralDecoder.IntegerRadix(s, out int i);
 
         // Floating constants are not allowed.
         bool isFloat = s.Contains('.') || (radix == 16 ? s.IndexOfAny(['p', 'P']) >= 0 : radix != 2 && s.IndexOfAny(['e', 'E']) >= 0);

@@ -4,18 +4,12 @@ using Lantern.C.Lex;
 namespace Lantern.C.Preprocess;
 
 /// <summary>A macro definition.</summary>
-internal sealed class Macro
+internal sealed class Macro(string name, SourceLocation location)
 {
-    public Macro(string name, SourceLocation location)
-    {
-        Name = name;
-        Location = location;
-    }
-
-    public string Name { get; }
+    public string Name { get; } = name;
 
     /// <summary>Where the macro was defined (its name in the #define line).</summary>
-    public SourceLocation Location { get; }
+    public SourceLocation Location { get; } = location;
 
     public bool FunctionLike { get; set; }
 

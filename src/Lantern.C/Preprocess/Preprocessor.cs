@@ -341,30 +341,21 @@ public sealed class Preprocessor
     // ---------------------------------------------------------------------------------------------
     // Reading tokens
 
-    private sealed class Frame
+    private sealed class Frame(SourceFile file, List<Token> tokens, string dir, string? fullPath, int searchIndex)
     {
-        public Frame(SourceFile file, List<Token> tokens, string dir, string? fullPath, int searchIndex)
-        {
-            File = file;
-            Tokens = tokens;
-            Dir = dir;
-            FullPath = fullPath;
-            SearchIndex = searchIndex;
-        }
+        public SourceFile File { get; } = file;
 
-        public SourceFile File { get; }
-
-        public List<Token> Tokens { get; }
+        public List<Token> Tokens { get; } = tokens;
 
         public int Pos { get; set; }
 
         /// <summary>Directory of the file as it was named (for #include "...").</summary>
-        public string Dir { get; }
+        public string Dir { get; } = dir;
 
-        public string? FullPath { get; }
+        public string? FullPath { get; } = fullPath;
 
         /// <summary>Index in the search path where the file was found (-1: includer's directory); for #include_next.</summary>
-        public int SearchIndex { get; }
+        public int SearchIndex { get; } = searchIndex;
 
         public List<Conditional> Conditionals { get; } = new();
 
@@ -382,21 +373,15 @@ public sealed class Preprocessor
         Else,
     }
 
-    private sealed class Conditional
+    private sealed class Conditional(Token directive, bool included)
     {
-        public Conditional(Token directive, bool included)
-        {
-            Directive = directive;
-            Included = included;
-        }
-
         /// <summary>The directive name token (if, ifdef, ifndef) that opened the group.</summary>
-        public Token Directive { get; }
+        public Token Directive { get; } = directive;
 
         public ConditionalState State { get; set; }
 
         /// <summary>Some group of this conditional was already taken.</summary>
-        public bool Included { get; set; }
+        public bool Included { get; set; } = included;
     }
 
     private sealed record CachedFile(SourceFile File, List<Token> Tokens, string? Guard);
@@ -1247,20 +1232,12 @@ public sealed class Preprocessor
 
             case "elif":
             {
-                if (f.Conditionals.Count == 0)
+                Conditional? c = NextGroup(f, name, ConditionalState.Elif);
+                if (c is null)
                 {
-                    Diagnostics.Error(name.Location, "#elif without #if");
                     return;
                 }
 
-                Conditional c = f.Conditionals[^1];
-                if (c.State == ConditionalState.Else)
-                {
-                    Diagnostics.Error(name.Location, "#elif after #else");
-                    Diagnostics.Note(c.Directive.Location, "the conditional began here");
-                }
-
-                c.State = ConditionalState.Elif;
                 if (!c.Included && EvaluateCondition(name, LineTokens(f, args, end)))
                 {
                     c.Included = true;
@@ -1275,20 +1252,12 @@ public sealed class Preprocessor
 
             case "else":
             {
-                if (f.Conditionals.Count == 0)
+                Conditional? c = NextGroup(f, name, ConditionalState.Else);
+                if (c is null)
                 {
-                    Diagnostics.Error(name.Location, "#else without #if");
                     return;
                 }
 
-                Conditional c = f.Conditionals[^1];
-                if (c.State == ConditionalState.Else)
-                {
-                    Diagnostics.Error(name.Location, "#else after #else");
-                    Diagnostics.Note(c.Directive.Location, "the conditional began here");
-                }
-
-                c.State = ConditionalState.Else;
                 WarnExtraTokens(f, name, args, end);
                 if (c.Included)
                 {
@@ -1330,6 +1299,29 @@ public sealed class Preprocessor
                 Diagnostics.Error(name.Location, $"invalid preprocessing directive #{name.Text}");
                 return;
         }
+    }
+
+    /// <summary>
+    /// #elif or #else (<paramref name="name"/>): the innermost open conditional, moved to <paramref name="state"/>;
+    /// null (reported) when there is none. A group after #else is reported and read on.
+    /// </summary>
+    private Conditional? NextGroup(Frame f, Token name, ConditionalState state)
+    {
+        if (f.Conditionals.Count == 0)
+        {
+            Diagnostics.Error(name.Location, $"#{name.Text} without #if");
+            return null;
+        }
+
+        Conditional c = f.Conditionals[^1];
+        if (c.State == ConditionalState.Else)
+        {
+            Diagnostics.Error(name.Location, $"#{name.Text} after #else");
+            Diagnostics.Note(c.Directive.Location, "the conditional began here");
+        }
+
+        c.State = state;
+        return c;
     }
 
     private void WarnExtraTokens(Frame f, Token name, int from, int end)

@@ -2,13 +2,17 @@ using Lantern.Observability.Interop;
 
 namespace Lantern.Observability.Debugging;
 
-/// <summary>The debugger host layer's helpers over <see cref="LibC"/>: futex wait and wake, memory access that cannot fault.</summary>
-internal static unsafe class HostNative
+/// <summary>
+/// The debugger host layer's helpers over <see cref="LibC"/>: futex wait and wake, and memory access that cannot fault
+/// (process_vm_readv/process_vm_writev on this process: an unmapped or protected address makes the call fail with
+/// EFAULT instead of raising SIGSEGV in managed code). The interpreter's debug target uses the memory access too.
+/// </summary>
+public static unsafe class HostNative
 {
     private static readonly int s_pid = LibC.GetPid();
 
     /// <summary>Blocks while *<paramref name="address"/> == <paramref name="expected"/> (or until woken, or the timeout in ms passes; -1 = none).</summary>
-    public static void FutexWait(int* address, int expected, int timeoutMs = -1)
+    internal static void FutexWait(int* address, int expected, int timeoutMs = -1)
     {
         if (timeoutMs < 0)
         {
@@ -23,7 +27,7 @@ internal static unsafe class HostNative
     }
 
     /// <summary>Wakes every thread waiting on <paramref name="address"/>.</summary>
-    public static void FutexWake(int* address) => LibC.Syscall(LibC.SysFutex, (nint)address, LibC.FutexWakePrivate, int.MaxValue, 0, 0, 0);
+    internal static void FutexWake(int* address) => LibC.Syscall(LibC.SysFutex, (nint)address, LibC.FutexWakePrivate, int.MaxValue, 0, 0, 0);
 
     /// <summary>Reads this process's memory without faulting (false if any byte is unmapped or unreadable).</summary>
     public static bool ReadMemory(ulong address, Span<byte> buffer)
@@ -49,6 +53,7 @@ internal static unsafe class HostNative
             return true;
         }
 
+        // a range that crosses into a read-only page is written up to that page and reported as a short count
         fixed (byte* p = data)
         {
             var local = new LibC.IoVec { Base = (nint)p, Length = (nuint)data.Length };

@@ -8,23 +8,15 @@ namespace Lantern.C.Interp.Debug;
 /// a 4-byte pretend prologue, one address per decoded instruction, and the pretend epilogue at
 /// <see cref="Epilogue"/> that every return goes through; plus its line table (a row per statement marker).
 /// </summary>
-internal sealed class DebugFunction
+internal sealed class DebugFunction(DFunc function, ulong start, int size, ulong epilogue)
 {
-    public DebugFunction(DFunc function, ulong start, int size, ulong epilogue)
-    {
-        Function = function;
-        Base = start;
-        Size = size;
-        Epilogue = epilogue;
-    }
+    public DFunc Function { get; } = function;
 
-    public DFunc Function { get; }
+    public ulong Base { get; } = start;
 
-    public ulong Base { get; }
+    public int Size { get; } = size;
 
-    public int Size { get; }
-
-    public ulong Epilogue { get; }
+    public ulong Epilogue { get; } = epilogue;
 
     /// <summary>Line rows: offset from <see cref="Base"/>, statement location, IR scope.</summary>
     public List<LayoutLine> Lines { get; } = new();

@@ -352,10 +352,10 @@ public sealed class InterpDebugTarget : IDebugTarget
     }
 
     /// <inheritdoc/>
-    public bool ReadMemory(ulong address, Span<byte> buffer) => SelfMemory.Read(address, buffer);
+    public bool ReadMemory(ulong address, Span<byte> buffer) => HostNative.ReadMemory(address, buffer);
 
     /// <inheritdoc/>
-    public bool WriteMemory(ulong address, ReadOnlySpan<byte> data) => SelfMemory.Write(address, data);
+    public bool WriteMemory(ulong address, ReadOnlySpan<byte> data) => HostNative.WriteMemory(address, data);
 
     /// <inheritdoc/>
     public CallResult CallFunction(ulong entry, IReadOnlyList<ulong> integerArgs, IReadOnlyList<double> doubleArgs, byte[]? stackArgs = null)

@@ -1,7 +1,5 @@
-using System.Runtime.InteropServices;
 using Lantern.C.Describe;
 using Lantern.C.Ir;
-using Lantern.C.Runtime;
 using Lantern.Observability.Debugging;
 using Lantern.Observability.Dwarf.Read;
 using Lantern.Observability.Elf;
@@ -69,44 +67,19 @@ public sealed unsafe class JitDebugTarget : NativeDebugTarget
             throw new JitLinkException("undefined symbol 'main'");
         }
 
-        var all = new List<string> { programName };
-        all.AddRange(args);
-        nint argv = Marshal.AllocHGlobal((all.Count + 1) * 8);
-        var strings = new List<nint>();
-        try
+        using var arguments = new MainArguments(programName, args);
+        int status = _jit.Enter(_jit.GetFunctionAddress("main"), arguments.Count, arguments.Argv, arguments.Envp, out _);
+        if (IsKilled)
         {
-            for (int k = 0; k < all.Count; k++)
-            {
-                nint s = Marshal.StringToCoTaskMemUTF8(all[k]);
-                strings.Add(s);
-                ((nint*)argv)[k] = s;
-            }
-
-            ((nint*)argv)[all.Count] = 0;
-            nint environ = SymbolResolver.Resolve("environ");
-            long envp = environ != 0 ? *(long*)environ : 0;
-            int status = _jit.Enter(_jit.GetFunctionAddress("main"), all.Count, argv, envp, out _);
-            if (IsKilled)
-            {
-                _jit.ClearAtexitHandlers();
-            }
-            else
-            {
-                status = _jit.RunAtexitHandlers(status);
-            }
-
-            JitModule.FlushAll();
-            return status;
+            _jit.ClearAtexitHandlers();
         }
-        finally
+        else
         {
-            foreach (nint s in strings)
-            {
-                Marshal.FreeCoTaskMem(s);
-            }
-
-            Marshal.FreeHGlobal(argv);
+            status = _jit.RunAtexitHandlers(status);
         }
+
+        JitModule.FlushAll();
+        return status;
     }
 
     /// <inheritdoc/>
