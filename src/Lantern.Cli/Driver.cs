@@ -6,6 +6,7 @@ using Lantern.C.Interp;
 using Lantern.C.Ir;
 using Lantern.C.Jit;
 using Lantern.C.Runtime;
+using Lantern.Observability.Interop;
 
 namespace Lantern.Cli;
 
@@ -141,6 +142,10 @@ internal static class Driver
     private static int Execute(PreparedProgram program, IrModule module, RunOptions options)
     {
         Terminal.FlushOut();
+
+        // The .NET runtime ignores SIGPIPE; a C program expects the default action, which ends `prog | head -1` at
+        // its first write after head exited (and children it execs inherit an ignored SIGPIPE otherwise).
+        LibC.SetDefaultAction(Signals.SigPipe);
         program.Run(module);
         Thread thread = program.Thread;
         if (options.Timeout is double seconds)

@@ -31,7 +31,9 @@ public sealed class JitLinkException : Exception
 /// </summary>
 public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
 {
-    private const int AtexitCapacity = 64;
+    // glibc has no limit (C requires 32): a table of 2^20 handlers is 8 MiB of address space, touched only as far as
+    // it is used; atexit returns -1 past it.
+    private const int AtexitCapacity = 1 << 20;
 
     // run-state block layout (qwords)
     private const int StateSavedRsp = 0;

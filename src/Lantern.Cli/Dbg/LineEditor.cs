@@ -22,6 +22,12 @@ internal sealed class LineEditor
             if (_historyFile is not null && File.Exists(_historyFile))
             {
                 _history.AddRange(File.ReadAllLines(_historyFile).TakeLast(HistoryLimit));
+                const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                    | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+                if ((File.GetUnixFileMode(_historyFile) & others) != 0)
+                {
+                    File.SetUnixFileMode(_historyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -186,7 +192,14 @@ internal sealed class LineEditor
         {
             if (_historyFile is not null)
             {
-                File.AppendAllText(_historyFile, line + "\n");
+                // created 0600: history may hold secrets typed into expressions
+                using var stream = new FileStream(_historyFile, new FileStreamOptions
+                {
+                    Mode = FileMode.Append,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+                stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -279,6 +279,17 @@ public static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "sigaction")]
     public static partial int Sigaction(int signal, nint action, nint oldAction);
 
+    /// <summary>
+    /// Gives <paramref name="signal"/> its default action (<c>SIG_DFL</c>, no flags, empty mask), as a process that
+    /// never changed it has; false if <c>sigaction</c> refused.
+    /// </summary>
+    public static bool SetDefaultAction(int signal)
+    {
+        byte* action = stackalloc byte[SigactionSize];
+        new Span<byte>(action, SigactionSize).Clear(); // sa_handler = SIG_DFL (0)
+        return Sigaction(signal, (nint)action, 0) == 0;
+    }
+
     /// <summary><c>int sigaltstack(const stack_t*, stack_t*)</c>.</summary>
     [LibraryImport(Library, EntryPoint = "sigaltstack")]
     public static partial int Sigaltstack(nint stack, nint oldStack);
