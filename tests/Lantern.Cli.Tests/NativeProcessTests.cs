@@ -82,6 +82,43 @@ public sealed class NativeProcessTests : IDisposable
         Assert.Equal(gcc, Python(RunOne, LanternCommand(engine, "atexit.c")));
     }
 
+    /// <summary>A forked child's status reaches its parent whether it returns from main or calls exit.</summary>
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public void ForkedChild_ReturnOrExit_StatusReachesTheParent(string engine)
+    {
+        string source = """
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <sys/wait.h>
+            #include <unistd.h>
+            static int child(int how)
+            {
+                printf("child %d\n", how); /* buffered: must be flushed by the child's exit */
+                if (how == 1)
+                    exit(4);
+                return 3;
+            }
+            int main(void)
+            {
+                for (int how = 0; how < 2; how++)
+                {
+                    fflush(stdout);
+                    pid_t pid = fork();
+                    if (pid == 0)
+                        return child(how);
+                    int status;
+                    waitpid(pid, &status, 0);
+                    printf("parent: exited=%d status=%d\n", WIFEXITED(status), WEXITSTATUS(status));
+                }
+                return 0;
+            }
+            """;
+        string gcc = Python(RunOne, GccBuild("fork.c", source));
+        Assert.Equal("status=0\nchild 0\nparent: exited=1 status=3\nchild 1\nparent: exited=1 status=4\n---\n", gcc);
+        Assert.Equal(gcc, Python(RunOne, LanternCommand(engine, "fork.c")));
+    }
+
     private string[] GccBuild(string file, string source)
     {
         _dir.WriteFile(file, source);

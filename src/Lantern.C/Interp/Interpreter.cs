@@ -97,6 +97,7 @@ public sealed unsafe partial class Interpreter
         Interpreter? previous = s_active;
         s_active = this;
         _threadId = Environment.CurrentManagedThreadId;
+        int pid = LibC.GetPid();
         try
         {
             ResetStacks();
@@ -135,6 +136,7 @@ public sealed unsafe partial class Interpreter
                     break;
             }
 
+            MainThread.EndForkedChild(pid, result);
             return result;
         }
         finally

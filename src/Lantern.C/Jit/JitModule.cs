@@ -565,12 +565,16 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
         }
 
         using var arguments = new MainArguments(programName, args);
+        int pid = LibC.GetPid();
         int RunProgram()
         {
             StartupTrace.Mark("program starting");
             int status = Enter(GetFunctionAddress("main"), arguments.Count, arguments.Argv, arguments.Envp, out _);
             StartupTrace.Mark("main returned");
-            return RunAtexitHandlers(status);
+            status = RunAtexitHandlers(status);
+            FlushAll();
+            MainThread.EndForkedChild(pid, status);
+            return status;
         }
 
         int RunObserved()

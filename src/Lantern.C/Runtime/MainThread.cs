@@ -1,3 +1,5 @@
+using Lantern.Observability.Interop;
+
 namespace Lantern.C.Runtime;
 
 /// <summary>
@@ -33,5 +35,20 @@ internal static class MainThread
         thread.Join();
         failure = thrown;
         return status;
+    }
+
+    /// <summary>
+    /// Ends the process with <paramref name="status"/>, as libc's <c>exit</c> does after its handlers, when it is a
+    /// child the C program forked: its pid is not <paramref name="mainPid"/>, the pid main started in. fork copies only
+    /// the forking thread, so nothing else of Lantern or of the .NET runtime runs in the child; returning into them
+    /// would end the thread, and with it the child, with status 0. The caller has run the atexit handlers and flushed
+    /// stdio.
+    /// </summary>
+    public static void EndForkedChild(int mainPid, int status)
+    {
+        if (LibC.GetPid() != mainPid)
+        {
+            LibC.Exit(status);
+        }
     }
 }
