@@ -41,9 +41,20 @@ internal static class GdbCommand
     private static int Exec(string debugger, string[] args, List<string> options, string separator)
     {
         int file = Array.FindIndex(args, a => a.EndsWith(".c", StringComparison.Ordinal) && !a.StartsWith('-'));
+        if (file < 0 && args is ["--help"] or ["-h"] or ["-?"])
+        {
+            Terminal.WriteOut(
+                $"usage: lantern {debugger} [{debugger}-args] prog.c [args]\n\n" +
+                $"Replaces lantern with the real {debugger} debugging `lantern run --gdb prog.c [args]` (the JIT code registered\n" +
+                $"with the GDB JIT interface), CoreCLR's own signals passed silently. Every argument before the first one\n" +
+                $"ending in .c goes to {debugger}, e.g. lantern {debugger} {(debugger == "gdb" ? "-batch -ex 'break f' -ex run" : "-b -o 'breakpoint set -n f'")} prog.c\n" +
+                "(docs/tools.md has the recipes).\n");
+            return 0;
+        }
+
         if (file < 0)
         {
-            Terminal.Error($"usage: lantern {debugger} [{debugger}-args] prog.c [args]");
+            Terminal.Error($"usage: lantern {debugger} [{debugger}-args] prog.c [args] (lantern {debugger} --help)");
             return LanternCommand.ExitUsage;
         }
 

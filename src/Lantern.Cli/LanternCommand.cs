@@ -23,6 +23,20 @@ internal static class LanternCommand
         "-I", "--include-dir", "-D", "--define", "-U", "--undefine", "--timeout", "--bench-frontend", "--emit-so", "--dump",
     };
 
+    /// <summary>The longest <c>--timeout</c>: what a thread join can wait (<c>int.MaxValue</c> ms, about 24.8 days).</summary>
+    public const double MaxTimeoutSeconds = int.MaxValue / 1000;
+
+    /// <summary>Reads <c>--timeout SECONDS</c>: a number of seconds above 0 and at most <see cref="MaxTimeoutSeconds"/>.</summary>
+    public static bool TryParseTimeout(string? text, out double seconds)
+    {
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out seconds)
+            && seconds > 0 && seconds <= MaxTimeoutSeconds;
+    }
+
+    /// <summary>The usage error for a <c>--timeout</c> value <see cref="TryParseTimeout"/> refused.</summary>
+    public static string TimeoutError(string? text) =>
+        $"--timeout wants a number of seconds above 0 and at most {MaxTimeoutSeconds} (about 24 days), not '{text}'";
+
     public static int Run(string[] args)
     {
         if (args.Length > 0 && args[0] == "gdb")
@@ -271,8 +285,7 @@ internal static class LanternCommand
                     jitDump = true;
                     break;
                 case "--timeout":
-                    if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
-                        || !(v > 0) || !double.IsFinite(v))
+                    if (!TryParseTimeout(value, out double v))
                     {
                         return null;
                     }
@@ -354,6 +367,12 @@ internal static class LanternCommand
         root.Add(BuildRun(run));
         root.Add(BuildCompile());
         root.Add(Dbg.DbgCommand.Build());
+
+        // prof, gdb and lldb parse their own arguments (Run dispatches them before this tree is built); they are here
+        // so that `lantern --help` lists every command
+        root.Add(new Command("prof", "Sample a C program while it runs and write its profile (lantern prof --help)."));
+        root.Add(new Command("gdb", "Debug a C program with the real gdb, the JIT code registered (lantern gdb --help)."));
+        root.Add(new Command("lldb", "Debug a C program with the real lldb, the JIT code registered (lantern lldb --help)."));
         root.SetAction(parse =>
         {
             // `lantern` alone: show the help, exit like a usage error.
@@ -376,13 +395,12 @@ internal static class LanternCommand
         timeout.CustomParser = r =>
         {
             string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
-                && v > 0 && double.IsFinite(v))
+            if (TryParseTimeout(text, out double v))
             {
                 return v;
             }
 
-            r.AddError($"--timeout wants a positive number of seconds, not '{text}'");
+            r.AddError(TimeoutError(text));
             return null;
         };
         var file = new Argument<string>("prog.c") { Description = "The C source file." };

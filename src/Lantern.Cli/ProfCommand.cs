@@ -181,9 +181,9 @@ internal static class ProfCommand
                         return null;
                     }
 
-                    if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) || !(s > 0) || !double.IsFinite(s))
+                    if (!LanternCommand.TryParseTimeout(v, out double s))
                     {
-                        Terminal.Error($"--timeout wants a positive number of seconds, not '{v}'");
+                        Terminal.Error(LanternCommand.TimeoutError(v));
                         return null;
                     }
 

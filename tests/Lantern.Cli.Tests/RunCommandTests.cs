@@ -293,6 +293,10 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("abc")]
     [InlineData("-1")]
     [InlineData("0")]
+    [InlineData("1e9")] // past what a thread join can wait: was an internal error (status 70)
+    [InlineData("99999999999999")]
+    [InlineData("inf")]
+    [InlineData("nan")]
     public void Run_BadTimeout_IsAUsageError(string value)
     {
         string prog = Program("ok2.c", "int main(void) { return 0; }\n");
@@ -300,7 +304,7 @@ public sealed class RunCommandTests : IDisposable
         ProcessResult r = Lantern("run", "--timeout", value, prog);
 
         Assert.Equal(2, r.ExitCode);
-        Assert.StartsWith($"lantern: error: --timeout wants a positive number of seconds, not '{value}'\n", r.Stderr);
+        Assert.StartsWith($"lantern: error: --timeout wants a number of seconds above 0 and at most 2147483 (about 24 days), not '{value}'\n", r.Stderr);
     }
 
     [Fact]

@@ -336,7 +336,8 @@ public sealed class ProfCommandTests : IDisposable
     [InlineData("-F", "0", "bad sampling rate '0'")]
     [InlineData("--rate", "fast", "bad sampling rate 'fast'")]
     [InlineData("-F", "1e9", "bad sampling rate '1e9'")]
-    [InlineData("--timeout", "-1", "--timeout wants a positive number")]
+    [InlineData("--timeout", "-1", "--timeout wants a number of seconds above 0")]
+    [InlineData("--timeout", "1e9", "--timeout wants a number of seconds above 0 and at most 2147483")]
     public void Prof_BadArguments_ClearErrorAndExitTwo(string option, string value, string message)
     {
         _dir.WriteFile("seven.c", "int main(void) { return 7; }");
