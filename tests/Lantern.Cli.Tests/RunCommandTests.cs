@@ -290,6 +290,20 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--jit")]
+    [InlineData("--interp")]
+    public void Run_NoMain_IsTheSameLinkErrorOnBothEngines(string engine)
+    {
+        string prog = Program("nomain.c", "int f(void) { return 0; }\n");
+
+        ProcessResult r = engine == "--interp" ? Lantern("run", "--interp", prog) : Lantern("run", prog);
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("lantern: error: undefined symbol 'main'\n", r.Stderr);
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Theory]
     [InlineData("abc")]
     [InlineData("-1")]
     [InlineData("0")]

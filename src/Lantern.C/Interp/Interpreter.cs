@@ -91,7 +91,8 @@ public sealed unsafe partial class Interpreter
 
         if (!_functionsByName.TryGetValue("main", out DFunc? main))
         {
-            return Fatal("undefined symbol: main", 127);
+            // the JIT's link error, word for word (JitModule.RunMain), and a compile error's status
+            return Fatal("error: undefined symbol 'main'", 1);
         }
 
         Interpreter? previous = s_active;
