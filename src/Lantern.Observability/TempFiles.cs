@@ -226,3 +226,87 @@ internal static class RandomName
 
     public static string Next() => RandomNumberGenerator.GetString(Alphabet, 12);
 }
+
+/// <summary>
+/// A directory only the user can write, for files Lantern writes and then loads (<c>--emit-so DIR</c>): nobody else can
+/// replace such a file between the write and the load.
+/// </summary>
+public static class PrivateDirectory
+{
+    /// <summary>
+    /// Makes sure <paramref name="path"/> is a directory (not a symbolic link) owned by the user and not writable by
+    /// group or others; creates it with mode 0700 when missing, only its last component (its parent must exist).
+    /// Returns the full path; throws <see cref="IOException"/> saying what is wrong otherwise.
+    /// </summary>
+    public static string Ensure(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        if (!Exists(full, out _, out _))
+        {
+            string? parent = System.IO.Path.GetDirectoryName(full.TrimEnd('/'));
+            if (parent is not null && !Directory.Exists(parent))
+            {
+                throw new IOException($"'{parent}' does not exist (only the last component of the directory is created)");
+            }
+
+            Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        if (!Exists(full, out uint mode, out uint owner) || (mode & LibC.SIfmt) != LibC.SIfdir)
+        {
+            throw new IOException($"'{full}' is not a directory");
+        }
+
+        if (owner != LibC.GetEuid() || (mode & 0x12 /* 022 */) != 0)
+        {
+            throw new IOException($"'{full}' must be owned by you and writable by you alone (another user could replace what Lantern writes there)");
+        }
+
+        return full;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="directory"/>/<paramref name="name"/> (a directory
+    /// <see cref="Ensure"/> accepted) exclusively, with mode 0600, replacing a regular file of that name; refuses a
+    /// directory or a symbolic link there. Returns the file's full path.
+    /// </summary>
+    public static string WriteFile(string directory, string name, ReadOnlySpan<byte> bytes)
+    {
+        string path = System.IO.Path.Combine(directory, name);
+        if (Exists(path, out uint mode, out _))
+        {
+            if ((mode & LibC.SIfmt) != LibC.SIfreg)
+            {
+                throw new IOException($"'{path}' exists and is not a regular file");
+            }
+
+            File.Delete(path);
+        }
+
+        int fd = LibC.Open(path, LibC.OWronly | LibC.OCreat | LibC.OExcl | LibC.ONofollow | LibC.OCloexec, 0x180 /* 0600 */);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"cannot create '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+        stream.Write(bytes);
+        return path;
+    }
+
+    private static unsafe bool Exists(string path, out uint mode, out uint owner)
+    {
+        byte* stat = stackalloc byte[LibC.StatSize];
+        if (LibC.Lstat(path, stat) != 0)
+        {
+            mode = 0;
+            owner = 0;
+            return false;
+        }
+
+        mode = *(uint*)(stat + LibC.StatModeOffset);
+        owner = *(uint*)(stat + LibC.StatUidOffset);
+        return true;
+    }
+}

@@ -115,16 +115,25 @@ public static class JitPublishers
             name = "lantern-module";
         }
 
-        Directory.CreateDirectory(directory);
-        string path = Path.GetFullPath(Path.Combine(directory, name + ".so"));
         SharedObjectImage image = ElfWriter.WriteSharedObject(unit, f =>
         {
             var bytes = new byte[f.Size];
             System.Runtime.InteropServices.Marshal.Copy((nint)f.Address, bytes, 0, bytes.Length);
             return bytes;
         }, name + ".so");
-        File.Delete(path);
-        File.WriteAllBytes(path, image.Bytes);
+
+        // written 0600 with O_EXCL into a directory only the user can write, so that nobody can swap the object
+        // between the write and the dlopen
+        string path;
+        try
+        {
+            path = PrivateDirectory.WriteFile(PrivateDirectory.Ensure(directory), name + ".so", image.Bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new JitLinkException("--emit-so: " + e.Message);
+        }
+
         nint handle = System.Runtime.InteropServices.NativeLibrary.Load(path);
         foreach (CodeInfo f in unit.Functions)
         {

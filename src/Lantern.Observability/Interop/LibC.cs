@@ -190,6 +190,26 @@ public static unsafe partial class LibC
 
     // ---- processes, threads, environment
 
+    /// <summary><c>uid_t geteuid(void)</c>.</summary>
+    [LibraryImport(Library, EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+
+    /// <summary>Size of <c>struct stat</c> on x86-64.</summary>
+    public const int StatSize = 144;
+
+    /// <summary>Offset of <c>st_mode</c> (a 32-bit value) in <c>struct stat</c> on x86-64.</summary>
+    public const int StatModeOffset = 24;
+
+    /// <summary>Offset of <c>st_uid</c> (a 32-bit value) in <c>struct stat</c> on x86-64.</summary>
+    public const int StatUidOffset = 28;
+
+    /// <summary><c>S_IFMT</c>, <c>S_IFDIR</c>, <c>S_IFREG</c>: the file type bits of <c>st_mode</c>.</summary>
+    public const uint SIfmt = 0xF000, SIfdir = 0x4000, SIfreg = 0x8000;
+
+    /// <summary><c>int lstat(const char*, struct stat*)</c> (glibc 2.33 and later export it).</summary>
+    [LibraryImport(Library, EntryPoint = "lstat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Lstat(string path, byte* stat);
+
     /// <summary><c>pid_t getpid(void)</c>.</summary>
     [LibraryImport(Library, EntryPoint = "getpid")]
     public static partial int GetPid();

@@ -43,6 +43,57 @@ public class SharedObjectTests
         return (so, r.Stdout);
     }
 
+    /// <summary>
+    /// The object is written 0600 with O_EXCL into a directory only the user can write (created 0700, last component
+    /// only), so nobody can swap it before the dlopen; a second run replaces it.
+    /// </summary>
+    [Fact]
+    public void EmittedObject_IsTheUsersAlone_InADirectoryTheUserAloneWrites()
+    {
+        using TempDirectory dir = TempDirectory.Create("lantern-so-test-");
+        (string so, _) = Emit(dir);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(so));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(so)!));
+        DateTime first = File.GetLastWriteTimeUtc(so);
+        Thread.Sleep(20);
+        ProcessResult again = LanternProcess.Run("run", "--emit-so", Path.GetDirectoryName(so)!, Path.Combine(dir.Path, "frames.c"));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.NotEqual(first, File.GetLastWriteTimeUtc(so));
+    }
+
+    /// <summary>Where the object cannot be written safely, a one-line error and status 1 (was an internal error, 70).</summary>
+    [Theory]
+    [InlineData("so-is-a-directory", "'{so}/hello.so' exists and is not a regular file")]
+    [InlineData("dir-is-a-file", "'{so}' is not a directory")]
+    [InlineData("group-writable", "'{so}' must be owned by you and writable by you alone (another user could replace what Lantern writes there)")]
+    [InlineData("missing-parent", "'{dir}/missing' does not exist (only the last component of the directory is created)")]
+    public void UnsafeOrImpossibleTarget_IsAClearError(string setup, string message)
+    {
+        using TempDirectory dir = TempDirectory.Create("lantern-so-test-");
+        string file = dir.WriteFile("hello.c", "int main(void) { return 0; }\n");
+        string so = Path.Combine(dir.Path, "so");
+        switch (setup)
+        {
+            case "so-is-a-directory":
+                Directory.CreateDirectory(Path.Combine(so, "hello.so"));
+                break;
+            case "dir-is-a-file":
+                File.WriteAllText(so, "");
+                break;
+            case "group-writable":
+                Directory.CreateDirectory(so);
+                File.SetUnixFileMode(so, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupWrite | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+                break;
+            case "missing-parent":
+                so = Path.Combine(dir.Path, "missing", "so");
+                break;
+        }
+
+        ProcessResult r = LanternProcess.Run("run", "--emit-so", so, file);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("lantern: error: --emit-so: " + message.Replace("{so}", so).Replace("{dir}", dir.Path) + "\n", r.Stderr);
+    }
+
     /// <summary>The file offset (= virtual address) of the return address in <paramref name="function"/> minus one (inside the call).</summary>
     private static string CallSite(string so, string stdout, string function)
     {
