@@ -182,6 +182,13 @@ public sealed class TempDirectory : IDisposable
             throw new ArgumentException($"'{relativeName}' is outside the temporary directory", nameof(relativeName));
         }
 
+        WriteExclusive(path, System.Text.Encoding.UTF8.GetBytes(text));
+        return path;
+    }
+
+    /// <summary>Creates <paramref name="path"/> with O_EXCL|O_NOFOLLOW and mode 0600 and writes <paramref name="bytes"/>; throws if it exists.</summary>
+    internal static void WriteExclusive(string path, ReadOnlySpan<byte> bytes)
+    {
         int fd = LibC.Open(path, LibC.OWronly | LibC.OCreat | LibC.OExcl | LibC.ONofollow | LibC.OCloexec, 0x180 /* 0600 */);
         if (fd < 0)
         {
@@ -190,8 +197,7 @@ public sealed class TempDirectory : IDisposable
         }
 
         using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
-        stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
-        return path;
+        stream.Write(bytes);
     }
 
     /// <summary>Deletes the directory and everything in it unless <see cref="Keep"/> is set.</summary>
@@ -283,15 +289,7 @@ public static class PrivateDirectory
             File.Delete(path);
         }
 
-        int fd = LibC.Open(path, LibC.OWronly | LibC.OCreat | LibC.OExcl | LibC.ONofollow | LibC.OCloexec, 0x180 /* 0600 */);
-        if (fd < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"cannot create '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
-        }
-
-        using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
-        stream.Write(bytes);
+        TempDirectory.WriteExclusive(path, bytes);
         return path;
     }
 

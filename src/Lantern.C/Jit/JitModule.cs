@@ -186,39 +186,29 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
     /// <inheritdoc/>
     public bool TryGetDataAddress(string name, out nint address)
     {
-        try
+        if (_data.TryGetValue(name, out address))
         {
-            address = GetDataAddress(name);
             return true;
-        }
-        catch (JitLinkException)
-        {
-            address = 0;
-            return false;
-        }
-    }
-
-    public nint GetDataAddress(string name)
-    {
-        if (_data.TryGetValue(name, out nint a))
-        {
-            return a;
         }
 
         if (_cells.ContainsKey(name) || _functionNames.Contains(name))
         {
-            return GetFunctionAddress(name);
+            address = GetFunctionAddress(name);
+            return true;
         }
 
-        nint sym = SymbolResolver.Resolve(name);
-        if (sym == 0)
+        address = SymbolResolver.Resolve(name);
+        if (address == 0)
         {
-            throw new JitLinkException($"undefined symbol '{name}'");
+            return false;
         }
 
-        _data[name] = sym;
-        return sym;
+        _data[name] = address;
+        return true;
     }
+
+    public nint GetDataAddress(string name) =>
+        TryGetDataAddress(name, out nint address) ? address : throw new JitLinkException($"undefined symbol '{name}'");
 
     // ---- linking ----------------------------------------------------------------------------------
 
@@ -590,9 +580,8 @@ public sealed unsafe class JitModule : IJitSymbols, ILoadedModule, IDisposable
             }
         }
 
-        int status = ReportCrashes ? CrashReporter.RunArmed(this, RunObserved) : RunObserved();
+        int status = ReportCrashes ? CrashReporter.RunArmed(this, RunObserved) : RunObserved(); // stdio flushed by RunProgram
         StartupTrace.Mark("crash reporting disarmed");
-        FlushAll();
         return status;
     }
 
